@@ -1,0 +1,70 @@
+# dockyard.azure: the project's interface. `make demo` runs the main job, `make test` every
+# test layer; both start from `make setup`, which prepares a fresh Debian machine.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT := $(CURDIR)
+VENV := $(ROOT)/.venv
+COLLECTIONS := $(ROOT)/.ansible/collections
+COLLECTION := $(COLLECTIONS)/ansible_collections/dockyard/azure
+DEMO_STATE := $(ROOT)/.demo/emulator
+EMULATOR := $(VENV)/bin/dockyard-emulator
+# Evaluated when a recipe runs, i.e. after `setup` created the venv.
+PYTHON_VERSION = $(shell $(VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+PYTEST_WORKERS ?= 2
+
+export PATH := $(VENV)/bin:$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help setup test sanity lint units emulator-tests integration demo demo-down bench changelog clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+setup: ## prepare this machine: .venv, Docker engine, collection copy (idempotent)
+	@bash tools/setup.sh
+
+test: setup ## every test layer; fails if any fails
+	@$(MAKE) --no-print-directory sanity lint units emulator-tests integration
+	@echo "make test: all test layers passed"
+
+sanity: ## ansible-test sanity on the collection copy
+	cd $(COLLECTION) && ansible-test sanity --venv --python $(PYTHON_VERSION) --color no
+
+lint: ## ansible-lint (production profile) and the changelog fragments
+	ansible-lint
+	antsibull-changelog lint
+
+units: ## pytest unit tests of the collection (through its ansible_collections path)
+	cd $(COLLECTION) && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests/unit
+
+emulator-tests: ## the emulator's own tests (plain Azure SDK clients against it)
+	cd emulator && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests
+
+integration: ## playbooks against the emulator and the local Docker engine
+	cd $(ROOT) && python -m pytest -q -p no:cacheprovider tests/integration
+
+demo: setup ## start the emulator and run the provisioning playbook against it
+	$(EMULATOR) start --state-dir $(DEMO_STATE)
+	eval "$$($(EMULATOR) env --state-dir $(DEMO_STATE))" && \
+		ansible-playbook playbooks/site.yml -e @playbooks/vars/emulator.yml
+	@echo "Emulator state: $(DEMO_STATE). Tear down with: make demo-down"
+
+demo-down: ## tear the demo down and stop the emulator
+	@if $(EMULATOR) status --state-dir $(DEMO_STATE) >/dev/null 2>&1; then \
+		eval "$$($(EMULATOR) env --state-dir $(DEMO_STATE))" && \
+		ansible-playbook playbooks/teardown.yml -e @playbooks/vars/emulator.yml; \
+		$(EMULATOR) stop --state-dir $(DEMO_STATE); \
+	else echo "demo emulator is not running"; fi
+
+bench: setup ## benchmarks (side-by-side measurements, not pass/fail tests)
+	@bash benchmarks/run.sh
+
+changelog: ## build CHANGELOG.rst from the fragments
+	antsibull-changelog release
+
+clean: ## remove local state (venv, collection copy, demo state, test output)
+	rm -rf .venv .ansible .demo build tests/output

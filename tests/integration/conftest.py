@@ -1,0 +1,140 @@
+# -*- coding: utf-8 -*-
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fixtures for playbook-level integration tests.
+
+The tests drive the collection the way users do, through ``ansible-playbook``, against a real
+emulator process (started here on a throwaway state directory) and the real Docker engine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import urllib.request
+import ssl
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[1]
+PLAYBOOKS = HERE / "playbooks"
+WRITE_METHODS = {"PUT", "PATCH", "POST", "DELETE"}
+
+
+def _emulator_command():
+    found = shutil.which("dockyard-emulator")
+    if not found:
+        pytest.fail("dockyard-emulator is not installed; run `make setup`")
+    return found
+
+
+@dataclass
+class Emulator:
+    """A running emulator and the environment that points clients at it."""
+
+    state_dir: Path
+    env: dict = field(default_factory=dict)
+
+    @property
+    def url(self):
+        return self.env["AZURE_ARM_ENDPOINT"]
+
+    def _control(self, method, path, body=None):
+        context = ssl.create_default_context(cafile=self.env["REQUESTS_CA_BUNDLE"])
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + "/_emulator/" + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, context=context, timeout=30) as response:
+            payload = response.read()
+        return json.loads(payload) if payload else None
+
+    def requests(self, since=0):
+        """Request log entries with a sequence number greater than ``since``."""
+        answer = self._control("GET", "requests?since=%d" % since)
+        return answer["requests"] if isinstance(answer, dict) else answer
+
+    def last_sequence(self):
+        entries = self.requests()
+        return max((entry["seq"] for entry in entries), default=0)
+
+    def arm_writes(self, since):
+        return [entry for entry in self.requests(since)
+                if entry["method"] in WRITE_METHODS and "/oauth2/" not in entry["path"]]
+
+    def set_faults(self, **faults):
+        self._control("PUT", "faults", faults)
+
+    def reset_faults(self):
+        self._control("PUT", "faults", {})
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory):
+    command = _emulator_command()
+    state_dir = tmp_path_factory.mktemp("emulator")
+    subprocess.run([command, "start", "--state-dir", str(state_dir), "--retry-after", "0"], check=True)
+    try:
+        output = subprocess.run([command, "env", "--state-dir", str(state_dir), "--format", "json"],
+                                check=True, capture_output=True, text=True).stdout
+        yield Emulator(state_dir=state_dir, env=json.loads(output))
+    finally:
+        subprocess.run([command, "stop", "--state-dir", str(state_dir)], check=False)
+
+
+@dataclass
+class PlaybookRun:
+    returncode: int
+    stdout: str
+    results: list
+
+    def task(self, name):
+        """The result of the task called ``name`` (the last one, when it ran several times)."""
+        matches = [entry for entry in self.results if entry["task"] == name]
+        assert matches, "task %r did not run; output:\n%s" % (name, self.stdout[-3000:])
+        return matches[-1]
+
+    @property
+    def changed(self):
+        return [entry["task"] for entry in self.results if entry["status"] == "changed"]
+
+
+@pytest.fixture
+def ansible_playbook(emulator, tmp_path):
+    """Run a playbook from tests/integration/playbooks with the emulator's environment."""
+
+    def run(playbook, extra_vars=None, check=False, diff=False, expect_failure=False, env=None):
+        result_log = tmp_path / ("results-%s.jsonl" % os.urandom(4).hex())
+        command = ["ansible-playbook", str(PLAYBOOKS / playbook)]
+        if extra_vars:
+            command += ["--extra-vars", json.dumps(extra_vars)]
+        if check:
+            command.append("--check")
+        if diff:
+            command.append("--diff")
+        run_env = dict(os.environ)
+        run_env.update(emulator.env)
+        run_env.update({
+            "ANSIBLE_CONFIG": str(REPO_ROOT / "ansible.cfg"),
+            "ANSIBLE_CALLBACK_PLUGINS": str(HERE / "callback_plugins"),
+            "ANSIBLE_CALLBACKS_ENABLED": "result_log",
+            "ANSIBLE_NOCOLOR": "1",
+            "DOCKYARD_RESULT_LOG": str(result_log),
+        })
+        run_env.update(env or {})
+        completed = subprocess.run(command, cwd=REPO_ROOT, env=run_env, capture_output=True, text=True, check=False)
+        results = []
+        if result_log.exists():
+            results = [json.loads(line) for line in result_log.read_text().splitlines() if line]
+        outcome = PlaybookRun(completed.returncode, completed.stdout + completed.stderr, results)
+        if expect_failure:
+            assert completed.returncode != 0, "playbook unexpectedly succeeded:\n" + outcome.stdout[-3000:]
+        else:
+            assert completed.returncode == 0, "playbook failed:\n" + outcome.stdout[-5000:]
+        return outcome
+
+    return run
