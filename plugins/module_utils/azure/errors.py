@@ -1,0 +1,131 @@
+# -*- coding: utf-8 -*-
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Exceptions of the collection and the mapping of Azure SDK errors to one-line messages.
+
+No SDK import at module level: SDK exceptions are recognised by their attributes, so this
+works (and is testable) whichever azure-core version is installed.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.auth import AzureConfigError
+
+__all__ = [
+    'AzureConfigError', 'AzureModuleError', 'AzureTimeoutError', 'MissingAzureLibrary',
+    'azure_error_details', 'azure_operation', 'format_azure_error', 'is_azure_sdk_error', 'is_not_found',
+]
+
+MAX_DETAILS = 3
+
+
+class AzureModuleError(Exception):
+    """A failure a module reports as is: `msg` is the whole message, `extra` goes into the result."""
+
+    def __init__(self, msg, **extra):
+        super().__init__(msg)
+        self.msg = msg
+        self.extra = extra
+
+
+class AzureTimeoutError(AzureModuleError):
+    """A long-running operation did not finish within the module's timeout."""
+
+
+class MissingAzureLibrary(Exception):
+    """An Azure SDK package could not be imported; `package` is its pip name."""
+
+    def __init__(self, package, import_error):
+        super().__init__('%s is not installed: %s' % (package, import_error))
+        self.package = package
+        self.import_error = import_error
+
+
+def _one_line(text):
+    return ' '.join(str(text).split())
+
+
+def _error_parts(error):
+    """(code, message, details) of an ODataV4Format-like object, or Nones."""
+    if error is None:
+        return None, None, []
+    return getattr(error, 'code', None), getattr(error, 'message', None), list(getattr(error, 'details', None) or [])
+
+
+def azure_error_details(exc):
+    """Structured fields of an SDK exception, for the module result (error_code, status_code)."""
+    code, dummy, dummy2 = _error_parts(getattr(exc, 'error', None))
+    details = {}
+    if code:
+        details['error_code'] = code
+    status = getattr(exc, 'status_code', None)
+    if status is not None:
+        details['status_code'] = status
+    return details
+
+
+def format_azure_error(exc, operation=None):
+    """Turn any exception from the Azure SDK into one line, 'Code: message', prefixed by `operation`.
+
+    ARM error envelopes give 'ResourceGroupNotFound: Resource group 'x' could not be found.';
+    nested details are appended briefly; errors without a body fall back to the HTTP status.
+    """
+    code, message, details = _error_parts(getattr(exc, 'error', None))
+    if code or message:
+        text = '%s: %s' % (code, _one_line(message or '')) if code else _one_line(message)
+        parts = []
+        for detail in details[:MAX_DETAILS]:
+            d_code, d_message, dummy = _error_parts(detail)
+            if d_code or d_message:
+                parts.append(_one_line('%s: %s' % (d_code, d_message or '') if d_code else d_message))
+        if parts:
+            more = ' (+%d more)' % (len(details) - MAX_DETAILS) if len(details) > MAX_DETAILS else ''
+            text += ' Details: ' + '; '.join(parts) + more
+    else:
+        status = getattr(exc, 'status_code', None)
+        raw = str(getattr(exc, 'message', None) or exc).strip() or type(exc).__name__
+        name = type(exc).__name__
+        if status is not None:
+            # Without an ARM body the message may end in a multi-line 'Content:' dump: keep the first line.
+            reason = getattr(exc, 'reason', None)
+            text = 'HTTP %s%s: %s' % (status, ' ' + reason if reason else '', _one_line(raw.splitlines()[0]))
+        elif name in ('ClientAuthenticationError', 'CredentialUnavailableError'):
+            text = 'Authentication failed: ' + _one_line(raw)
+        else:
+            text = _one_line(raw) if raw.startswith(name) else '%s: %s' % (name, _one_line(raw))
+    if operation:
+        return '%s: %s' % (operation, text)
+    return text
+
+
+def is_azure_sdk_error(exc):
+    """True for azure-core's AzureError family (HTTP, auth, connection, polling errors)."""
+    try:
+        from azure.core.exceptions import AzureError  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return type(exc).__module__.startswith('azure.')
+    return isinstance(exc, AzureError)
+
+
+def is_not_found(exc):
+    """True for an SDK error meaning 'no such resource' (HTTP 404), e.g. ResourceGroupNotFound."""
+    return is_azure_sdk_error(exc) and getattr(exc, 'status_code', None) == 404
+
+
+@contextmanager
+def azure_operation(operation):
+    """Re-raise SDK errors inside the block as AzureModuleError('<operation>: Code: message').
+
+    Framework-free, so managers use it and unit tests see the same message the user gets.
+    Also usable as a decorator: @azure_operation('list resource groups').
+    """
+    try:
+        yield
+    except AzureModuleError:
+        raise
+    except Exception as exc:  # pylint: disable=broad-except
+        if not is_azure_sdk_error(exc):
+            raise
+        raise AzureModuleError(format_azure_error(exc, operation), **azure_error_details(exc)) from exc

@@ -1,0 +1,65 @@
+# -*- coding: utf-8 -*-
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Track before/after values of compared fields, for `changed` and Ansible's diff mode."""
+
+from __future__ import annotations
+
+import copy
+
+
+class DifferenceTracker:
+    """Records compared fields; `changed` says whether any differs, `diff()` gives Ansible's diff dict.
+
+    >>> tracker = DifferenceTracker()
+    >>> tracker.add('location', 'westeurope', 'westeurope')
+    >>> tracker.add('tags', {'env': 'dev'}, {'env': 'prod'})
+    >>> tracker.changed, tracker.changed_fields
+    (True, ['tags'])
+    """
+
+    def __init__(self):
+        self._before = {}
+        self._after = {}
+        self._changed = []
+
+    def add(self, name, before, after, changed=None):
+        """Record field `name`. `changed` overrides plain equality (e.g. case-insensitive locations)."""
+        self._before[name] = copy.deepcopy(before)
+        self._after[name] = copy.deepcopy(after)
+        differs = (before != after) if changed is None else bool(changed)
+        if differs and name not in self._changed:
+            self._changed.append(name)
+        elif not differs and name in self._changed:
+            self._changed.remove(name)
+
+    def merge(self, other, prefix=''):
+        """Add another tracker's fields, optionally under `prefix` (e.g. 'subnet.')."""
+        for name in other._before:
+            self.add(prefix + name, other._before[name], other._after[name], changed=name in other._changed)
+
+    def has_difference_for(self, name):
+        return name in self._changed
+
+    @property
+    def changed(self):
+        return bool(self._changed)
+
+    @property
+    def changed_fields(self):
+        return list(self._changed)
+
+    @property
+    def before(self):
+        return copy.deepcopy(self._before)
+
+    @property
+    def after(self):
+        return copy.deepcopy(self._after)
+
+    def diff(self, before_exists=True, after_exists=True):
+        """Ansible's {'before': ..., 'after': ...}; an absent side is shown as an empty dict."""
+        return {
+            'before': self.before if before_exists else {},
+            'after': self.after if after_exists else {},
+        }
