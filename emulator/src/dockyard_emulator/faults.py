@@ -1,0 +1,82 @@
+"""Fault injection for ARM calls: throttling, server errors, dropped connections, latency."""
+
+import random
+import threading
+import time
+
+from .web import DROP, ArmError
+
+DEFAULTS = {"throttle_rate": 0.0, "error_rate": 0.0, "drop_rate": 0.0, "latency_ms": 0, "retry_after": 1,
+            "lro_failure_rate": 0.0, "seed": None}
+RATES = ("throttle_rate", "error_rate", "drop_rate", "lro_failure_rate")
+
+
+def validate(changes):
+    """Checked and typed fault settings from a JSON object; ValueError naming the bad key."""
+    if not isinstance(changes, dict):
+        raise ValueError("fault settings must be a JSON object")
+    clean = {}
+    for key, value in changes.items():
+        if key not in DEFAULTS:
+            raise ValueError(f"unknown fault setting '{key}' (known: {', '.join(DEFAULTS)})")
+        if key == "seed":
+            if value is not None and not isinstance(value, int):
+                raise ValueError("seed must be an integer or null")
+        elif key in RATES:
+            if not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                raise ValueError(f"{key} must be a number between 0 and 1")
+            value = float(value)
+        elif not isinstance(value, (int, float)) or value < 0:
+            raise ValueError(f"{key} must be a non-negative number")
+        clean[key] = value
+    return clean
+
+
+class Faults:
+    def __init__(self, settings=None):
+        self._lock = threading.Lock()
+        self.settings = dict(DEFAULTS)
+        self._random = random.Random()
+        self.update(settings or {})
+
+    def update(self, changes, reset=False):
+        changes = validate(changes)
+        with self._lock:
+            if reset:
+                self.settings = dict(DEFAULTS)
+            self.settings.update(changes)
+            if reset or "seed" in changes:
+                self._random = random.Random(self.settings["seed"])
+            return dict(self.settings)
+
+    def _roll(self, key):
+        with self._lock:
+            return self.settings[key] > 0 and self._random.random() < self.settings[key]
+
+    def operation_fails(self):
+        return self._roll("lro_failure_rate")
+
+    def inject(self, subscription, is_write):
+        """Before an ARM request is handled: sleep, then maybe return DROP or raise the injected error."""
+        latency = self.settings["latency_ms"]
+        if latency:
+            time.sleep(latency / 1000)
+        retry = {"Retry-After": str(int(self.settings["retry_after"]))}
+        if self._roll("drop_rate"):
+            return DROP
+        if self._roll("throttle_rate"):
+            kind = "write" if is_write else "read"
+            if subscription:
+                raise ArmError(429, "SubscriptionRequestsThrottled",
+                               f"Number of '{kind}' requests for subscription '{subscription}' actually exceeded the "
+                               f"limit for time interval '01:00:00'. Please try again after "
+                               f"'{retry['Retry-After']}' seconds.", headers=retry)
+            raise ArmError(429, "TooManyRequests", "The request is being throttled.", headers=retry)
+        if self._roll("error_rate"):
+            with self._lock:
+                unavailable = self._random.random() < 0.5
+            if unavailable:
+                raise ArmError(503, "ServiceUnavailable", "The service is temporarily unavailable (injected).",
+                               headers=retry)
+            raise ArmError(500, "InternalServerError", "Encountered internal server error (injected).")
+        return None

@@ -1,0 +1,113 @@
+"""Generic long-running operations.
+
+``start`` records an operation due ``--lro-seconds`` from now and returns the
+Azure-AsyncOperation / Location / Retry-After headers. Operations complete by elapsed time:
+``settle`` (run before every ARM request, in the request's transaction) finishes those that
+are due, by calling the resource type's ``complete`` (or ``failed``). A provider whose work
+finishes on its own schedule (e.g. a container backend) passes ``due=None`` and calls
+``finish`` itself. Since everything is in SQLite, a restart loses no operation.
+"""
+
+import datetime
+import time
+import uuid
+
+from .web import ArmError, Response, Route
+
+
+def _iso(epoch):
+    return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _path(op, kind):
+    return op["path"].format(subscription=op["subscription"], namespace=op["namespace"],
+                             location=op["location"], kind=kind, id=op["id"])
+
+
+def start(ctx, rtype, target, kind, location, due=...):
+    """Record an operation of ``kind`` (create/update/delete/<action>) on ``target``; return its headers."""
+    now = time.time()
+    op = {
+        "id": str(uuid.uuid4()), "kind": kind, "target": target, "type": rtype.full_type,
+        "namespace": rtype.provider.namespace, "location": location or "global", "subscription": ctx.subscription,
+        "status": "InProgress", "start": now, "due": now + ctx.app.settings["lro_seconds"] if due is ... else due,
+        "api_version": ctx.api_version, "path": rtype.operation_path, "headers": list(rtype.lro_headers),
+        "fail": ctx.app.faults.operation_fails(),
+    }
+    ctx.store.save_operation(op)
+    return headers(ctx, op)
+
+
+def headers(ctx, op):
+    result = {"Retry-After": str(ctx.app.settings["retry_after"])}
+    if "Azure-AsyncOperation" in op["headers"]:
+        result["Azure-AsyncOperation"] = ctx.url(_path(op, "operationStatuses"), **{"api-version": op["api_version"]})
+    if "Location" in op["headers"]:
+        result["Location"] = ctx.url(_path(op, "operationResults"), **{"api-version": op["api_version"]})
+    return result
+
+
+def settle(ctx):
+    for op in ctx.store.due_operations(time.time()):
+        finish(ctx, op)
+
+
+def finish(ctx, op, error=None):
+    """Complete ``op`` now: Succeeded, or Failed with ``error`` (an ArmError)."""
+    rtype = ctx.app.registry.type(op["type"])
+    with ctx.store.transaction():
+        try:
+            if error is None and op.get("fail"):
+                error = ArmError(400, "InternalOperationError",
+                                 "The operation failed (failure injected by the emulator's fault settings).")
+            if error is not None:
+                raise error
+            op["result"] = rtype.complete(ctx, op)
+            op["status"] = "Succeeded"
+        except ArmError as exc:
+            op.update(status="Failed", error=exc.error(), http_status=exc.status)
+            rtype.failed(ctx, op, exc)
+        op["end"] = time.time()
+        ctx.store.save_operation(op)
+    return op
+
+
+def _operation(ctx, op_id):
+    op = ctx.store.operation(op_id)
+    if op is None:
+        raise ArmError(404, "OperationNotFound", f"The operation '{op_id}' could not be found.")
+    return op
+
+
+def status(ctx, op, **_):
+    """The Azure-AsyncOperation URL: always 200 with {"status": ...}."""
+    op = _operation(ctx, op)
+    body = {"id": _path(op, "operationStatuses"), "name": op["id"], "status": op["status"],
+            "startTime": _iso(op["start"])}
+    if op.get("end"):
+        body["endTime"] = _iso(op["end"])
+    if op.get("error"):
+        body["error"] = op["error"]
+    extra = {"Retry-After": str(ctx.app.settings["retry_after"])} if op["status"] == "InProgress" else {}
+    return Response(200, body, extra)
+
+
+def result(ctx, op, **_):
+    """The Location URL: 202 while running, then the final body (200), 200/204 without one, or the error."""
+    op = _operation(ctx, op)
+    if op["status"] == "InProgress":
+        return Response(202, None, {k: v for k, v in headers(ctx, op).items() if k != "Azure-AsyncOperation"})
+    if op["status"] != "Succeeded":
+        return Response(op.get("http_status", 400), {"error": op.get("error")})
+    if op.get("result") is None:
+        return Response(200 if op["kind"] == "delete" else 204)
+    return Response(200, op["result"])
+
+
+ROUTES = [
+    Route(["GET"], "/subscriptions/{subscription}/providers/{namespace}/locations/{location}/operationStatuses/{op}",
+          status),
+    Route(["GET"], "/subscriptions/{subscription}/providers/{namespace}/locations/{location}/operationResults/{op}",
+          result),
+    Route(["GET"], "/subscriptions/{subscription}/operationresults/{op}", result),
+]

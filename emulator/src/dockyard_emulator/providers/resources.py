@@ -1,0 +1,284 @@
+"""Microsoft.Resources: subscriptions, locations, providers, resource groups and generic resource listing."""
+
+import re
+from dataclasses import dataclass
+
+from .. import locations
+from ..arm import REGISTRY, Provider, ResourceType, resource_group_id
+from ..web import ArmError, Response, not_found
+
+PROVIDER = Provider("Microsoft.Resources")
+VERSIONS = ("2025-04-01", "2025-03-01", "2024-11-01", "2024-07-01", "2024-03-01", "2023-07-01", "2022-09-01",
+            "2021-04-01", "2021-01-01", "2020-10-01", "2020-06-01", "2019-10-01", "2019-08-01", "2019-07-01",
+            "2019-05-10", "2019-05-01", "2019-03-01", "2018-09-01", "2018-05-01", "2018-02-01", "2017-08-01",
+            "2017-06-01", "2017-05-10", "2016-09-01", "2016-07-01", "2016-06-01", "2016-02-01", "2015-11-01",
+            "2015-01-01", "2014-04-01")
+SUBSCRIPTION_VERSIONS = ("2024-11-01", "2022-12-01", "2022-09-01", "2022-01-01", "2021-01-01", "2020-01-01",
+                         "2019-11-01", "2019-06-01", "2018-06-01", "2016-06-01", "2016-01-01", "2015-11-01",
+                         "2014-04-01")
+GROUP_NAME = re.compile(r"^[-\w._()]{1,90}$")
+FORCE_DELETION_TYPES = {"microsoft.compute/virtualmachines", "microsoft.compute/virtualmachinescalesets"}
+SUB = "/subscriptions/{subscription}"
+
+
+@dataclass
+class GroupId:
+    id: str
+    name: str
+    rg: str
+    parent: str = None
+
+
+@PROVIDER.resource_type
+class ResourceGroups(ResourceType):
+    name = "resourceGroups"
+    api_versions = VERSIONS
+    async_delete = True
+    lro_headers = ("Location",)
+    operation_path = "/subscriptions/{subscription}/operationresults/{id}"
+
+    @staticmethod
+    def group_id(ctx, rg):
+        existing = ctx.store.resource(resource_group_id(ctx.subscription, rg))
+        return GroupId(existing["id"] if existing else resource_group_id(ctx.subscription, rg), rg, rg)
+
+    def check_scope(self, ctx, rid):
+        if not GROUP_NAME.match(rid.name) or rid.name.endswith("."):
+            raise ArmError(400, "InvalidResourceGroup", f"The provided resource group name '{rid.name}' has these "
+                           "invalid characters: see https://aka.ms/ResourceGroupNamingRestrictions. The name can "
+                           "only be a letter, digit, '-', '.', '(', ')' or '_', up to 90 characters, and may not "
+                           "end with '.'.")
+        existing = ctx.store.resource(rid.id)
+        if existing and existing["body"]["properties"]["provisioningState"] == "Deleting":
+            raise ArmError(409, "ResourceGroupBeingDeleted", f"The resource group '{rid.name}' is in "
+                           "deprovisioning state and cannot perform this operation.")
+
+    def build(self, ctx, rid, body, existing):
+        return {"managedBy": body["managedBy"]} if body.get("managedBy") else {}
+
+    def location_error(self, given):
+        return ArmError(400, "LocationNotAvailableForResourceGroup", f"The provided location '{given}' is not "
+                        f"available for resource group. List of available regions is '{','.join(locations.NAMES)}'.")
+
+    def location_change_error(self, rid, existing, given):
+        return ArmError(400, "InvalidResourceGroupLocation", f"Invalid resource group location '{given}'. The "
+                        f"Resource group already exists in location '{existing}'.")
+
+    def get_existing(self, ctx, rid):
+        resource = ctx.store.resource(rid.id)
+        if resource is None:
+            raise not_found("resourceGroups", rid.name)
+        return resource
+
+    def delete(self, ctx, rid):
+        self.get_existing(ctx, rid)
+        given = ctx.request.query.get("forcedeletiontypes")
+        if given and any(t.strip().lower() not in FORCE_DELETION_TYPES for t in given.split(",")):
+            raise ArmError(400, "InvalidForceDeletionType", f"The force deletion type '{given}' is not supported. "
+                           "Supported types: Microsoft.Compute/virtualMachines, "
+                           "Microsoft.Compute/virtualMachineScaleSets.")
+        return super().delete(ctx, rid)
+
+
+GROUPS = REGISTRY.type("Microsoft.Resources/resourceGroups")
+
+
+def _group_handler(method):
+    def handler(ctx, subscription, rg):
+        rid = GROUPS.group_id(ctx, rg)
+        if method == "HEAD":
+            return Response(204 if ctx.store.resource(rid.id) else 404)
+        return getattr(GROUPS, method.lower())(ctx, rid)
+    return handler
+
+
+for _method in ("GET", "HEAD", "PUT", "PATCH", "DELETE"):
+    PROVIDER.route([_method], SUB + "/resourcegroups/{rg}", VERSIONS)(_group_handler(_method))
+
+
+# $filter ------------------------------------------------------------------------------------
+_TOKEN = re.compile(r"\s*(?:(?P<punct>[(),])|'(?P<literal>(?:[^']|'')*)'|(?P<word>[A-Za-z_$][\w.$/]*))")
+FIELDS = {
+    "resourcetype": lambda r: r["body"]["type"], "name": lambda r: r["body"]["name"],
+    "location": lambda r: r["body"].get("location", ""), "resourcegroup": lambda r: r["id"].split("/")[4],
+}
+
+
+def _bad_filter(text):
+    return ArmError(400, "InvalidFilterInQueryString", f"Invalid $filter '{text}' specified in the query string. "
+                    "Supported: resourceType, name, location, resourceGroup, tagName, tagValue with 'eq', "
+                    "substringof(), startswith(), 'and', 'or' and parentheses.")
+
+
+def compile_filter(text):
+    """A predicate over stored resources for ARM's OData $filter subset."""
+    tokens, pos = [], 0
+    while pos < len(text.rstrip()):
+        match = _TOKEN.match(text, pos)
+        if not match:
+            raise _bad_filter(text)
+        kind = match.lastgroup
+        tokens.append((kind, match[kind].replace("''", "'") if kind == "literal" else match[kind]))
+        pos = match.end()
+    tokens.append(("end", None))
+    cursor = [0]
+
+    def take(kind=None, value=None):
+        token = tokens[cursor[0]]
+        if (kind and token[0] != kind) or (value and str(token[1]).lower() != value):
+            raise _bad_filter(text)
+        cursor[0] += 1
+        return token[1]
+
+    def peek(value):
+        return str(tokens[cursor[0]][1]).lower() == value
+
+    def expr():
+        terms = [term()]
+        while peek("or"):
+            take()
+            terms.append(term())
+        return lambda r: any(t(r) for t in terms)
+
+    def term():
+        conditions = [factor()]
+        while peek("and"):
+            take()
+            conditions.append(factor())
+        tests = [c for c in conditions if callable(c)]
+        tag = dict(c for c in conditions if not callable(c))
+        if tag:
+            name, value = (tag.get("tagname") or "").lower(), tag.get("tagvalue")
+            tests.append(lambda r: any((not name or k.lower() == name) and (value is None or v == value)
+                                       for k, v in (r["body"].get("tags") or {}).items()))
+        return lambda r: all(t(r) for t in tests)
+
+    def field(word):
+        if word.lower() not in FIELDS:
+            raise _bad_filter(text)
+        return FIELDS[word.lower()]
+
+    def factor():
+        if peek("("):
+            take()
+            inner = expr()
+            take("punct", ")")
+            return inner
+        word = take("word").lower()
+        if word in ("substringof", "startswith"):
+            take("punct", "(")
+            first = take()
+            take("punct", ",")
+            second = take()
+            take("punct", ")")
+            if word == "substringof":
+                get, needle = field(second), first.lower()
+                return lambda r: needle in get(r).lower()
+            get, prefix = field(first), second.lower()
+            return lambda r: get(r).lower().startswith(prefix)
+        take("word", "eq")
+        value = take("literal")
+        if word in ("tagname", "tagvalue"):
+            return (word, value)
+        get = field(word)
+        return lambda r: get(r).lower() == value.lower()
+
+    predicate = expr()
+    take("end")
+    return predicate
+
+
+def _filtered(ctx, items):
+    text, top = ctx.request.query.get("$filter"), ctx.request.query.get("$top")
+    if text:
+        keep = compile_filter(text)
+        items = [r for r in items if keep(r)]
+    return items[: int(top)] if top and top.isdigit() else items
+
+
+# routes ----------------------------------------------------------------------------------------
+@PROVIDER.route(["GET"], SUB + "/resourcegroups", VERSIONS)
+def list_groups(ctx, subscription):
+    groups = ctx.store.resources(f"/subscriptions/{subscription}/resourcegroups/", [GROUPS.full_type])
+    return Response(200, {"value": [GROUPS.render(ctx, g) for g in _filtered(ctx, groups)]})
+
+
+def _generic(ctx, prefix):
+    """GenericResourceExpanded items of the tracked resources under ``prefix``."""
+    expand = {e.strip() for e in ctx.request.query.get("$expand", "").split(",")}
+    resources = [r for r in ctx.store.resources(prefix)
+                 if getattr(REGISTRY.type(r["type"]), "tracked", False) and r["type"] != GROUPS.full_type.lower()]
+    items = []
+    for resource in _filtered(ctx, resources):
+        body = resource["body"]
+        item = {k: body[k] for k in ("id", "name", "type", "sku", "kind", "location", "identity", "managedBy",
+                                     "plan", "tags", "zones", "extendedLocation") if k in body}
+        item.update({"createdTime": resource["created"]} if "createdTime" in expand else {})
+        item.update({"changedTime": resource["changed"]} if "changedTime" in expand else {})
+        if "provisioningState" in expand:
+            item["provisioningState"] = body.get("properties", {}).get("provisioningState")
+        items.append(item)
+    return Response(200, {"value": items})
+
+
+@PROVIDER.route(["GET"], SUB + "/resources", VERSIONS)
+def list_resources(ctx, subscription):
+    return _generic(ctx, f"/subscriptions/{subscription}/")
+
+
+@PROVIDER.route(["GET"], SUB + "/resourcegroups/{rg}/resources", VERSIONS)
+def list_group_resources(ctx, subscription, rg):
+    rid = GROUPS.group_id(ctx, rg)
+    GROUPS.get_existing(ctx, rid)
+    return _generic(ctx, rid.id + "/")
+
+
+def _subscription(ctx):
+    sub = ctx.subscription
+    return {"id": f"/subscriptions/{sub}", "authorizationSource": "RoleBased", "managedByTenants": [],
+            "subscriptionId": sub, "tenantId": ctx.app.identity["tenant_id"], "displayName": "Dockyard Emulator",
+            "state": "Enabled", "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01",
+                                                         "quotaId": "PayAsYouGo_2014-09-01", "spendingLimit": "Off"}}
+
+
+@PROVIDER.route(["GET"], "/subscriptions", SUBSCRIPTION_VERSIONS)
+def list_subscriptions(ctx):
+    return Response(200, {"value": [_subscription(ctx)], "count": {"type": "Total", "value": 1}})
+
+
+@PROVIDER.route(["GET"], SUB, SUBSCRIPTION_VERSIONS)
+def get_subscription(ctx, subscription):
+    return Response(200, _subscription(ctx))
+
+
+@PROVIDER.route(["GET"], SUB + "/locations", SUBSCRIPTION_VERSIONS)
+def list_locations(ctx, subscription):
+    return Response(200, {"value": locations.location_list(ctx.subscription)})
+
+
+@PROVIDER.route(["GET"], "/tenants", SUBSCRIPTION_VERSIONS)
+def list_tenants(ctx):
+    tenant = ctx.app.identity["tenant_id"]
+    return Response(200, {"value": [{"id": f"/tenants/{tenant}", "tenantId": tenant, "tenantCategory": "Home",
+                                     "displayName": "Dockyard Emulator", "defaultDomain": "dockyard.emulator"}]})
+
+
+def _provider(namespace):
+    provider = REGISTRY.provider(namespace)
+    if provider is None:
+        raise ArmError(404, "InvalidResourceNamespace", f"The resource namespace '{namespace}' is invalid.")
+    return provider
+
+
+@PROVIDER.route(["GET"], SUB + "/providers", VERSIONS)
+@PROVIDER.route(["GET"], "/providers", VERSIONS)
+def list_providers(ctx, subscription=None):
+    return Response(200, {"value": [p.manifest(ctx.subscription) for p in REGISTRY.providers.values()]})
+
+
+@PROVIDER.route(["GET"], SUB + "/providers/{namespace}", VERSIONS)
+@PROVIDER.route(["GET"], "/providers/{namespace}", VERSIONS)
+@PROVIDER.route(["POST"], SUB + "/providers/{namespace}/register", VERSIONS)
+@PROVIDER.route(["POST"], SUB + "/providers/{namespace}/unregister", VERSIONS)
+def get_provider(ctx, namespace, subscription=None):
+    return Response(200, _provider(namespace).manifest(ctx.subscription))

@@ -1,0 +1,265 @@
+"""The emulator application and its threaded HTTPS server.
+
+Request pipeline: /_emulator/* (control API: loopback only, no auth, not logged, no faults);
+ARM paths (/subscriptions, /providers, /tenants): faults -> bearer token -> api-version ->
+arm.dispatch in one store transaction; anything else: the identity endpoints (auth.ROUTES).
+Every non-control request is recorded in the request log.
+"""
+
+import datetime
+import ipaddress
+import json
+import logging
+import os
+import re
+import secrets
+import signal
+import socket
+import ssl
+import threading
+import time
+import traceback
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from . import __version__, arm, auth, crypto
+from .faults import Faults
+from .store import Store
+from .web import DROP, ArmError, Request, Response
+
+log = logging.getLogger("dockyard_emulator")
+
+ARM_PATHS = re.compile(r"^/(subscriptions|providers|tenants)(/|$)", re.IGNORECASE)
+SUBSCRIPTION = re.compile(r"^/subscriptions/([^/]+)", re.IGNORECASE)
+CONTROL = "/_emulator/"
+SETTINGS_DEFAULTS = {"lro_seconds": 0.5, "retry_after": 1, "vm_backend": "none", "host": "127.0.0.1", "port": None}
+
+
+def is_write(request):
+    """ARM's notion of a write: PUT/PATCH/DELETE, and POST except list*-style reads (listKeys, ...)."""
+    if request.method in ("PUT", "PATCH", "DELETE"):
+        return True
+    return request.method == "POST" and not request.path.rstrip("/").rsplit("/", 1)[-1].lower().startswith("list")
+
+
+def _uuid():
+    return str(uuid.uuid4())
+
+
+class Emulator:
+    """State, identity and request handling; independent of the socket layer."""
+
+    def __init__(self, state_dir, settings=None, faults=None):
+        self.state_dir = Path(state_dir)
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        crypto.ensure_pki(self.state_dir)
+        self.store = Store(self.state_dir / "state.db")
+        with self.store.transaction():
+            stored = self.store.get("settings", {})
+            self.settings = {**SETTINGS_DEFAULTS, **stored,
+                             **{k: v for k, v in (settings or {}).items() if v is not None}}
+            self.store.put("settings", self.settings)
+            self.identity = self.store.get("identity") or {
+                "tenant_id": _uuid(), "subscription_id": _uuid(), "client_id": _uuid(), "principal_id": _uuid(),
+                "client_secret": secrets.token_urlsafe(30),
+            }
+            self.store.put("identity", self.identity)
+            if not self.store.get("signing_key"):
+                self.store.put("signing_key", crypto.new_signing_key_pem())
+                self.store.put("signing_key_id", secrets.token_hex(8))
+        self.signing_key = crypto.load_key(self.store.get("signing_key"))
+        self.key_id = self.store.get("signing_key_id")
+        self.registry = arm.REGISTRY.load()
+        self.faults = Faults(faults)
+        self.base_url = None  # set once the port is known
+
+    # pipeline ---------------------------------------------------------------------------
+    def handle(self, request):
+        if request.path.startswith(CONTROL):
+            return self.control(request)
+        started, injected = time.monotonic(), None
+        is_arm = bool(ARM_PATHS.match(request.path))
+        write = is_arm and is_write(request)
+        try:
+            response = None
+            if is_arm:
+                try:
+                    sub = SUBSCRIPTION.match(request.path)
+                    if self.faults.inject(sub and sub.group(1), write) is DROP:
+                        injected, response = "drop", DROP
+                except ArmError as exc:
+                    injected = exc.code
+                    raise
+            if response is None:
+                response = self.arm(request) if is_arm else self.identity_endpoint(request)
+        except (ArmError, auth.AadError) as exc:
+            response = exc.response()
+        except Exception:  # noqa: BLE001 - answer like ARM, keep the details in the log
+            log.error("unhandled error for %s %s\n%s", request.method, request.path, traceback.format_exc())
+            response = ArmError(500, "InternalServerError", "Encountered internal server error.").response()
+        if response is not DROP:
+            self.decorate(request, response)
+        self.store.log_request({
+            "time": datetime.datetime.now(datetime.timezone.utc).isoformat().replace("+00:00", "Z"),
+            "method": request.method, "path": request.path, "query": request.query_string,
+            "status": None if response is DROP else response.status,
+            "duration_ms": round((time.monotonic() - started) * 1000, 2),
+            "write": write, "kind": "arm" if is_arm else "identity", "fault": injected,
+            "request_id": None if response is DROP else response.headers["x-ms-request-id"],
+        })
+        return response
+
+    @staticmethod
+    def decorate(request, response):
+        request_id = _uuid()
+        correlation = request.header("x-ms-correlation-request-id") or request_id
+        response.headers.update({"x-ms-request-id": request_id, "x-ms-correlation-request-id": correlation,
+                                 "x-ms-routing-request-id": f"WESTEUROPE:{time.strftime('%Y%m%dT%H%M%SZ')}:"
+                                                            f"{request_id}",
+                                 "Cache-Control": "no-cache"})
+        if request.header("x-ms-client-request-id"):
+            response.headers["x-ms-client-request-id"] = request.header("x-ms-client-request-id")
+
+    def arm(self, request):
+        auth.authenticate(self, request.header("authorization"))
+        if not request.query.get("api-version"):
+            raise ArmError(400, "MissingApiVersionParameter",
+                           "The api-version query parameter (?api-version=) is required for all requests.")
+        with self.store.transaction():
+            return arm.dispatch(arm.Context(self, request))
+
+    def identity_endpoint(self, request):
+        ctx = arm.Context(self, request)
+        for route in auth.ROUTES:
+            match = route.regex.fullmatch(request.path)
+            if match and request.method in route.methods:
+                return route.handler(ctx, **match.groupdict())
+        raise ArmError(404, "NotFound", f"The requested path '{request.path}' was not found.")
+
+    # control API --------------------------------------------------------------------------
+    def control(self, request):
+        if not ipaddress.ip_address(request.client.split("%")[0]).is_loopback:
+            return Response(403, {"error": {"code": "Forbidden", "message": "The control API is loopback-only."}})
+        what = (request.method, request.path.rstrip("/")[len(CONTROL):])
+        if what == ("GET", "health"):
+            return Response(200, {"status": "ok", "version": __version__, "pid": os.getpid(), "url": self.base_url,
+                                  "tenant_id": self.identity["tenant_id"],
+                                  "subscription_id": self.identity["subscription_id"],
+                                  **{k: self.settings[k] for k in ("vm_backend", "lro_seconds", "retry_after")}})
+        if what == ("GET", "requests"):
+            entries = self.store.requests(int(request.query.get("since") or 0))
+            if request.query.get("writes_only", "").lower() in ("1", "true", "yes"):
+                entries = [e for e in entries if e["write"]]
+            return Response(200, {"value": entries, "last": entries[-1]["seq"] if entries else None})
+        if what == ("DELETE", "requests"):
+            return Response(200, {"deleted": self.store.clear_requests()})
+        if what[1] == "faults" and request.method in ("GET", "PUT", "DELETE"):
+            try:
+                body = json.loads(request.body or b"{}") if request.method == "PUT" else {}
+                reset = request.method == "DELETE" or bool(body.pop("reset", False))
+                return Response(200, self.faults.update(body, reset=reset))
+            except (ValueError, AttributeError) as exc:
+                return Response(400, {"error": {"code": "InvalidFaultSettings", "message": str(exc)}})
+        return Response(404, {"error": {"code": "NotFound", "message": f"No control endpoint {what[0]} {what[1]}."}})
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = f"DockyardAzureEmulator/{__version__}"
+    timeout = 120
+
+    def log_message(self, fmt, *args):
+        log.debug("%s " + fmt, self.client_address[0], *args)
+
+    def _handle(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        url = urlsplit(self.path)
+        request = Request(self.command, unquote(url.path), url.query,
+                          {k.lower(): v for k, v in self.headers.items()}, body, self.client_address[0])
+        response = self.server.app.handle(request)
+        if response is DROP:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        payload = response.payload()
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+
+
+class HttpsServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, app, address):
+        self.app = app
+        self.ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.ssl_context.load_cert_chain(app.state_dir / "server.pem", app.state_dir / "server-key.pem")
+        super().__init__(address, _Handler)
+
+    def finish_request(self, request, client_address):
+        # The TLS handshake runs here, in the connection's own thread.
+        request.settimeout(30)
+        try:
+            request = self.ssl_context.wrap_socket(request, server_side=True)
+        except (OSError, ssl.SSLError):
+            return
+        try:
+            self.RequestHandlerClass(request, client_address, self)
+        finally:
+            request.close()
+
+    def handle_error(self, request, client_address):
+        log.debug("connection error from %s", client_address, exc_info=True)
+
+
+def write_json(path, data):
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    os.replace(tmp, path)
+
+
+def serve(state_dir, settings, faults=None):
+    """Run until SIGTERM/SIGINT. ``settings`` None values fall back to what the state recorded."""
+    app = Emulator(state_dir, settings, faults)
+    host, port = app.settings["host"], app.settings["port"] or 0
+    try:
+        server = HttpsServer(app, (host, port))
+    except OSError as exc:
+        raise SystemExit(f"dockyard-emulator: cannot listen on {host}:{port}: {exc} "
+                         "(pass --port 0 for a new free port)") from None
+    port = server.server_address[1]
+    shown = "127.0.0.1" if host in ("0.0.0.0", "127.0.0.1", "") else host
+    app.base_url = f"https://{shown}:{port}"
+    app.settings["port"] = port
+    with app.store.transaction():
+        app.store.put("settings", app.settings)
+    endpoint = app.state_dir / "endpoint.json"
+    write_json(endpoint, {"url": app.base_url, "port": port, "pid": os.getpid(), "host": host})
+
+    def stop(*_):
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(f"dockyard-emulator listening on {app.base_url} (state: {app.state_dir}, vm backend: "
+          f"{app.settings['vm_backend']})", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+        if endpoint.exists() and json.loads(endpoint.read_text()).get("pid") == os.getpid():
+            endpoint.unlink()
+        app.store.close()

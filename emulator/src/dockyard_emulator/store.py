@@ -1,0 +1,153 @@
+"""SQLite persistence: settings, resources, long-running operations and the request log.
+
+One connection shared by the server threads, serialised by a re-entrant lock; every
+multi-statement change runs inside ``transaction()`` (BEGIN IMMEDIATE ... COMMIT).
+"""
+
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS resources (
+    key TEXT PRIMARY KEY,          -- lower-cased resource id
+    id TEXT NOT NULL,              -- id as created
+    type TEXT NOT NULL,            -- lower-cased full type, e.g. microsoft.resources/resourcegroups
+    body TEXT NOT NULL,            -- the ARM representation (JSON)
+    internal TEXT NOT NULL DEFAULT '{}',  -- emulator-private data (JSON)
+    created TEXT NOT NULL,
+    changed TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS resources_type ON resources (type);
+CREATE TABLE IF NOT EXISTS operations (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    due REAL,                      -- epoch seconds when it completes; NULL: completed by its handler
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS operations_due ON operations (status, due);
+CREATE TABLE IF NOT EXISTS requests (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    data TEXT NOT NULL
+);
+"""
+
+
+class Store:
+    def __init__(self, path):
+        self._lock = threading.RLock()
+        self._depth = 0
+        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self):
+        with self._lock:
+            self.db.close()
+
+    @contextmanager
+    def transaction(self):
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self
+                finally:
+                    self._depth -= 1
+                return
+            self.db.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            else:
+                self.db.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def _all(self, sql, *args):
+        with self._lock:
+            return self.db.execute(sql, args).fetchall()
+
+    def _run(self, sql, *args):
+        with self._lock:
+            return self.db.execute(sql, args)
+
+    # settings ---------------------------------------------------------------------------
+    def get(self, key, default=None):
+        rows = self._all("SELECT value FROM meta WHERE key = ?", key)
+        return json.loads(rows[0]["value"]) if rows else default
+
+    def put(self, key, value):
+        self._run("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, json.dumps(value))
+
+    # resources --------------------------------------------------------------------------
+    @staticmethod
+    def _resource(row):
+        return {
+            "id": row["id"], "type": row["type"], "body": json.loads(row["body"]),
+            "internal": json.loads(row["internal"]), "created": row["created"], "changed": row["changed"],
+        }
+
+    def resource(self, rid):
+        rows = self._all("SELECT * FROM resources WHERE key = ?", rid.lower())
+        return self._resource(rows[0]) if rows else None
+
+    def save_resource(self, rid, rtype, body, internal, now):
+        self._run(
+            "INSERT INTO resources (key, id, type, body, internal, created, changed) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET body = excluded.body, internal = excluded.internal,"
+            " changed = excluded.changed",
+            rid.lower(), rid, rtype.lower(), json.dumps(body), json.dumps(internal or {}), now, now,
+        )
+
+    def resources(self, prefix="", types=None):
+        """Resources whose id starts with ``prefix`` (case-insensitive), optionally of given types."""
+        prefix = prefix.lower()
+        sql, args = "SELECT * FROM resources WHERE substr(key, 1, ?) = ?", [len(prefix), prefix]
+        if types is not None:
+            types = [t.lower() for t in types]
+            sql += " AND type IN (%s)" % ",".join("?" * len(types))
+            args += types
+        return [self._resource(r) for r in self._all(sql + " ORDER BY key", *args)]
+
+    def delete_resource(self, rid):
+        self._run("DELETE FROM resources WHERE key = ?", rid.lower())
+
+    # operations -------------------------------------------------------------------------
+    def operation(self, op_id):
+        rows = self._all("SELECT data FROM operations WHERE id = ?", op_id)
+        return json.loads(rows[0]["data"]) if rows else None
+
+    def save_operation(self, op):
+        self._run(
+            "INSERT OR REPLACE INTO operations (id, status, due, data) VALUES (?, ?, ?, ?)",
+            op["id"], op["status"], op.get("due"), json.dumps(op),
+        )
+
+    def due_operations(self, now):
+        rows = self._all(
+            "SELECT data FROM operations WHERE status = 'InProgress' AND due IS NOT NULL AND due <= ? ORDER BY due", now
+        )
+        return [json.loads(r["data"]) for r in rows]
+
+    def operations_for(self, target_key):
+        rows = self._all("SELECT data FROM operations WHERE status = 'InProgress'")
+        return [op for op in map(json.loads, (r["data"] for r in rows)) if op["target"].lower() == target_key]
+
+    # request log ------------------------------------------------------------------------
+    def log_request(self, entry):
+        self._run("INSERT INTO requests (data) VALUES (?)", json.dumps(entry))
+
+    def requests(self, since=0):
+        rows = self._all("SELECT seq, data FROM requests WHERE seq > ? ORDER BY seq", since)
+        return [{"seq": r["seq"], **json.loads(r["data"])} for r in rows]
+
+    def clear_requests(self):
+        return self._run("DELETE FROM requests").rowcount
