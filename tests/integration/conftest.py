@@ -15,19 +15,21 @@ import shutil
 import subprocess
 import urllib.request
 import ssl
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+# The venv's console scripts (ansible-playbook, dockyard-emulator) sit next to its python.
+BIN_DIR = os.path.dirname(sys.executable)
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 PLAYBOOKS = HERE / "playbooks"
-WRITE_METHODS = {"PUT", "PATCH", "POST", "DELETE"}
 
 
 def _emulator_command():
-    found = shutil.which("dockyard-emulator")
+    found = shutil.which("dockyard-emulator", path=BIN_DIR + os.pathsep + os.environ.get("PATH", ""))
     if not found:
         pytest.fail("dockyard-emulator is not installed; run `make setup`")
     return found
@@ -55,29 +57,28 @@ class Emulator:
 
     def requests(self, since=0):
         """Request log entries with a sequence number greater than ``since``."""
-        answer = self._control("GET", "requests?since=%d" % since)
-        return answer["requests"] if isinstance(answer, dict) else answer
+        return self._control("GET", "requests?since=%d" % since)["value"]
 
     def last_sequence(self):
-        entries = self.requests()
-        return max((entry["seq"] for entry in entries), default=0)
+        return self._control("GET", "requests?since=0")["last"] or 0
 
     def arm_writes(self, since):
-        return [entry for entry in self.requests(since)
-                if entry["method"] in WRITE_METHODS and "/oauth2/" not in entry["path"]]
+        """ARM calls that change state (token requests are not ARM writes)."""
+        return [entry for entry in self.requests(since) if entry["kind"] == "arm" and entry["write"]]
 
     def set_faults(self, **faults):
         self._control("PUT", "faults", faults)
 
     def reset_faults(self):
-        self._control("PUT", "faults", {})
+        self._control("DELETE", "faults")
 
 
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory):
     command = _emulator_command()
     state_dir = tmp_path_factory.mktemp("emulator")
-    subprocess.run([command, "start", "--state-dir", str(state_dir), "--retry-after", "0"], check=True)
+    # Retry-After 1 s on LROs: azure-core treats 0 as absent and would poll every 30 s.
+    subprocess.run([command, "start", "--state-dir", str(state_dir), "--retry-after", "1", "--lro-seconds", "0.3"], check=True)
     try:
         output = subprocess.run([command, "env", "--state-dir", str(state_dir), "--format", "json"],
                                 check=True, capture_output=True, text=True).stdout
@@ -123,6 +124,7 @@ def ansible_playbook(emulator, tmp_path):
             "ANSIBLE_CALLBACK_PLUGINS": str(HERE / "callback_plugins"),
             "ANSIBLE_CALLBACKS_ENABLED": "result_log",
             "ANSIBLE_NOCOLOR": "1",
+            "PATH": BIN_DIR + os.pathsep + os.environ.get("PATH", ""),
             "DOCKYARD_RESULT_LOG": str(result_log),
         })
         run_env.update(env or {})
