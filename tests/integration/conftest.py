@@ -28,6 +28,10 @@ REPO_ROOT = HERE.parents[1]
 PLAYBOOKS = HERE / "playbooks"
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "vm_emulator: needs the emulator's Microsoft.Compute/Network providers")
+
+
 def _emulator_command():
     found = shutil.which("dockyard-emulator", path=BIN_DIR + os.pathsep + os.environ.get("PATH", ""))
     if not found:
