@@ -1,0 +1,307 @@
+# -*- coding: utf-8 -*-
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""dockyard.azure.vm and vm_info through ansible-playbook against the emulator (issue 3).
+
+Marked `vm_emulator`: they need the emulator's Microsoft.Network and Microsoft.Compute providers
+(and, for the fault test, its fault injection), which land separately.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import ssl
+import struct
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+
+import pytest
+
+pytestmark = pytest.mark.vm_emulator
+
+NETWORK_API = "2024-05-01"
+COMPUTE_API = "2024-07-01"
+DISK_API = "2024-03-02"
+NOT_ARM = ("/oauth2/", "/.well-known/", "/_emulator/", "/discovery/")
+
+
+def unique(prefix):
+    return "%s-%s" % (prefix, uuid.uuid4().hex[:6])
+
+
+def ssh_key(seed=7):
+    def string(data):
+        return struct.pack(">I", len(data)) + data
+    blob = string(b"ssh-ed25519") + string(bytes([seed]) * 32)
+    return "ssh-ed25519 %s test@dockyard" % base64.b64encode(blob).decode()
+
+
+class Arm:
+    """Minimal raw ARM client for set-up and independent checks (not the collection's code)."""
+
+    def __init__(self, emulator):
+        self.env = emulator.env
+        self.context = ssl.create_default_context(cafile=self.env["REQUESTS_CA_BUNDLE"])
+        self._token = None
+
+    def token(self):
+        if self._token is None:
+            form = urllib.parse.urlencode({
+                "grant_type": "client_credentials", "client_id": self.env["AZURE_CLIENT_ID"],
+                "client_secret": self.env["AZURE_CLIENT_SECRET"], "scope": self.env["AZURE_ARM_ENDPOINT"] + "/.default",
+            }).encode()
+            url = "%s/%s/oauth2/v2.0/token" % (self.env["AZURE_AUTHORITY_HOST"], self.env["AZURE_TENANT_ID"])
+            with urllib.request.urlopen(url, data=form, context=self.context, timeout=30) as response:
+                self._token = json.loads(response.read())["access_token"]
+        return self._token
+
+    def call(self, method, path, api_version, body=None):
+        url = "%s/subscriptions/%s%s?api-version=%s" % (
+            self.env["AZURE_ARM_ENDPOINT"], self.env["AZURE_SUBSCRIPTION_ID"], path, api_version)
+        request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode(),
+                                         headers={"Authorization": "Bearer " + self.token(), "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, context=self.context, timeout=30) as response:
+                payload = response.read()
+                return response.status, json.loads(payload) if payload else None
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def network(self, rg, kind, name, method="GET", body=None):
+        return self.call(method, "/resourceGroups/%s/providers/Microsoft.Network/%s/%s" % (rg, kind, name), NETWORK_API, body)
+
+    def vm(self, rg, name):
+        return self.call("GET", "/resourceGroups/%s/providers/Microsoft.Compute/virtualMachines/%s" % (rg, name), COMPUTE_API)
+
+    def disk(self, rg, name):
+        return self.call("GET", "/resourceGroups/%s/providers/Microsoft.Compute/disks/%s" % (rg, name), DISK_API)
+
+    def resources(self, rg):
+        status, body = self.call("GET", "/resourceGroups/%s/resources" % rg, "2022-09-01")
+        assert status == 200, body
+        return sorted((item["type"], item["name"]) for item in body["value"])
+
+
+@pytest.fixture
+def arm(emulator):
+    return Arm(emulator)
+
+
+@pytest.fixture
+def rg(ansible_playbook):
+    name = unique("rg-vm")
+    ansible_playbook("vm_setup.yml", {"rg": name})
+    return name
+
+
+def arm_reads(emulator, since):
+    """ARM GETs after `since` (token and discovery requests are not ARM)."""
+    return [entry for entry in emulator.requests(since)
+            if entry.get("kind", "arm") == "arm" and entry["method"] == "GET" and not any(part in entry["path"] for part in NOT_ARM)]
+
+
+def without_polls(entries):
+    """Drop LRO status polls (operation status / results URLs), keep resource reads."""
+    polls = re.compile(r"/(operations|operationStatuses|operationResults|asyncoperations)/", re.IGNORECASE)
+    return [entry for entry in entries if not polls.search(entry["path"])]
+
+
+def base_vars(rg, name, **extra):
+    variables = {"rg": rg, "vm_name": name, "ssh_keys": [ssh_key()], "dns_label": name}
+    variables.update(extra)
+    return variables
+
+
+def test_create_check_mode_idempotency(emulator, ansible_playbook, arm, rg):
+    name = unique("vm")
+    variables = base_vars(rg, name, custom_data="#cloud-config\nruncmd: [touch /tmp/ok]\n")
+
+    before = emulator.last_sequence()
+    checked = ansible_playbook("vm_present.yml", variables, check=True, diff=True).task("vm")
+    assert checked["status"] == "changed"
+    assert emulator.arm_writes(before) == [], "check mode must not write"
+    assert [(a["action"], a["type"]) for a in checked["result"]["actions"]] == [
+        ("create", "virtual_network"), ("create", "network_security_group"), ("create", "public_ip"),
+        ("create", "network_interface"), ("create", "virtual_machine")]
+    assert checked["result"]["diff"]["before"] == {}
+
+    before = emulator.last_sequence()
+    created = ansible_playbook("vm_present.yml", variables).task("vm")
+    assert created["status"] == "changed"
+    vm = created["result"]["vm"]
+    assert vm["power_state"] == "running"
+    assert vm["admin_username"] == "deploy"
+    assert vm["private_ip"] and vm["public_ip"] and vm["fqdn"].startswith(name + ".")
+    assert vm["ansible_host"] == vm["public_ip"]
+    assert vm["os_disk"]["name"] == name + "-osdisk"
+    assert vm["nic"].endswith("/networkInterfaces/%s-nic" % name)
+    assert vm["tags"]["dockyard-custom-data-sha256"]
+    writes = [(e["method"], e["path"].rsplit("/", 2)[-2]) for e in emulator.arm_writes(before)]
+    assert writes == [("PUT", "virtualNetworks"), ("PUT", "networkSecurityGroups"), ("PUT", "publicIPAddresses"),
+                      ("PUT", "networkInterfaces"), ("PUT", "virtualMachines")]
+    for kind, owned in (("virtualNetworks", name + "-vnet"), ("networkSecurityGroups", name + "-nsg"),
+                        ("publicIPAddresses", name + "-pip"), ("networkInterfaces", name + "-nic")):
+        status, body = arm.network(rg, kind, owned)
+        assert status == 200 and body["tags"]["dockyard-owned-by"].lower() == vm["id"].lower()
+
+    before = emulator.last_sequence()
+    again = ansible_playbook("vm_present.yml", variables).task("vm")
+    assert again["status"] == "ok"
+    assert emulator.arm_writes(before) == []
+    # A no-change run reads the VM (with its instance view), its NIC, its public IP and its NSG: 4 calls.
+    reads = without_polls(arm_reads(emulator, before))
+    assert len(reads) == 4, [e["path"] for e in reads]
+
+
+def test_power_transitions(emulator, ansible_playbook, rg):
+    name = unique("vm")
+    variables = base_vars(rg, name)
+    ansible_playbook("vm_present.yml", variables)
+    for state, expected, changed in (("stopped", "stopped", True), ("stopped", "stopped", False),
+                                     ("deallocated", "deallocated", True), ("stopped", "deallocated", False),
+                                     ("started", "running", True), ("started", "running", False),
+                                     ("restarted", "running", True)):
+        before = emulator.last_sequence()
+        result = ansible_playbook("vm_present.yml", dict(variables, vm_state=state)).task("vm")
+        assert result["result"]["vm"]["power_state"] == expected, state
+        assert (result["status"] == "changed") is changed, state
+        if not changed:
+            assert emulator.arm_writes(before) == []
+        info = ansible_playbook("vm_info.yml", {"rg": rg, "vm_name": name}).task("vm_info")
+        assert info["result"]["vms"][0]["power_state"] == expected
+
+
+def test_resize_and_tag_diff(emulator, ansible_playbook, rg):
+    name = unique("vm")
+    variables = base_vars(rg, name, vm_tags={"env": "dev"})
+    ansible_playbook("vm_present.yml", variables)
+
+    resized = ansible_playbook("vm_present.yml", dict(variables, vm_size="Standard_B2s")).task("vm")
+    assert resized["status"] == "changed"
+    assert resized["result"]["vm"]["size"] == "Standard_B2s"
+    assert resized["result"]["vm"]["power_state"] == "running"
+    before = emulator.last_sequence()
+    assert ansible_playbook("vm_present.yml", dict(variables, vm_size="Standard_B2s")).task("vm")["status"] == "ok"
+    assert emulator.arm_writes(before) == []
+
+    before = emulator.last_sequence()
+    tagged = ansible_playbook("vm_present.yml", dict(variables, vm_size="Standard_B2s", vm_tags={"env": "prod"}), diff=True).task("vm")
+    assert tagged["status"] == "changed"
+    diff = tagged["result"]["diff"]
+    assert diff["before"]["tags"]["env"] == "dev" and diff["after"]["tags"]["env"] == "prod"
+    assert [(e["method"], e["path"].rsplit("/", 1)[-1]) for e in emulator.arm_writes(before)] == [("PATCH", name)]
+
+
+def test_immutable_change_needs_replace(emulator, ansible_playbook, rg):
+    name = unique("vm")
+    variables = base_vars(rg, name, custom_data="#cloud-config\n")
+    ansible_playbook("vm_present.yml", variables)
+    before = emulator.last_sequence()
+    result = ansible_playbook("vm_errors.yml", {"rg": rg, "ssh_keys": [ssh_key()], "existing_vm": name}).task("immutable change")
+    assert result["status"] == "failed"
+    assert "admin_username (deploy -> someoneelse)" in result["result"]["msg"] and "replace=true" in result["result"]["msg"]
+
+    replaced = ansible_playbook("vm_present.yml", dict(variables, custom_data="#cloud-config\nv: 2\n", replace=True)).task("vm")
+    assert replaced["status"] == "changed"
+    assert [a["action"] for a in replaced["result"]["actions"]] == ["delete", "create"]
+    first_ip = replaced["result"]["vm"]["public_ip"]
+    assert first_ip, "the owned public IP (and its address) survives a replace"
+    assert emulator.arm_writes(before)
+
+
+def test_absent_removes_owned_resources_only(emulator, ansible_playbook, arm, rg):
+    vnet = unique("shared")
+    status, body = arm.network(rg, "virtualNetworks", vnet, "PUT", {
+        "location": "westeurope", "properties": {"addressSpace": {"addressPrefixes": ["10.20.0.0/16"]},
+                                                 "subnets": [{"name": "default", "properties": {"addressPrefix": "10.20.0.0/24"}}]}})
+    assert status in (200, 201), body
+    name = unique("vm")
+    variables = base_vars(rg, name, vnet=vnet)
+    ansible_playbook("vm_present.yml", variables)
+
+    before = emulator.last_sequence()
+    checked = ansible_playbook("vm_absent.yml", {"rg": rg, "vm_name": name, "vnet": vnet}, check=True).task("vm absent")
+    assert checked["status"] == "changed" and emulator.arm_writes(before) == []
+
+    removed = ansible_playbook("vm_absent.yml", {"rg": rg, "vm_name": name, "vnet": vnet}).task("vm absent")
+    assert removed["status"] == "changed"
+    deleted = sorted(e["path"].rsplit("/", 2)[-2] for e in emulator.arm_writes(before) if e["method"] == "DELETE")
+    assert deleted == ["networkInterfaces", "networkSecurityGroups", "publicIPAddresses", "virtualMachines"]
+    assert arm.resources(rg) == [("Microsoft.Network/virtualNetworks", vnet)], "only the pre-existing VNet is left"
+    assert arm.vm(rg, name)[0] == 404
+    assert arm.disk(rg, name + "-osdisk")[0] == 404
+
+    before = emulator.last_sequence()
+    again = ansible_playbook("vm_absent.yml", {"rg": rg, "vm_name": name, "vnet": vnet}).task("vm absent")
+    assert again["status"] == "ok" and emulator.arm_writes(before) == []
+
+
+def test_clear_errors_before_any_write(emulator, ansible_playbook, rg):
+    before = emulator.last_sequence()
+    run = ansible_playbook("vm_errors.yml", {"rg": rg, "ssh_keys": [ssh_key()]})
+    assert emulator.arm_writes(before) == [], "bad input must be refused before any write"
+    expected = {
+        "unknown size": r"^size: 'Standard_Nope_v9' is not a VM size available in location 'westeurope'\. Available sizes.*Standard_B1s",
+        "unknown image": r"^image: 'Debian:debian-99:99-gen2:latest' was not found in location 'westeurope'",
+        "unknown alias": r"^image: 'debian99' is neither a known alias",
+        "missing ssh key": r"^ssh_public_keys: at least one SSH public key is required",
+        "invalid name": r"^name: 'bad_name\.' is not a valid Linux VM name",
+        "missing resource group": r"^resource_group: resource group '.*-does-not-exist' does not exist \(ResourceGroupNotFound\)",
+        "docker api port": r"^inbound_rules\[0\]\.ports: the rule would open port 2375",
+    }
+    for task, pattern in expected.items():
+        result = run.task(task)
+        assert result["status"] == "failed", task
+        assert re.search(pattern, result["result"]["msg"]), (task, result["result"]["msg"])
+
+
+def test_vm_info_calls_do_not_grow_with_vms(emulator, ansible_playbook, rg):
+    names = [unique("vm") for dummy in range(3)]
+    for index, name in enumerate(names):
+        ansible_playbook("vm_present.yml", base_vars(rg, name, vm_tags={"role": "docker" if index else "db"},
+                                                     public_ip=index != 1))
+    before = emulator.last_sequence()
+    info = ansible_playbook("vm_info.yml", {"rg": rg}).task("vm_info")
+    vms = dict((vm["name"], vm) for vm in info["result"]["vms"])
+    assert set(vms) == set(names)
+    assert all(vm["power_state"] == "running" and vm["private_ip"] for vm in vms.values())
+    assert vms[names[1]]["public_ip"] is None and vms[names[1]]["ansible_host"] == vms[names[1]]["private_ip"]
+    assert len(arm_reads(emulator, before)) == 3, "VMs with instance views, NICs and public IPs of the group: 3 calls"
+
+    filtered = ansible_playbook("vm_info.yml", {"rg": rg, "vm_tag_filter": ["role:docker"]}).task("vm_info")
+    assert sorted(vm["name"] for vm in filtered["result"]["vms"]) == sorted(names[1:])
+
+
+def test_converges_under_injected_faults_without_duplicates(emulator, ansible_playbook, arm, rg):
+    name = unique("vm")
+    variables = base_vars(rg, name)
+    # About 25% of ARM requests answer 429 (with Retry-After) or 503, and some connections drop.
+    emulator.set_faults(throttle_rate=0.15, error_rate=0.10, drop_rate=0.05, seed=3)
+    try:
+        for dummy in range(3):
+            if _run_tolerant(ansible_playbook, variables):
+                break
+    finally:
+        emulator.reset_faults()
+    final = ansible_playbook("vm_present.yml", variables).task("vm")
+    assert final["result"]["vm"]["power_state"] == "running"
+    expected = [("Microsoft.Compute/disks", name + "-osdisk"), ("Microsoft.Compute/virtualMachines", name),
+                ("Microsoft.Network/networkInterfaces", name + "-nic"), ("Microsoft.Network/networkSecurityGroups", name + "-nsg"),
+                ("Microsoft.Network/publicIPAddresses", name + "-pip"), ("Microsoft.Network/virtualNetworks", name + "-vnet")]
+    assert [item for item in arm.resources(rg) if item[1].startswith(name)] == expected
+    before = emulator.last_sequence()
+    assert ansible_playbook("vm_present.yml", variables).task("vm")["status"] == "ok"
+    assert emulator.arm_writes(before) == []
+
+
+def _run_tolerant(ansible_playbook, variables):
+    """One faulty run: it may fail (retries exhausted); re-running must then complete without duplicates."""
+    try:
+        ansible_playbook("vm_present.yml", variables)
+        return True
+    except AssertionError:
+        return False
