@@ -1,0 +1,683 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) dockyard.azure contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Compose engine: observe the Docker engine, plan (pure planner), apply.
+
+The only part of the Compose implementation that talks to Docker, through a
+``docker.APIClient`` it is handed.  In check mode it only reads.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import io
+import re
+import tarfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.dockyard.azure.plugins.module_utils.compose import hashing
+from ansible_collections.dockyard.azure.plugins.module_utils.compose import labels as L
+from ansible_collections.dockyard.azure.plugins.module_utils.compose import planner
+from ansible_collections.dockyard.azure.plugins.module_utils.compose import spec
+from ansible_collections.dockyard.azure.plugins.module_utils.docker.common import one_line
+
+_EXIT_RE = re.compile(r'^Exited \((-?\d+)\)')
+_ANON_VOLUME_RE = re.compile(r'^[0-9a-f]{64}$')
+DEFAULT_STOP_TIMEOUT = 10
+POLL_INTERVAL = 0.2
+
+
+class EngineError(Exception):
+    """Applying the plan failed; the message is one line naming the object."""
+
+
+def _is_not_found(exc):
+    return getattr(getattr(exc, 'response', None), 'status_code', None) == 404
+
+
+def normalize_ref(ref):
+    """'busybox' -> 'busybox:latest'; drop the docker.io/library/ prefix as the engine does."""
+    name = ref
+    for prefix in ('docker.io/library/', 'index.docker.io/library/', 'docker.io/', 'index.docker.io/'):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+            break
+    if '@' in name:
+        return name
+    last = name.rsplit('/', 1)[-1]
+    if ':' not in last:
+        name += ':latest'
+    return name
+
+
+def parse_container(summary):
+    """Observed-state record from one ``GET /containers/json`` entry (pure)."""
+    labels = summary.get('Labels') or {}
+    status = summary.get('Status') or ''
+    health = None
+    if '(healthy)' in status:
+        health = 'healthy'
+    elif '(unhealthy)' in status:
+        health = 'unhealthy'
+    elif '(health: starting)' in status:
+        health = 'starting'
+    exit_code = None
+    match = _EXIT_RE.match(status)
+    if match:
+        exit_code = int(match.group(1))
+    try:
+        number = int(labels.get(L.CONTAINER_NUMBER) or 0)
+    except ValueError:
+        number = 0
+    names = summary.get('Names') or ['/']
+    return {
+        'id': summary.get('Id'),
+        'name': names[0].lstrip('/'),
+        'service': labels.get(L.SERVICE),
+        'number': number,
+        'oneoff': labels.get(L.ONEOFF, 'False') == 'True',
+        'config_hash': labels.get(L.CONFIG_HASH),
+        'image_label': labels.get(L.IMAGE),
+        'image': summary.get('Image'),
+        'state': summary.get('State'),
+        'status': status,
+        'health': health,
+        'exit_code': exit_code,
+        'networks': sorted(((summary.get('NetworkSettings') or {}).get('Networks') or {}).keys()),
+        'ports': [dict((k, p.get(k)) for k in ('IP', 'PrivatePort', 'PublicPort', 'Type') if k in p)
+                  for p in summary.get('Ports') or []],
+        'labels': labels,
+    }
+
+
+class ComposeEngine(object):
+    """Converge one Compose project on one Docker engine."""
+
+    def __init__(self, client, check_mode=False, warn=None):
+        self.client = client
+        self.check_mode = check_mode
+        self.warn = warn or (lambda msg: None)
+        self.changed = False
+        self._lock = threading.Lock()
+        self.done = []
+
+    # ---------------------------------------------------------------- observe
+    def observe(self, project, model=None, with_images=True):
+        try:
+            containers = self.client.containers(all=True, filters={'label': '%s=%s' % (L.PROJECT, project)})
+            networks = self.client.networks()
+            volumes = (self.client.volumes() or {}).get('Volumes') or []
+        except Exception as exc:  # pylint: disable=broad-except
+            raise EngineError('cannot read the state of project %s: %s' % (project, one_line(exc)))
+        model = model or {}
+        wanted_nets = set((n or {}).get('name') or k for k, n in (model.get('networks') or {}).items())
+        wanted_vols = set((v or {}).get('name') or k for k, v in (model.get('volumes') or {}).items())
+        observed = {
+            'containers': [parse_container(c) for c in containers],
+            'networks': dict((n['Name'], {'id': n.get('Id'), 'labels': n.get('Labels') or {}})
+                             for n in networks
+                             if (n.get('Labels') or {}).get(L.PROJECT) == project or n['Name'] in wanted_nets),
+            'volumes': dict((v['Name'], {'labels': v.get('Labels') or {}}) for v in volumes
+                            if (v.get('Labels') or {}).get(L.PROJECT) == project or v['Name'] in wanted_vols),
+            'images': {},
+        }
+        if with_images:
+            observed['images'] = self.observe_images(project, model)
+        return observed
+
+    def observe_images(self, project, model):
+        refs = set()
+        for name, service in (model.get('services') or {}).items():
+            refs.add(spec.image_ref(project, name, service))
+        if not refs:
+            return {}
+        try:
+            listing = self.client.images()
+        except Exception as exc:  # pylint: disable=broad-except
+            raise EngineError('cannot list images: %s' % one_line(exc))
+        by_tag = {}
+        for image in listing:
+            for tag in image.get('RepoTags') or []:
+                by_tag[tag] = image['Id']
+            for digest in image.get('RepoDigests') or []:
+                by_tag[digest] = image['Id']
+        result = {}
+        for ref in refs:
+            image_id = by_tag.get(normalize_ref(ref)) or by_tag.get(ref)
+            if image_id is None:
+                try:
+                    image_id = self.client.inspect_image(ref).get('Id')
+                except Exception as exc:  # pylint: disable=broad-except
+                    if not _is_not_found(exc):
+                        raise EngineError('cannot inspect image %s: %s' % (ref, one_line(exc)))
+            result[ref] = image_id
+        return result
+
+    # ---------------------------------------------------------------- helpers
+    def _record(self, action):
+        with self._lock:
+            self.changed = True
+            self.done.append(action)
+
+    def _call(self, what, func, *args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except EngineError:
+            raise
+        except Exception as exc:  # pylint: disable=broad-except
+            raise EngineError('%s: %s' % (what, one_line(exc)))
+
+    # ---------------------------------------------------------------- images
+    def _pull(self, ref):
+        name = normalize_ref(ref)
+        if '@' in name:
+            repo, tag = name, None
+        else:
+            repo, tag = name.rsplit(':', 1)
+        error = None
+        for event in self._call('pull image %s' % ref, self.client.pull, repo, tag=tag, stream=True, decode=True):
+            if isinstance(event, dict) and event.get('error'):
+                error = event['error']
+        if error:
+            raise EngineError('pull image %s: %s' % (ref, ' '.join(str(error).split())))
+
+    def _build(self, project, name, service, ref):
+        build = service.get('build') or {}
+        kwargs = dict(path=build.get('context') or '.', tag=ref, rm=True, decode=True,
+                      buildargs=dict((k, str(v)) for k, v in (build.get('args') or {}).items()
+                                     if v is not None) or None,
+                      target=build.get('target'), network_mode=build.get('network'),
+                      labels=dict((k, str(v)) for k, v in (build.get('labels') or {}).items()) or None,
+                      pull=bool(build.get('pull')), nocache=bool(build.get('no_cache')),
+                      cache_from=build.get('cache_from'),
+                      shmsize=spec.size_bytes(build.get('shm_size')),
+                      extra_hosts=dict(h.split('=', 1) for h in build.get('extra_hosts') or [] if '=' in h) or None,
+                      platform=service.get('platform'))
+        if build.get('dockerfile'):
+            kwargs['dockerfile'] = build['dockerfile']
+        if build.get('dockerfile_inline'):
+            raise EngineError('services.%s.build.dockerfile_inline is not supported' % name)
+        error = None
+        for event in self._call('build image %s for service %s' % (ref, name), self.client.build,
+                                **dict((k, v) for k, v in kwargs.items() if v is not None)):
+            if isinstance(event, dict) and (event.get('error') or event.get('errorDetail')):
+                error = event.get('error') or (event.get('errorDetail') or {}).get('message')
+        if error:
+            raise EngineError('build image %s for service %s: %s' % (ref, name, ' '.join(str(error).split())))
+        for tag in build.get('tags') or []:
+            repo, _sep, tagname = normalize_ref(tag).rpartition(':')
+            self._call('tag image %s' % tag, self.client.tag, ref, repo, tagname or 'latest')
+
+    def apply_images(self, project, model, plan, images_before):
+        services = model.get('services') or {}
+        for action in plan['images']:
+            if action['action'] == 'pull':
+                self._pull(action['name'])
+            elif action['action'] == 'build':
+                self._build(project, action['service'], services[action['service']], action['name'])
+        images_after = self.observe_images(project, model)
+        for action in plan['images']:
+            if images_after.get(action['name']) != images_before.get(action['name']):
+                self._record(action)
+        return images_after
+
+    # ---------------------------------------------------------------- networks / volumes
+    def _create_network(self, project, key, net):
+        ipam = None
+        if net.get('ipam'):
+            ipam_cfg = net['ipam']
+            pools = []
+            for pool in ipam_cfg.get('config') or []:
+                pools.append({'Subnet': pool.get('subnet'), 'Gateway': pool.get('gateway'),
+                              'IPRange': pool.get('ip_range'), 'AuxiliaryAddresses': pool.get('aux_addresses')})
+            ipam = {'Driver': ipam_cfg.get('driver') or 'default', 'Config': pools,
+                    'Options': ipam_cfg.get('options')}
+        kwargs = dict(name=net.get('name') or '%s_%s' % (project, key), driver=net.get('driver'),
+                      options=net.get('driver_opts'), ipam=ipam, internal=bool(net.get('internal')),
+                      labels=L.network_labels(project, key, net, hashing.network_hash(net)),
+                      enable_ipv6=net.get('enable_ipv6'), attachable=net.get('attachable'),
+                      check_duplicate=True)
+        self._call('create network %s' % kwargs['name'], self.client.create_network,
+                   **dict((k, v) for k, v in kwargs.items() if v is not None))
+
+    def _remove_network(self, real, disconnect=False):
+        if disconnect:
+            info = self._call('inspect network %s' % real, self.client.inspect_network, real)
+            for cid in (info.get('Containers') or {}):
+                self._call('disconnect %s from network %s' % (cid[:12], real),
+                           self.client.disconnect_container_from_network, cid, real, force=True)
+        try:
+            self.client.remove_network(real)
+        except Exception as exc:  # pylint: disable=broad-except
+            if not _is_not_found(exc):
+                raise EngineError('remove network %s: %s' % (real, one_line(exc)))
+
+    def _create_volume(self, project, key, vol):
+        name = vol.get('name') or '%s_%s' % (project, key)
+        self._call('create volume %s' % name, self.client.create_volume, name=name,
+                   driver=vol.get('driver') or 'local', driver_opts=vol.get('driver_opts') or None,
+                   labels=L.volume_labels(project, key, vol, hashing.volume_hash(vol)))
+
+    def apply_resources(self, project, model, plan, pool):
+        futures = []
+        for action in plan['networks']:
+            net = (model.get('networks') or {}).get(action.get('key')) or {}
+
+            def do_net(action=action, net=net):
+                if action['action'] == 'recreate':
+                    self._remove_network(action['name'], disconnect=True)
+                self._create_network(project, action['key'], net)
+                self._record(action)
+            futures.append(pool.submit(do_net))
+        for action in plan['volumes']:
+            vol = (model.get('volumes') or {}).get(action.get('key')) or {}
+
+            def do_vol(action=action, vol=vol):
+                self._create_volume(project, action['key'], vol)
+                self._record(action)
+            futures.append(pool.submit(do_vol))
+        for future in futures:
+            future.result()
+
+    # ---------------------------------------------------------------- containers
+    def _stop_timeout(self, service, timeout):
+        if timeout is not None:
+            return timeout
+        value = spec.duration_seconds((service or {}).get('stop_grace_period'))
+        return DEFAULT_STOP_TIMEOUT if value is None else value
+
+    def _stop(self, cid, name, timeout):
+        self._call('stop container %s' % name, self.client.stop, cid, timeout=timeout)
+
+    def _remove(self, cid, name, timeout, volumes=False):
+        try:
+            self.client.stop(cid, timeout=timeout)
+        except Exception as exc:  # pylint: disable=broad-except
+            if _is_not_found(exc):
+                return
+        try:
+            self.client.remove_container(cid, v=volumes, force=True)
+        except Exception as exc:  # pylint: disable=broad-except
+            if not _is_not_found(exc) and 'already in progress' not in one_line(exc):
+                raise EngineError('remove container %s: %s' % (name, one_line(exc)))
+
+    def _create(self, ctx, name, service, number, cname, inherit_from=None):
+        project, model = ctx['project'], ctx['model']
+        ref = spec.image_ref(project, name, service)
+        image_id = ctx['images'].get(ref)
+        refs = {}
+        for other in (ctx['model'].get('services') or {}):
+            with self._lock:
+                ids = ctx['service_containers'].get(other) or []
+            if ids:
+                refs[other] = ids[0][1]
+        resolved = planner.resolve_references(service, refs)
+        if resolved is None:
+            raise EngineError('services.%s: a service named in network_mode or volumes_from has no container'
+                              % name)
+        labels = L.container_labels(project, name, service, number, hashing.service_hash(resolved), image_id,
+                                    ctx['meta'])
+        net_container = None
+        mode = service.get('network_mode') or ''
+        if mode.startswith('service:'):
+            net_container = self._first_container(ctx, mode[len('service:'):], need_id=True)
+        links = []
+        for link in service.get('links') or []:
+            target, _sep, alias = link.partition(':')
+            links.append('%s:%s' % (self._first_container(ctx, target), alias or target))
+        volumes_from = []
+        for entry in service.get('volumes_from') or []:
+            parts = entry.split(':')
+            if parts[0] == 'container':
+                volumes_from.append(':'.join(parts[1:]))
+            else:
+                resolved = self._first_container(ctx, parts[0])
+                volumes_from.append(':'.join([resolved] + parts[1:]))
+        extra_mounts = []
+        try:
+            body, extra_networks = spec.create_body(project, name, service, model, cname, labels, ref,
+                                                    network_mode_container=net_container, links=links,
+                                                    volumes_from=volumes_from)
+        except spec.SpecError as exc:
+            raise EngineError(str(exc))
+        if inherit_from:
+            declared = set(m.get('Target') for m in body['HostConfig'].get('Mounts') or [])
+            declared.update(b.split(':')[1] for b in body['HostConfig'].get('Binds') or [])
+            for mount in inherit_from.get('Mounts') or []:
+                if (mount.get('Type') == 'volume' and _ANON_VOLUME_RE.match(mount.get('Name') or '')
+                        and mount.get('Destination') not in declared):
+                    extra_mounts.append({'Type': 'volume', 'Source': mount['Name'],
+                                         'Target': mount['Destination']})
+            body['HostConfig'].setdefault('Mounts', []).extend(extra_mounts)
+        result = self._call('create container %s' % cname, self.client.create_container_from_config, body,
+                            cname, service.get('platform'))
+        cid = result['Id']
+        for real, endpoint in extra_networks:
+            self._call('connect container %s to network %s' % (cname, real),
+                       self.client.connect_container_to_network, cid, real,
+                       aliases=endpoint.get('Aliases'),
+                       ipv4_address=(endpoint.get('IPAMConfig') or {}).get('IPv4Address'),
+                       ipv6_address=(endpoint.get('IPAMConfig') or {}).get('IPv6Address'),
+                       link_local_ips=(endpoint.get('IPAMConfig') or {}).get('LinkLocalIPs'),
+                       driver_opt=endpoint.get('DriverOpts'))
+        try:
+            files = spec.copies(service, model, ctx.get('environment'))
+        except spec.SpecError as exc:
+            raise EngineError(str(exc))
+        for path, data, fmode, uid, gid in files:
+            self._call('copy %s into container %s' % (path, cname), self.client.put_archive, cid, '/',
+                       _tar_file(path, data, fmode, uid, gid))
+        return cid
+
+    def _first_container(self, ctx, service_name, need_id=False):
+        with self._lock:
+            ids = ctx['service_containers'].get(service_name) or []
+        if ids:
+            return ids[0][1] if need_id else ids[0][0]
+        service = (ctx['model'].get('services') or {}).get(service_name)
+        if service is None:
+            if need_id:
+                raise EngineError('network_mode: service %s is not part of the project' % service_name)
+            return service_name
+        return L.container_name(ctx['project'], service_name, 1, service)
+
+    def _container_action(self, ctx, name, service, entry):
+        action = entry['action']
+        cid, cname = entry.get('id'), entry['name']
+        timeout = self._stop_timeout(service, ctx['timeout'])
+        start = ctx['state'] in ('present', 'restarted')
+        if action == 'noop':
+            return cid
+        if action == 'remove':
+            self._remove(cid, cname, timeout)
+            self._record(entry)
+            return None
+        if action == 'stop':
+            self._stop(cid, cname, timeout)
+        elif action == 'start':
+            self._call('start container %s' % cname, self.client.start, cid)
+        elif action == 'unpause':
+            self._call('unpause container %s' % cname, self.client.unpause, cid)
+        elif action == 'restart':
+            self._call('restart container %s' % cname, self.client.restart, cid, timeout=timeout)
+        elif action == 'create':
+            cid = self._create(ctx, name, service, entry['number'], cname)
+            if start:
+                self._call('start container %s' % cname, self.client.start, cid)
+        elif action == 'recreate':
+            old = self._call('inspect container %s' % cname, self.client.inspect_container, cid)
+            if (old.get('State') or {}).get('Running'):
+                self._stop(cid, cname, timeout)
+            self._call('rename container %s' % cname, self.client.rename, cid, '%s_%s' % (cid[:12], cname))
+            new_id = self._create(ctx, name, service, entry['number'], cname, inherit_from=old)
+            self._call('remove container %s' % cname, self.client.remove_container, cid, v=False, force=True)
+            cid = new_id
+            if start:
+                self._call('start container %s' % cname, self.client.start, cid)
+        self._record(entry)
+        return cid
+
+    def _wait_condition(self, ctx, dep, condition, deadline):
+        entries = ctx['plan']['services'].get(dep, {}).get('containers') or []
+        with self._lock:
+            ids = [cid for _name, cid in ctx['service_containers'].get(dep) or []]
+        if not ids and not entries:
+            return
+        while True:
+            states = [self._call('inspect container %s' % cid[:12], self.client.inspect_container, cid)
+                      for cid in ids]
+            pending = False
+            for info in states:
+                state = info.get('State') or {}
+                cname = (info.get('Name') or '').lstrip('/')
+                if condition == 'service_healthy':
+                    health = (state.get('Health') or {}).get('Status')
+                    if not (info.get('Config') or {}).get('Healthcheck') and health is None:
+                        raise EngineError('dependency %s has no healthcheck configured (condition service_healthy)'
+                                          % dep)
+                    if health == 'unhealthy':
+                        raise EngineError('dependency failed to start: container %s is unhealthy' % cname)
+                    if not state.get('Running') and state.get('Status') == 'exited':
+                        raise EngineError('dependency failed to start: container %s exited (%s)'
+                                          % (cname, state.get('ExitCode')))
+                    pending = pending or health != 'healthy'
+                elif condition == 'service_completed_successfully':
+                    if state.get('Status') == 'exited':
+                        if state.get('ExitCode') != 0:
+                            raise EngineError("service %s didn't complete successfully: exit %s"
+                                              % (dep, state.get('ExitCode')))
+                    else:
+                        pending = True
+                else:
+                    if state.get('Status') == 'exited' and state.get('ExitCode') not in (0, None):
+                        pass  # compose only requires the container to have been started
+            if not pending:
+                return
+            if time.time() > deadline:
+                raise EngineError('timed out waiting for service %s (condition %s)' % (dep, condition))
+            time.sleep(POLL_INTERVAL)
+
+    def _service_task(self, ctx, name, dep_futures):
+        service = ctx['model']['services'][name]
+        svc_plan = ctx['plan']['services'][name]
+        for dep, cfg in sorted((service.get('depends_on') or {}).items()):
+            if dep not in dep_futures:
+                continue
+            dep_futures[dep].result()
+            condition = (cfg or {}).get('condition') or 'service_started'
+            if condition != 'service_started' and ctx['state'] in ('present', 'restarted'):
+                self._wait_condition(ctx, dep, condition, time.time() + ctx['dependency_timeout'])
+        entries = svc_plan['containers']
+        removals = [e for e in entries if e['action'] == 'remove']
+        others = [e for e in entries if e['action'] != 'remove']
+        results = []
+        if len(others) > 1:
+            with ThreadPoolExecutor(max_workers=min(4, len(others))) as pool:
+                futures = [(e, pool.submit(self._container_action, ctx, name, service, e)) for e in others]
+                results = [(e, f.result()) for e, f in futures]
+        else:
+            results = [(e, self._container_action(ctx, name, service, e)) for e in others]
+        with self._lock:
+            ranked = sorted(((e.get('number') or 0, e['name'], cid) for e, cid in results if cid))
+            ctx['service_containers'][name] = [(cname, cid) for _number, cname, cid in ranked]
+        for entry in removals:
+            self._container_action(ctx, name, service, entry)
+
+    def apply_services(self, ctx, pool_size=16):
+        plan = ctx['plan']
+        order = sorted(plan['services'], key=lambda n: plan['services'][n]['order'])
+        ctx['service_containers'] = {}
+        for name in order:
+            kept = ('noop', 'start', 'restart', 'unpause')
+            ctx['service_containers'][name] = [(e['name'], e['id']) for e in plan['services'][name]['containers']
+                                               if e.get('id') and e['action'] in kept]
+        futures = {}
+        with ThreadPoolExecutor(max_workers=max(1, min(pool_size, len(order)))) as pool:
+            for name in order:  # dependencies are always submitted before their dependents
+                deps = dict((d, futures[d]) for d in (plan['services'][name].get('depends_on') or {})
+                            if d in futures)
+                futures[name] = pool.submit(self._service_task, ctx, name, deps)
+            errors = []
+            for name in order:
+                try:
+                    futures[name].result()
+                except Exception as exc:  # pylint: disable=broad-except
+                    errors.append(exc)
+            if errors:
+                raise errors[0] if isinstance(errors[0], EngineError) else EngineError(one_line(errors[0]))
+
+    def apply_absent(self, ctx):
+        plan = ctx['plan']
+        services = ctx['model'].get('services') or {}
+        entries = []
+        for name, svc in plan['services'].items():
+            entries.extend((name, e) for e in svc['containers'])
+        entries.extend((e['service'], e) for e in plan['orphans'])
+        if entries:
+            with ThreadPoolExecutor(max_workers=min(16, len(entries))) as pool:
+                futures = [pool.submit(self._container_action, ctx, name, services.get(name) or {}, e)
+                           for name, e in entries]
+                for future in futures:
+                    future.result()
+        for action in plan['networks']:
+            self._remove_network(action['name'])
+            self._record(action)
+        for action in plan['volumes']:
+            try:
+                self.client.remove_volume(action['name'])
+            except Exception as exc:  # pylint: disable=broad-except
+                if not _is_not_found(exc):
+                    raise EngineError('remove volume %s: %s' % (action['name'], one_line(exc)))
+            self._record(action)
+        for action in plan['images']:
+            try:
+                self.client.remove_image(action['name'])
+            except Exception as exc:  # pylint: disable=broad-except
+                if not _is_not_found(exc):
+                    raise EngineError('remove image %s: %s' % (action['name'], one_line(exc)))
+            self._record(action)
+
+    def wait_ready(self, project, plan, timeout, completion_services=()):
+        """Wait until every container of the planned services runs (and is healthy when it has a healthcheck)."""
+        deadline = time.time() + timeout
+        wanted = set(n for n, s in plan['services'].items() if s.get('replicas'))
+        while True:
+            observed = [c for c in self.observe(project, with_images=False)['containers']
+                        if c['service'] in wanted and not c['oneoff']]
+            pending = []
+            for c in observed:
+                if c['state'] == 'exited' and c['service'] in completion_services and c['exit_code'] == 0:
+                    continue
+                if c['state'] != 'running':
+                    if c['state'] in ('exited', 'dead'):
+                        raise EngineError('container %s is %s (exit code %s)' % (c['name'], c['state'],
+                                                                                 c['exit_code']))
+                    pending.append(c['name'])
+                elif c['health'] == 'unhealthy':
+                    raise EngineError('container %s is unhealthy' % c['name'])
+                elif c['health'] == 'starting':
+                    pending.append(c['name'])
+            if not pending:
+                return
+            if time.time() > deadline:
+                raise EngineError('timed out after %ss waiting for %s' % (timeout, ', '.join(sorted(pending))))
+            time.sleep(POLL_INTERVAL)
+
+    # ---------------------------------------------------------------- run
+    def run(self, project, model, options, meta, environment=None, timeout=None, wait=False, wait_timeout=300):
+        """Plan and (unless check mode) apply.  Returns ``(plan, observed_before)``."""
+        observed = self.observe(project, model)
+        plan = planner.make_plan(project, model, observed, options)
+        for msg in plan['warnings']:
+            self.warn(msg)
+        if self.check_mode:
+            self.changed = plan['changed']
+            return plan, observed
+        ctx = {'project': project, 'model': model, 'meta': meta, 'environment': environment or {},
+               'timeout': timeout, 'state': plan['state'], 'images': observed['images'],
+               'dependency_timeout': wait_timeout or 300}
+        if plan['state'] == 'absent':
+            ctx['plan'] = plan
+            self.apply_absent(ctx)
+            return plan, observed
+        if plan['images']:
+            ctx['images'] = self.apply_images(project, model, plan, observed['images'])
+            replanned = dict(observed, images=ctx['images'])
+            opts = dict(options or {}, pull='missing', build='never')
+            plan2 = planner.make_plan(project, model, replanned, opts)
+            plan2['images'] = plan['images']
+            plan2['actions'] = plan['images'] + [a for a in plan2['actions'] if a['type'] != 'image']
+            plan = plan2
+        ctx['plan'] = plan
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            self.apply_resources(project, model, plan, pool)
+        self.apply_services(ctx)
+        for entry in plan['orphans']:
+            self._container_action(ctx, entry['service'], {}, entry)
+        if wait and plan['state'] != 'stopped':
+            completion = set()
+            for svc in (model.get('services') or {}).values():
+                for dep, cfg in (svc.get('depends_on') or {}).items():
+                    if (cfg or {}).get('condition') == 'service_completed_successfully':
+                        completion.add(dep)
+            self.wait_ready(project, plan, wait_timeout, completion)
+        return plan, observed
+
+    def describe(self, project, service_names=None):
+        """Services with their containers, state, health and published ports (reads only)."""
+        containers = self.observe(project, with_images=False)['containers']
+        services = {}
+        for name in service_names or []:
+            services[name] = []
+        for c in containers:
+            if c['oneoff']:
+                continue
+            services.setdefault(c['service'], []).append(c)
+        result = []
+        for name in sorted(services):
+            items = sorted(services[name], key=lambda c: c['number'])
+            states = sorted(set(c['state'] for c in items))
+            result.append({
+                'name': name,
+                'state': states[0] if len(states) == 1 else ('none' if not states else 'mixed'),
+                'containers': [{'name': c['name'], 'id': c['id'], 'number': c['number'], 'state': c['state'],
+                                'status': c['status'], 'health': c['health'], 'image': c['image'],
+                                'exit_code': c['exit_code'],
+                                'ports': [_port_text(p) for p in c['ports']],
+                                'publishers': c['ports']} for c in items],
+            })
+        return result
+
+
+def _port_text(port):
+    if port.get('PublicPort'):
+        return '%s:%s->%s/%s' % (port.get('IP') or '', port['PublicPort'], port.get('PrivatePort'),
+                                 port.get('Type') or 'tcp')
+    return '%s/%s' % (port.get('PrivatePort'), port.get('Type') or 'tcp')
+
+
+def _tar_file(path, data, mode, uid, gid):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode='w') as tar:
+        info = tarfile.TarInfo(name=path.lstrip('/'))
+        info.size = len(data)
+        info.mode = mode
+        info.uid = uid
+        info.gid = gid
+        info.mtime = 0
+        tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def list_projects(client):
+    """Compose projects on an engine, from container labels (reads only)."""
+    try:
+        containers = client.containers(all=True, filters={'label': L.PROJECT})
+    except Exception as exc:  # pylint: disable=broad-except
+        raise EngineError('cannot list containers: %s' % one_line(exc))
+    projects = {}
+    for summary in containers:
+        c = parse_container(summary)
+        labels = c['labels']
+        name = labels.get(L.PROJECT)
+        proj = projects.setdefault(name, {'name': name, 'states': {}, 'services': set(), 'config_files': '',
+                                          'working_dir': ''})
+        proj['states'][c['state']] = proj['states'].get(c['state'], 0) + 1
+        if not c['oneoff']:
+            proj['services'].add(c['service'])
+        proj['config_files'] = proj['config_files'] or labels.get(L.CONFIG_FILES, '')
+        proj['working_dir'] = proj['working_dir'] or labels.get(L.WORKING_DIR, '')
+    result = []
+    for name in sorted(projects):
+        proj = projects[name]
+        result.append({
+            'name': name,
+            'status': ', '.join('%s(%d)' % (state, count) for state, count in sorted(proj['states'].items())),
+            'services': sorted(proj['services']),
+            'config_files': [f for f in proj['config_files'].split(',') if f],
+            'working_dir': proj['working_dir'],
+        })
+    return result

@@ -1,0 +1,146 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) dockyard.azure contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Connection to a Docker engine: unix socket, tcp:// with TLS, ssh://.
+
+The Docker SDK for Python is imported lazily, so a module can report its
+absence as a normal failure.  Option precedence: module option, then the
+environment variables the Docker CLI reads (DOCKER_HOST, DOCKER_TLS_VERIFY,
+DOCKER_CERT_PATH, DOCKER_API_VERSION, DOCKER_TIMEOUT), then defaults.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import traceback
+
+DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock'
+DEFAULT_TIMEOUT = 60
+
+DOCKER_COMMON_ARGS = dict(
+    docker_host=dict(type='str', aliases=['docker_url']),
+    tls=dict(type='bool'),
+    validate_certs=dict(type='bool', aliases=['tls_verify']),
+    ca_path=dict(type='path', aliases=['ca_cert', 'tls_ca_cert']),
+    client_cert=dict(type='path', aliases=['tls_client_cert', 'cert_path']),
+    client_key=dict(type='path', aliases=['tls_client_key', 'key_path']),
+    api_version=dict(type='str', aliases=['docker_api_version']),
+    timeout=dict(type='int'),
+    use_ssh_client=dict(type='bool', default=False),
+)
+
+CONNECTION_KEYS = tuple(DOCKER_COMMON_ARGS)
+
+DOCKER_IMPORT_ERROR = None
+try:  # pragma: no cover - exercised by the absence of the SDK only
+    import docker as _docker_probe  # noqa: F401 pylint: disable=unused-import
+    HAS_DOCKER = True
+except ImportError:
+    HAS_DOCKER = False
+    DOCKER_IMPORT_ERROR = traceback.format_exc()
+
+
+class DockerConnectionError(Exception):
+    """The engine cannot be reached or the connection options are wrong."""
+
+
+def _truthy(value):
+    return value is not None and str(value).strip().lower() not in ('', '0', 'false', 'no', 'off')
+
+
+def connection_settings(params, environ=None):
+    """Resolve connection options against the environment (pure).
+
+    Returns a dict with ``base_url``, ``tls`` (None or dict with ``verify``,
+    ``ca_cert``, ``client_cert``, ``client_key``), ``version``, ``timeout`` and
+    ``use_ssh_client``.
+    """
+    env = os.environ if environ is None else environ
+    params = params or {}
+    host = params.get('docker_host') or env.get('DOCKER_HOST') or DEFAULT_DOCKER_HOST
+    cert_dir = env.get('DOCKER_CERT_PATH') or ''
+
+    verify = params.get('validate_certs')
+    if verify is None:
+        verify = _truthy(env.get('DOCKER_TLS_VERIFY'))
+    tls = params.get('tls')
+    if tls is None:
+        tls = verify or bool(params.get('client_cert')) or bool(env.get('DOCKER_TLS'))
+
+    def from_cert_dir(name):
+        if cert_dir:
+            candidate = os.path.join(cert_dir, name)
+            if os.path.exists(candidate):
+                return candidate
+        return None
+
+    tls_settings = None
+    if tls or verify:
+        ca = params.get('ca_path') or from_cert_dir('ca.pem')
+        cert = params.get('client_cert') or from_cert_dir('cert.pem')
+        key = params.get('client_key') or from_cert_dir('key.pem')
+        if bool(cert) != bool(key):
+            raise DockerConnectionError(
+                'client_cert and client_key must be given together (or both found in DOCKER_CERT_PATH)')
+        if verify and not ca:
+            raise DockerConnectionError(
+                'validate_certs is true but no CA certificate was given: set ca_path or DOCKER_CERT_PATH')
+        tls_settings = dict(verify=bool(verify), ca_cert=ca, client_cert=cert, client_key=key)
+        if host.startswith('unix://') or host.startswith('ssh://'):
+            tls_settings = None  # like the Docker CLI: TLS settings do not apply to these transports
+
+    timeout = params.get('timeout')
+    if timeout is None:
+        timeout = int(env.get('DOCKER_TIMEOUT') or DEFAULT_TIMEOUT)
+    version = params.get('api_version') or env.get('DOCKER_API_VERSION') or 'auto'
+    if not (host.startswith('unix://') or host.startswith('tcp://') or host.startswith('ssh://')
+            or host.startswith('http://') or host.startswith('https://') or host.startswith('npipe://')):
+        raise DockerConnectionError(
+            'docker_host must start with unix://, tcp:// or ssh:// (got %s)' % host)
+    return dict(base_url=host, tls=tls_settings, version=version, timeout=timeout,
+                use_ssh_client=bool(params.get('use_ssh_client')))
+
+
+def get_api_client(params, environ=None, max_pool_size=16):
+    """A connected ``docker.APIClient`` for the connection options."""
+    settings = connection_settings(params, environ)
+    try:
+        import docker  # pylint: disable=import-outside-toplevel
+        from docker.errors import DockerException  # pylint: disable=import-outside-toplevel
+        from docker.tls import TLSConfig  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        raise DockerConnectionError('the Docker SDK for Python (pip package "docker" >= 7.0) is required')
+    tls = None
+    if settings['tls']:
+        t = settings['tls']
+        verify = (t['ca_cert'] or True) if t['verify'] else False
+        client_cert = (t['client_cert'], t['client_key']) if t['client_cert'] else None
+        try:
+            tls = TLSConfig(client_cert=client_cert, ca_cert=t['ca_cert'] if t['verify'] else None, verify=verify)
+        except DockerException as exc:
+            raise DockerConnectionError('TLS options: %s' % exc)
+    base_url = settings['base_url']
+    if tls and base_url.startswith('tcp://'):
+        base_url = 'https://' + base_url[len('tcp://'):]
+    try:
+        client = docker.APIClient(base_url=base_url, version=settings['version'], timeout=settings['timeout'],
+                                  tls=tls if tls else False, use_ssh_client=settings['use_ssh_client'],
+                                  max_pool_size=max_pool_size)
+    except DockerException as exc:
+        raise DockerConnectionError('cannot connect to the Docker engine at %s: %s'
+                                    % (settings['base_url'], one_line(exc)))
+    except Exception as exc:  # pylint: disable=broad-except
+        raise DockerConnectionError('cannot connect to the Docker engine at %s: %s'
+                                    % (settings['base_url'], one_line(exc)))
+    return client
+
+
+def one_line(exc):
+    """A one-line message for an SDK exception."""
+    explanation = getattr(exc, 'explanation', None)
+    text = explanation if explanation else str(exc)
+    if isinstance(text, bytes):
+        text = text.decode('utf-8', 'replace')
+    return ' '.join(str(text).split())

@@ -1,0 +1,384 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) dockyard.azure contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: compose
+short_description: Deploy a Docker Compose project with the Docker SDK
+version_added: 0.1.0
+description:
+  - Loads a Compose project (files, a project directory or an inline definition) the way C(docker compose)
+    does, plans what must change on a Docker engine, and applies the plan through the Docker SDK for Python.
+    No Compose CLI is needed on the controller or on the Docker host.
+  - Networks and volumes are created first, then services in dependency order, honouring the
+    C(depends_on) conditions C(service_started), C(service_healthy) and C(service_completed_successfully).
+    Independent services and the replicas of a service are created concurrently.
+  - A container is recreated only when its effective configuration changed (the C(com.docker.compose.config-hash)
+    label, computed as Compose computes it) or its image changed. Named volumes survive recreation; anonymous
+    volumes are handed over to the new container.
+  - Containers, networks and volumes carry the labels Compose puts on them, so C(docker compose ps), C(down)
+    and C(up) on the host treat the project as theirs.
+author:
+  - dockyard.azure contributors (@dockyard)
+extends_documentation_fragment:
+  - dockyard.azure.docker
+  - dockyard.azure.docker.action_group
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: Returns the exact plan (create, recreate, start, stop, remove per container, network, volume and
+      image) and makes no write call. With O(pull=always) the plan assumes the registry holds the image it
+      already has.
+  diff_mode:
+    support: full
+    details: Per service, the containers before and after (state, configuration hash, image), plus the
+      project's networks and volumes.
+  platform:
+    platforms: posix
+options:
+  project_src:
+    description:
+      - Directory of the project. Compose files are looked up there (C(compose.yaml), C(compose.yml),
+        C(docker-compose.yml), C(docker-compose.yaml), plus the matching C(*.override.*) file) unless O(files)
+        is given, and relative paths of the project are resolved from it.
+    type: path
+  files:
+    description:
+      - Compose files, merged in order with the Compose specification's merge rules.
+      - Relative paths are resolved from O(project_src), or the current directory.
+    type: list
+    elements: path
+  definition:
+    description:
+      - The Compose project inline, as a mapping (what a C(compose.yaml) holds).
+      - Mutually exclusive with O(files).
+    type: dict
+  project_name:
+    description:
+      - Project name. Defaults to the C(name) of the Compose file, else the name of O(project_src).
+      - Enough on its own with O(state=absent) to remove a project whose files are gone.
+    type: str
+  env_files:
+    description:
+      - Environment files used for variable interpolation, instead of the project's C(.env).
+    type: list
+    elements: path
+  environment:
+    description:
+      - Variables for interpolation, on top of the environment of the module and O(env_files).
+    type: dict
+  profiles:
+    description:
+      - Profiles to enable.
+    type: list
+    elements: str
+  services:
+    description:
+      - Only converge these services (and the services they depend on).
+    type: list
+    elements: str
+  state:
+    description:
+      - V(present) creates, recreates and starts what is needed.
+      - V(stopped) stops the running containers of the project.
+      - V(restarted) converges like V(present), then restarts the containers that were left running.
+      - V(absent) removes the containers and networks of the project (see O(remove_volumes), O(remove_images)).
+    type: str
+    default: present
+    choices: [present, stopped, restarted, absent]
+  pull:
+    description:
+      - When to pull images. V(policy) follows each service's C(pull_policy) (default C(missing)).
+    type: str
+    default: policy
+    choices: [policy, missing, always, never]
+  build:
+    description:
+      - When to build the images of services that have a C(build) section, through the engine's build API.
+      - V(missing) builds images that are not present (and services with C(pull_policy=build)).
+    type: str
+    default: missing
+    choices: [never, missing, always]
+  recreate:
+    description:
+      - V(auto) recreates containers whose configuration or image changed, V(always) recreates all,
+        V(never) keeps existing containers.
+    type: str
+    default: auto
+    choices: [auto, always, never]
+  remove_orphans:
+    description:
+      - Remove containers of services that are no longer in the project.
+    type: bool
+    default: false
+  scale:
+    description:
+      - Number of containers per service (service name to number), overriding C(scale) and C(deploy.replicas).
+    type: dict
+  wait:
+    description:
+      - Wait until the containers run, and are healthy when they have a healthcheck.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - Seconds to wait with O(wait=true), and for C(depends_on) conditions.
+    type: int
+    default: 300
+  stop_timeout:
+    description:
+      - Seconds to wait for a container to stop before killing it.
+      - Defaults to the service's C(stop_grace_period), else 10.
+    type: int
+  remove_volumes:
+    description:
+      - With O(state=absent), also remove the project's named volumes.
+    type: bool
+    default: false
+  remove_images:
+    description:
+      - With O(state=absent), also remove the images of the services (V(all)), or only the images built for
+        services without an C(image) name (V(local)).
+    type: str
+    choices: [all, local]
+requirements:
+  - docker >= 7.0 (Python library)
+  - PyYAML
+notes:
+  - The project is loaded on the host that runs the module (usually the controller with
+    C(delegate_to=localhost), or the Docker host itself).
+  - A one-shot service that a dependent waits for with C(service_completed_successfully) and that exited
+    with code 0 is left as it is on later runs, so the project stays idempotent.
+seealso:
+  - module: dockyard.azure.compose_info
+  - name: Compose specification
+    description: The format of the files this module loads.
+    link: https://compose-spec.io/
+'''
+
+EXAMPLES = r'''
+- name: Deploy the project in /opt/app and wait for healthy containers
+  dockyard.azure.compose:
+    project_src: /opt/app
+    wait: true
+
+- name: Deploy to a remote engine over TCP with TLS client verification
+  dockyard.azure.compose:
+    project_src: /opt/app
+    docker_host: tcp://vm1.example.com:2376
+    validate_certs: true
+    ca_path: /etc/pki/docker/ca.pem
+    client_cert: /etc/pki/docker/cert.pem
+    client_key: /etc/pki/docker/key.pem
+
+- name: Inline definition, three web replicas
+  dockyard.azure.compose:
+    project_name: demo
+    definition:
+      services:
+        web:
+          image: nginx:1.27
+          ports: ["8080:80"]
+    scale:
+      web: 3
+
+- name: Remove the project, its volumes and the images it built
+  dockyard.azure.compose:
+    project_src: /opt/app
+    state: absent
+    remove_volumes: true
+    remove_images: local
+'''
+
+RETURN = r'''
+project_name:
+  description: Name of the project.
+  returned: success
+  type: str
+  sample: app
+actions:
+  description:
+    - What was done, or in check mode what would be done, in order.
+    - Each item has C(action) (pull, build, create, recreate, start, stop, restart, unpause, remove),
+      C(type) (image, network, volume, container), C(name) and, for containers, C(service) and C(reason).
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"action": "create", "type": "container", "name": "app-web-1", "service": "web", "reason": "no container"}]
+services:
+  description: Every service of the project with its containers as they are after the run.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Service name.
+      type: str
+    state:
+      description: State of the containers (V(running), V(exited), ...), V(mixed) or V(none).
+      type: str
+    containers:
+      description: Containers of the service.
+      type: list
+      elements: dict
+      contains:
+        name:
+          description: Container name.
+          type: str
+        id:
+          description: Container ID.
+          type: str
+        state:
+          description: Container state.
+          type: str
+        health:
+          description: Health status (V(healthy), V(unhealthy), V(starting)) or null without healthcheck.
+          type: str
+        ports:
+          description: Published ports as C(ip:public->private/proto).
+          type: list
+          elements: str
+  sample: [{"name": "web", "state": "running", "containers": [{"name": "app-web-1", "id": "3f1c...",
+           "state": "running", "health": null, "ports": ["127.0.0.1:8080->80/tcp"]}]}]
+'''
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.dockyard.azure.plugins.module_utils.docker.common import (
+    DOCKER_COMMON_ARGS, DockerConnectionError, HAS_DOCKER, DOCKER_IMPORT_ERROR, get_api_client)
+from ansible_collections.dockyard.azure.plugins.module_utils.compose import labels as compose_labels
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.planner import PlanError, diff as plan_diff
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.engine import ComposeEngine, EngineError
+
+try:
+    from ansible_collections.dockyard.azure.plugins.module_utils.compose.loader import load_project, ComposeError
+    LOADER_ERROR = None
+except ImportError as exc:  # pragma: no cover - only while the loader is missing
+    load_project = None
+    LOADER_ERROR = str(exc)
+
+    class ComposeError(Exception):
+        pass
+
+
+def _load(module, params, **overrides):
+    kwargs = dict(project_dir=params['project_src'], files=params['files'], content=params['definition'],
+                  project_name=params['project_name'], env_files=params['env_files'],
+                  environment=params['environment'], profiles=params['profiles'], services=None)
+    kwargs.update(overrides)
+    return load_project(**kwargs)
+
+
+def main():
+    argument_spec = dict(DOCKER_COMMON_ARGS)
+    argument_spec.update(
+        project_src=dict(type='path'),
+        files=dict(type='list', elements='path'),
+        definition=dict(type='dict'),
+        project_name=dict(type='str'),
+        env_files=dict(type='list', elements='path'),
+        environment=dict(type='dict'),
+        profiles=dict(type='list', elements='str'),
+        services=dict(type='list', elements='str'),
+        state=dict(type='str', default='present', choices=['present', 'stopped', 'restarted', 'absent']),
+        pull=dict(type='str', default='policy', choices=['policy', 'missing', 'always', 'never']),
+        build=dict(type='str', default='missing', choices=['never', 'missing', 'always']),
+        recreate=dict(type='str', default='auto', choices=['auto', 'always', 'never']),
+        remove_orphans=dict(type='bool', default=False),
+        scale=dict(type='dict'),
+        wait=dict(type='bool', default=False),
+        wait_timeout=dict(type='int', default=300),
+        stop_timeout=dict(type='int'),
+        remove_volumes=dict(type='bool', default=False),
+        remove_images=dict(type='str', choices=['all', 'local']),
+    )
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        mutually_exclusive=[('files', 'definition')],
+        required_one_of=[('project_src', 'files', 'definition', 'project_name')],
+    )
+    params = module.params
+    if not HAS_DOCKER:
+        module.fail_json(msg=missing_required_lib('docker'), exception=DOCKER_IMPORT_ERROR)
+    has_source = bool(params['project_src'] or params['files'] or params['definition'])
+    if not has_source and params['state'] != 'absent':
+        module.fail_json(msg='state=%s needs project_src, files or definition; project_name alone is enough '
+                             'only with state=absent' % params['state'])
+    for name, value in (params['scale'] or {}).items():
+        try:
+            if int(value) < 0:
+                raise ValueError()
+        except (TypeError, ValueError):
+            module.fail_json(msg='scale.%s must be a number of containers (0 or more), got %r' % (name, value))
+    if (params['remove_volumes'] or params['remove_images']) and params['state'] != 'absent':
+        module.fail_json(msg='remove_volumes and remove_images apply to state=absent only')
+    if params['project_src'] and not os.path.isdir(params['project_src']):
+        module.fail_json(msg='project_src: %s is not a directory' % params['project_src'])
+
+    model = None
+    all_names = None
+    if has_source:
+        if load_project is None:
+            module.fail_json(msg='the Compose loader (module_utils/compose/loader.py) is not available: %s'
+                             % LOADER_ERROR)
+        try:
+            model = _load(module, params)
+        except ComposeError as exc:
+            module.fail_json(msg=str(exc))
+        if params['remove_orphans'] or params['state'] == 'absent':
+            try:
+                all_names = list((_load(module, params, profiles=['*']).get('services') or {}).keys())
+            except Exception:  # pylint: disable=broad-except
+                all_names = None
+        project = model.get('name') or params['project_name']
+    else:
+        project = params['project_name']
+        model = {'name': project, 'services': {}}
+
+    working_dir, config_files, env_files = compose_labels.project_paths(
+        params['project_src'], params['files'], params['env_files'])
+    meta = {'working_dir': working_dir, 'config_files': config_files, 'environment_files': env_files}
+    environment = dict(os.environ)
+    environment.update(dict((k, str(v)) for k, v in (params['environment'] or {}).items()))
+
+    try:
+        client = get_api_client(params)
+    except DockerConnectionError as exc:
+        module.fail_json(msg=str(exc))
+
+    options = dict(state=params['state'], recreate=params['recreate'], pull=params['pull'],
+                   build=params['build'], remove_orphans=params['remove_orphans'],
+                   scale=params['scale'], services=params['services'], remove_volumes=params['remove_volumes'],
+                   remove_images=params['remove_images'], all_service_names=all_names)
+    engine = ComposeEngine(client, check_mode=module.check_mode, warn=module.warn)
+    try:
+        plan, observed = engine.run(project, model, options, meta, environment=environment,
+                                    timeout=params['stop_timeout'], wait=params['wait'],
+                                    wait_timeout=params['wait_timeout'])
+    except (PlanError, EngineError) as exc:
+        module.fail_json(msg=str(exc), changed=engine.changed, project_name=project)
+
+    result = dict(changed=engine.changed if not module.check_mode else plan['changed'],
+                  project_name=project, actions=plan['actions'])
+    try:
+        result['services'] = engine.describe(project, sorted((model.get('services') or {}).keys()))
+    except EngineError as exc:
+        module.fail_json(msg=str(exc), **result)
+    if module._diff:
+        before, after = plan_diff(plan, observed)
+        result['diff'] = dict(before=before, after=after)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
