@@ -96,7 +96,7 @@ def run_playbook(emulator, text, extra):
 
 def measure(emulator, label, text, extra, repeat, rows):
     times, calls = [], None
-    for _ in range(repeat):
+    for _round in range(repeat):
         since = emulator.last()
         times.append(run_playbook(emulator, text, extra() if callable(extra) else extra))
         calls = emulator.arm_calls(since)

@@ -121,7 +121,7 @@ def test_create_check_mode_idempotency(emulator, ansible_playbook, arm, rg):
     variables = base_vars(rg, name, custom_data="#cloud-config\nruncmd: [touch /tmp/ok]\n")
 
     before = emulator.last_sequence()
-    checked = ansible_playbook("vm_present.yml", variables, check=True, diff=True).task("vm")
+    checked = ansible_playbook("vm_present.yml", variables, check=True, diff=True).task("Converge the VM")
     assert checked["status"] == "changed"
     assert emulator.arm_writes(before) == [], "check mode must not write"
     assert [(a["action"], a["type"]) for a in checked["result"]["actions"]] == [
@@ -130,7 +130,7 @@ def test_create_check_mode_idempotency(emulator, ansible_playbook, arm, rg):
     assert checked["result"]["diff"]["before"] == {}
 
     before = emulator.last_sequence()
-    created = ansible_playbook("vm_present.yml", variables).task("vm")
+    created = ansible_playbook("vm_present.yml", variables).task("Converge the VM")
     assert created["status"] == "changed"
     vm = created["result"]["vm"]
     assert vm["power_state"] == "running"
@@ -149,7 +149,7 @@ def test_create_check_mode_idempotency(emulator, ansible_playbook, arm, rg):
         assert status == 200 and body["tags"]["dockyard-owned-by"].lower() == vm["id"].lower()
 
     before = emulator.last_sequence()
-    again = ansible_playbook("vm_present.yml", variables).task("vm")
+    again = ansible_playbook("vm_present.yml", variables).task("Converge the VM")
     assert again["status"] == "ok"
     assert emulator.arm_writes(before) == []
     # A no-change run reads the VM (with its instance view), its NIC, its public IP and its NSG: 4 calls.
@@ -166,12 +166,12 @@ def test_power_transitions(emulator, ansible_playbook, rg):
                                      ("started", "running", True), ("started", "running", False),
                                      ("restarted", "running", True)):
         before = emulator.last_sequence()
-        result = ansible_playbook("vm_present.yml", dict(variables, vm_state=state)).task("vm")
+        result = ansible_playbook("vm_present.yml", dict(variables, vm_state=state)).task("Converge the VM")
         assert result["result"]["vm"]["power_state"] == expected, state
         assert (result["status"] == "changed") is changed, state
         if not changed:
             assert emulator.arm_writes(before) == []
-        info = ansible_playbook("vm_info.yml", {"rg": rg, "vm_name": name}).task("vm_info")
+        info = ansible_playbook("vm_info.yml", {"rg": rg, "vm_name": name}).task("Read VMs")
         assert info["result"]["vms"][0]["power_state"] == expected
 
 
@@ -180,16 +180,16 @@ def test_resize_and_tag_diff(emulator, ansible_playbook, rg):
     variables = base_vars(rg, name, vm_tags={"env": "dev"})
     ansible_playbook("vm_present.yml", variables)
 
-    resized = ansible_playbook("vm_present.yml", dict(variables, vm_size="Standard_B2s")).task("vm")
+    resized = ansible_playbook("vm_present.yml", dict(variables, vm_size="Standard_B2s")).task("Converge the VM")
     assert resized["status"] == "changed"
     assert resized["result"]["vm"]["size"] == "Standard_B2s"
     assert resized["result"]["vm"]["power_state"] == "running"
     before = emulator.last_sequence()
-    assert ansible_playbook("vm_present.yml", dict(variables, vm_size="Standard_B2s")).task("vm")["status"] == "ok"
+    assert ansible_playbook("vm_present.yml", dict(variables, vm_size="Standard_B2s")).task("Converge the VM")["status"] == "ok"
     assert emulator.arm_writes(before) == []
 
     before = emulator.last_sequence()
-    tagged = ansible_playbook("vm_present.yml", dict(variables, vm_size="Standard_B2s", vm_tags={"env": "prod"}), diff=True).task("vm")
+    tagged = ansible_playbook("vm_present.yml", dict(variables, vm_size="Standard_B2s", vm_tags={"env": "prod"}), diff=True).task("Converge the VM")
     assert tagged["status"] == "changed"
     diff = tagged["result"]["diff"]
     assert diff["before"]["tags"]["env"] == "dev" and diff["after"]["tags"]["env"] == "prod"
@@ -201,11 +201,11 @@ def test_immutable_change_needs_replace(emulator, ansible_playbook, rg):
     variables = base_vars(rg, name, custom_data="#cloud-config\n")
     ansible_playbook("vm_present.yml", variables)
     before = emulator.last_sequence()
-    result = ansible_playbook("vm_errors.yml", {"rg": rg, "ssh_keys": [ssh_key()], "existing_vm": name}).task("immutable change")
+    result = ansible_playbook("vm_errors.yml", {"rg": rg, "ssh_keys": [ssh_key()], "existing_vm": name}).task("Immutable change")
     assert result["status"] == "failed"
     assert "admin_username (deploy -> someoneelse)" in result["result"]["msg"] and "replace=true" in result["result"]["msg"]
 
-    replaced = ansible_playbook("vm_present.yml", dict(variables, custom_data="#cloud-config\nv: 2\n", replace=True)).task("vm")
+    replaced = ansible_playbook("vm_present.yml", dict(variables, custom_data="#cloud-config\nv: 2\n", replace=True)).task("Converge the VM")
     assert replaced["status"] == "changed"
     assert [a["action"] for a in replaced["result"]["actions"]] == ["delete", "create"]
     first_ip = replaced["result"]["vm"]["public_ip"]
@@ -224,10 +224,10 @@ def test_absent_removes_owned_resources_only(emulator, ansible_playbook, arm, rg
     ansible_playbook("vm_present.yml", variables)
 
     before = emulator.last_sequence()
-    checked = ansible_playbook("vm_absent.yml", {"rg": rg, "vm_name": name, "vnet": vnet}, check=True).task("vm absent")
+    checked = ansible_playbook("vm_absent.yml", {"rg": rg, "vm_name": name, "vnet": vnet}, check=True).task("Remove the VM")
     assert checked["status"] == "changed" and emulator.arm_writes(before) == []
 
-    removed = ansible_playbook("vm_absent.yml", {"rg": rg, "vm_name": name, "vnet": vnet}).task("vm absent")
+    removed = ansible_playbook("vm_absent.yml", {"rg": rg, "vm_name": name, "vnet": vnet}).task("Remove the VM")
     assert removed["status"] == "changed"
     deleted = sorted(e["path"].rsplit("/", 2)[-2] for e in emulator.arm_writes(before) if e["method"] == "DELETE")
     assert deleted == ["networkInterfaces", "networkSecurityGroups", "publicIPAddresses", "virtualMachines"]
@@ -236,7 +236,7 @@ def test_absent_removes_owned_resources_only(emulator, ansible_playbook, arm, rg
     assert arm.disk(rg, name + "-osdisk")[0] == 404
 
     before = emulator.last_sequence()
-    again = ansible_playbook("vm_absent.yml", {"rg": rg, "vm_name": name, "vnet": vnet}).task("vm absent")
+    again = ansible_playbook("vm_absent.yml", {"rg": rg, "vm_name": name, "vnet": vnet}).task("Remove the VM")
     assert again["status"] == "ok" and emulator.arm_writes(before) == []
 
 
@@ -245,13 +245,13 @@ def test_clear_errors_before_any_write(emulator, ansible_playbook, rg):
     run = ansible_playbook("vm_errors.yml", {"rg": rg, "ssh_keys": [ssh_key()]})
     assert emulator.arm_writes(before) == [], "bad input must be refused before any write"
     expected = {
-        "unknown size": r"^size: 'Standard_Nope_v9' is not a VM size available in location 'westeurope'\. Available sizes.*Standard_B1s",
-        "unknown image": r"^image: 'Debian:debian-99:99-gen2:latest' was not found in location 'westeurope'",
-        "unknown alias": r"^image: 'debian99' is neither a known alias",
-        "missing ssh key": r"^ssh_public_keys: at least one SSH public key is required",
-        "invalid name": r"^name: 'bad_name\.' is not a valid Linux VM name",
-        "missing resource group": r"^resource_group: resource group '.*-does-not-exist' does not exist \(ResourceGroupNotFound\)",
-        "docker api port": r"^inbound_rules\[0\]\.ports: the rule would open port 2375",
+        "Unknown size": r"^size: 'Standard_Nope_v9' is not a VM size available in location 'westeurope'\. Available sizes.*Standard_B1s",
+        "Unknown image": r"^image: 'Debian:debian-99:99-gen2:latest' was not found in location 'westeurope'",
+        "Unknown alias": r"^image: 'debian99' is neither a known alias",
+        "Missing ssh key": r"^ssh_public_keys: at least one SSH public key is required",
+        "Invalid name": r"^name: 'bad_name\.' is not a valid Linux VM name",
+        "Missing resource group": r"^resource_group: resource group '.*-does-not-exist' does not exist \(ResourceGroupNotFound\)",
+        "Docker api port": r"^inbound_rules\[0\]\.ports: the rule would open port 2375",
     }
     for task, pattern in expected.items():
         result = run.task(task)
@@ -265,14 +265,14 @@ def test_vm_info_calls_do_not_grow_with_vms(emulator, ansible_playbook, rg):
         ansible_playbook("vm_present.yml", base_vars(rg, name, vm_tags={"role": "docker" if index else "db"},
                                                      public_ip=index != 1))
     before = emulator.last_sequence()
-    info = ansible_playbook("vm_info.yml", {"rg": rg}).task("vm_info")
+    info = ansible_playbook("vm_info.yml", {"rg": rg}).task("Read VMs")
     vms = dict((vm["name"], vm) for vm in info["result"]["vms"])
     assert set(vms) == set(names)
     assert all(vm["power_state"] == "running" and vm["private_ip"] for vm in vms.values())
     assert vms[names[1]]["public_ip"] is None and vms[names[1]]["ansible_host"] == vms[names[1]]["private_ip"]
     assert len(arm_reads(emulator, before)) == 3, "VMs with instance views, NICs and public IPs of the group: 3 calls"
 
-    filtered = ansible_playbook("vm_info.yml", {"rg": rg, "vm_tag_filter": ["role:docker"]}).task("vm_info")
+    filtered = ansible_playbook("vm_info.yml", {"rg": rg, "vm_tag_filter": ["role:docker"]}).task("Read VMs")
     assert sorted(vm["name"] for vm in filtered["result"]["vms"]) == sorted(names[1:])
 
 
@@ -287,14 +287,14 @@ def test_converges_under_injected_faults_without_duplicates(emulator, ansible_pl
                 break
     finally:
         emulator.reset_faults()
-    final = ansible_playbook("vm_present.yml", variables).task("vm")
+    final = ansible_playbook("vm_present.yml", variables).task("Converge the VM")
     assert final["result"]["vm"]["power_state"] == "running"
     expected = [("Microsoft.Compute/disks", name + "-osdisk"), ("Microsoft.Compute/virtualMachines", name),
                 ("Microsoft.Network/networkInterfaces", name + "-nic"), ("Microsoft.Network/networkSecurityGroups", name + "-nsg"),
                 ("Microsoft.Network/publicIPAddresses", name + "-pip"), ("Microsoft.Network/virtualNetworks", name + "-vnet")]
     assert [item for item in arm.resources(rg) if item[1].startswith(name)] == expected
     before = emulator.last_sequence()
-    assert ansible_playbook("vm_present.yml", variables).task("vm")["status"] == "ok"
+    assert ansible_playbook("vm_present.yml", variables).task("Converge the VM")["status"] == "ok"
     assert emulator.arm_writes(before) == []
 
 
