@@ -134,6 +134,10 @@ def get_api_client(params, environ=None, max_pool_size=16):
     except Exception as exc:  # pylint: disable=broad-except
         raise DockerConnectionError('cannot connect to the Docker engine at %s: %s'
                                     % (settings['base_url'], one_line(exc)))
+    if tls:
+        # requests would otherwise swap the CA given here for REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE
+        # (set for the Azure emulator, and on many CI runners): the engine's own CA must win.
+        client.trust_env = False
     return client
 
 

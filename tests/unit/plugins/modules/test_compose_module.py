@@ -168,7 +168,7 @@ def test_tls_errors_name_the_option(tmp_path):
         common.connection_settings({'docker_host': 'tcp://h:2376', 'tls': True, 'client_cert': '/c.pem'}, {})
 
 
-def test_api_client_speaks_https_to_a_tls_tcp_host(tmp_path):
+def test_api_client_speaks_https_to_a_tls_tcp_host(tmp_path, monkeypatch):
     pytest.importorskip('docker')
     import subprocess
     key, cert = tmp_path / 'key.pem', tmp_path / 'cert.pem'
@@ -178,3 +178,7 @@ def test_api_client_speaks_https_to_a_tls_tcp_host(tmp_path):
                                     'client_cert': str(cert), 'client_key': str(key), 'api_version': '1.41'}, {})
     assert client.base_url == 'https://127.0.0.1:1'
     assert client.cert == (str(cert), str(key)) and client.verify == str(cert)
+    # The engine's CA must not be replaced by REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE from the environment.
+    assert client.trust_env is False
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', '/some/other/bundle.pem')
+    assert client.merge_environment_settings(client.base_url, {}, None, None, None)['verify'] == str(cert)

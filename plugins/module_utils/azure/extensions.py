@@ -1,0 +1,446 @@
+# -*- coding: utf-8 -*-
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""VM extensions: desired state -> read actual (with instance view) -> diff -> apply, and failure reporting.
+
+Framework-free (a client factory, a wait function and flags come in), shared by the vm_extension and
+docker_extension modules.
+
+Protected settings: Azure accepts them but never returns them, so they cannot be compared with what
+is deployed. The manager stores a salted, slow hash of them in the extension's own tag
+``dockyard-protected-settings-hash`` and compares that:
+``pbkdf2-sha256$<iterations>$<hex>`` = PBKDF2-HMAC-SHA256 over the canonical JSON of the protected
+settings (sorted keys, no spaces), salted with the VM's unique ``vmId`` and the extension name, so
+equal secrets on different VMs or extensions do not hash alike and a leaked tag is costly to guess from.
+
+Calls per run: VM GET; extension GET (expand=instanceView); then at most one write (PUT, or PATCH
+when protected settings are not given for an existing extension, so Azure keeps them) and, after a
+failed write, one more extension GET for the instance view.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import (
+    AzureModuleError,
+    AzureTimeoutError,
+    azure_operation,
+    is_not_found,
+)
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_state import get_path, to_rest
+from ansible_collections.dockyard.azure.plugins.module_utils.diff import DifferenceTracker
+
+HASH_TAG = 'dockyard-protected-settings-hash'
+HASH_ITERATIONS = 100000
+HASH_SCHEME = 'pbkdf2-sha256'
+
+PROTECTED_UNCHANGED = '(hidden, unchanged)'
+PROTECTED_CHANGED = '(hidden, changed)'
+PROTECTED_SET = '(hidden)'
+PROTECTED_UNKNOWN = '(hidden, not recorded)'
+
+# Custom Script (Windows, and the emulator) reports output as substatuses with these codes;
+# the Linux Custom Script 2.x puts '[stdout]\n...\n[stderr]\n...' into the status message.
+STDOUT_CODE = re.compile(r'^ComponentStatus/StdOut/', re.IGNORECASE)
+STDERR_CODE = re.compile(r'^ComponentStatus/StdErr/', re.IGNORECASE)
+LINUX_OUTPUT = re.compile(r'\[stdout\]\n?(?P<stdout>.*?)\n?\[stderr\]\n?(?P<stderr>.*)\Z', re.DOTALL)
+
+MAX_OUTPUT_IN_MESSAGE = 2000
+
+COMPARED_FIELDS = ('publisher', 'type', 'type_handler_version', 'auto_upgrade_minor_version',
+                   'enable_automatic_upgrade', 'force_update_tag', 'settings')
+
+REST_NAMES = {
+    'publisher': 'publisher',
+    'type': 'type',
+    'type_handler_version': 'typeHandlerVersion',
+    'auto_upgrade_minor_version': 'autoUpgradeMinorVersion',
+    'enable_automatic_upgrade': 'enableAutomaticUpgrade',
+    'force_update_tag': 'forceUpdateTag',
+    'settings': 'settings',
+}
+
+
+class ExtensionFailed(AzureModuleError):
+    """The extension reported a failure; `extra` carries status, stdout and stderr."""
+
+
+# ---------------------------------------------------------------------------- hashing
+
+
+def canonical_json(value):
+    """The one JSON text of `value`: sorted keys, no whitespace, non-ASCII kept as escapes."""
+    return json.dumps(value, sort_keys=True, separators=(',', ':'), ensure_ascii=True)
+
+
+def hash_salt(vm, extension_name):
+    """Per-VM, per-extension salt: the VM's unique vmId (or, without one, its resource ID) and the name."""
+    vm_key = get_path(vm, 'properties', 'vmId') or (vm or {}).get('id') or ''
+    return ('dockyard-extension:%s:%s' % (str(vm_key).lower(), str(extension_name).lower())).encode('utf-8')
+
+
+def protected_settings_hash(protected_settings, salt, iterations=HASH_ITERATIONS):
+    """'pbkdf2-sha256$<iterations>$<hex>' of the canonical JSON of `protected_settings`."""
+    digest = hashlib.pbkdf2_hmac('sha256', canonical_json(protected_settings).encode('utf-8'), salt, iterations)
+    return '%s$%d$%s' % (HASH_SCHEME, iterations, digest.hex())
+
+
+def hash_matches(recorded, protected_settings, salt):
+    """Whether the tag value `recorded` is the hash of `protected_settings` (any iteration count we wrote)."""
+    if not recorded or not isinstance(recorded, str):
+        return False
+    parts = recorded.split('$')
+    if len(parts) != 3 or parts[0] != HASH_SCHEME or not parts[1].isdigit():
+        return False
+    iterations = int(parts[1])
+    if not 1 <= iterations <= 10000000:
+        return False
+    return protected_settings_hash(protected_settings, salt, iterations) == recorded
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
+def extension_to_dict(rest):
+    """A REST extension (as returned by GET) as the module's result dict; never any protected settings."""
+    if not rest:
+        return {}
+    props = rest.get('properties') or {}
+    result = dict(
+        id=rest.get('id'),
+        name=rest.get('name'),
+        location=rest.get('location'),
+        publisher=props.get('publisher'),
+        type=props.get('type'),
+        type_handler_version=props.get('typeHandlerVersion'),
+        auto_upgrade_minor_version=props.get('autoUpgradeMinorVersion'),
+        enable_automatic_upgrade=props.get('enableAutomaticUpgrade'),
+        force_update_tag=props.get('forceUpdateTag'),
+        settings=props.get('settings') or {},
+        provisioning_state=props.get('provisioningState'),
+        tags=dict(rest.get('tags') or {}),
+        protected_settings_hash=(rest.get('tags') or {}).get(HASH_TAG),
+    )
+    view = props.get('instanceView')
+    result['instance_view'] = instance_view_summary(view) if view else None
+    return result
+
+
+def _status_dict(status):
+    return dict(code=status.get('code'), level=status.get('level'), display_status=status.get('displayStatus'),
+                message=status.get('message'), time=status.get('time'))
+
+
+def _split_linux_output(message):
+    """(text before the output, stdout, stderr) of a Linux Custom Script status message."""
+    if not message:
+        return message, None, None
+    index = message.find('[stdout]')
+    if index < 0:
+        return message, None, None
+    match = LINUX_OUTPUT.search(message[index:])
+    if not match:
+        return message, message[index + len('[stdout]'):].strip('\n'), None
+    return message[:index].rstrip(), match.group('stdout'), match.group('stderr')
+
+
+def instance_view_summary(view):
+    """The instance view as a dict: statuses, substatuses, and the script output found in either.
+
+    stdout/stderr come from the substatuses 'ComponentStatus/StdOut/<state>' and
+    'ComponentStatus/StdErr/<state>' when present, else from the '[stdout]' / '[stderr]'
+    sections of the first status message (Linux Custom Script 2.x).
+    """
+    view = view or {}
+    statuses = [_status_dict(item) for item in view.get('statuses') or []]
+    substatuses = [_status_dict(item) for item in view.get('substatuses') or []]
+    stdout = stderr = None
+    for item in substatuses:
+        if STDOUT_CODE.match(item['code'] or ''):
+            stdout = item['message'] or ''
+        elif STDERR_CODE.match(item['code'] or ''):
+            stderr = item['message'] or ''
+    message = statuses[0]['message'] if statuses else None
+    if stdout is None and stderr is None and message:
+        dummy, stdout, stderr = _split_linux_output(message)
+    return dict(statuses=statuses, substatuses=substatuses, stdout=stdout, stderr=stderr)
+
+
+def _is_error_status(status):
+    code = (status.get('code') or '').lower()
+    return (status.get('level') or '').lower() == 'error' or code.endswith('/failed') or code.endswith('/error')
+
+
+def _tail(text, limit=MAX_OUTPUT_IN_MESSAGE):
+    text = (text or '').rstrip()
+    if len(text) <= limit:
+        return text
+    return '...' + text[-limit:]
+
+
+def extension_failure(rest, name=None):
+    """None if the extension did not fail, else an ExtensionFailed with its own message and output."""
+    if not rest:
+        return None
+    props = rest.get('properties') or {}
+    summary = instance_view_summary(props.get('instanceView'))
+    failed_statuses = [item for item in summary['statuses'] if _is_error_status(item)]
+    failed = (props.get('provisioningState') or '').lower() == 'failed' or bool(failed_statuses)
+    if not failed:
+        return None
+    status = (failed_statuses or summary['statuses'] or [{}])[0]
+    own = status.get('message') or status.get('display_status') or status.get('code') or 'no status message'
+    own, dummy, dummy2 = _split_linux_output(own) if summary['stdout'] is not None or summary['stderr'] is not None else (own, None, None)
+    parts = ["Extension '%s' failed (provisioningState %s): %s"
+             % (name or rest.get('name'), props.get('provisioningState') or 'unknown', ' '.join(str(own).split()))]
+    if summary['stdout']:
+        parts.append('stdout:\n' + _tail(summary['stdout']))
+    if summary['stderr']:
+        parts.append('stderr:\n' + _tail(summary['stderr']))
+    return ExtensionFailed('\n'.join(parts), status=status, stdout=summary['stdout'], stderr=summary['stderr'],
+                           provisioning_state=props.get('provisioningState'))
+
+
+# ---------------------------------------------------------------------------- desired state
+
+
+def validate_spec(spec):
+    """Refuse bad input before any call; returns the spec. Raises AzureModuleError naming the option."""
+    for option in ('publisher', 'type', 'type_handler_version'):
+        if spec.get(option) is not None and not str(spec[option]).strip():
+            raise AzureModuleError('%s must not be empty.' % option, option=option)
+    version = spec.get('type_handler_version')
+    if version is not None and not re.match(r'^\d+(\.\d+){0,3}$', str(version)):
+        raise AzureModuleError("type_handler_version must be a version like '2.1', got '%s'." % version,
+                               option='type_handler_version')
+    for option in ('settings', 'protected_settings'):
+        value = spec.get(option)
+        if value is not None and not isinstance(value, dict):
+            raise AzureModuleError('%s must be a dictionary.' % option, option=option)
+        if value is not None:
+            try:
+                canonical_json(value)
+            except (TypeError, ValueError) as exc:
+                raise AzureModuleError('%s must be JSON-serialisable: %s' % (option, exc), option=option) from exc
+    return spec
+
+
+def public_body(body, name, resource_id=None):
+    """A request body as a REST extension without its protected settings (check mode, no-wait results)."""
+    props = dict((key, value) for key, value in body['properties'].items() if key != 'protectedSettings')
+    return dict(body, id=resource_id, name=name, properties=props)
+
+
+def new_force_update_tag():
+    return 'dockyard-%d' % int(time.time() * 1000)
+
+
+class ExtensionManager:
+    """Converges one VM extension.
+
+    `spec` keys: name, vm_name, resource_group, state, publisher, type, type_handler_version, settings,
+    protected_settings, auto_upgrade_minor_version, enable_automatic_upgrade, force_update_tag, wait,
+    and `rerun` (bool: run the handler again with a new force-update tag even when nothing differs).
+    Options that are None are not compared and, on an existing extension, keep their value.
+    """
+
+    def __init__(self, spec, client_factory, wait_for, check_mode=False, diff=False):
+        self.spec = validate_spec(dict(spec))
+        self._client_factory = client_factory
+        self._compute = None
+        self.wait_for = wait_for
+        self.check_mode = check_mode
+        self.diff_enabled = diff
+        self.name = spec['name']
+        self.vm_name = spec['vm_name']
+        self.resource_group = spec['resource_group']
+        self.tracker = DifferenceTracker()
+        self.vm = None
+        self.warnings = []
+        self.wrote = False
+        self.config_changed = False
+
+    @property
+    def compute(self):
+        if self._compute is None:
+            self._compute = self._client_factory('compute')
+        return self._compute
+
+    # ------------------------------------------------------------------ reads
+
+    def _what(self):
+        return "extension '%s' of VM '%s' in resource group '%s'" % (self.name, self.vm_name, self.resource_group)
+
+    def get_vm(self):
+        with azure_operation("Could not read VM '%s' in resource group '%s'" % (self.vm_name, self.resource_group)):
+            try:
+                return to_rest(self.compute.virtual_machines.get(self.resource_group, self.vm_name))
+            except Exception as exc:  # pylint: disable=broad-except
+                if is_not_found(exc):
+                    return None
+                raise
+
+    def get_extension(self):
+        with azure_operation('Could not read ' + self._what()):
+            try:
+                return to_rest(self.compute.virtual_machine_extensions.get(
+                    self.resource_group, self.vm_name, self.name, expand='instanceView'))
+            except Exception as exc:  # pylint: disable=broad-except
+                if is_not_found(exc):
+                    return None
+                raise
+
+    # ------------------------------------------------------------------ plan
+
+    def desired_values(self, current):
+        """The compared fields as they should be: option values, else the current ones (or creation defaults)."""
+        props = (current or {}).get('properties') or {}
+        defaults = dict(auto_upgrade_minor_version=True, settings={}) if current is None else {}
+        desired = {}
+        for field in COMPARED_FIELDS:
+            value = self.spec.get(field)
+            if value is None:
+                value = props.get(REST_NAMES[field]) if current is not None else defaults.get(field)
+                if field == 'settings' and current is not None:
+                    value = value or {}
+            desired[field] = value
+        return desired
+
+    def plan(self, current):
+        """Fill the tracker; returns (desired field values, desired hash tag or None, needs_write)."""
+        salt = hash_salt(self.vm, self.name)
+        protected = self.spec.get('protected_settings')
+        desired = self.desired_values(current)
+        actual = extension_to_dict(current) if current else {}
+        for field in COMPARED_FIELDS:
+            before = actual.get(field) if current else None
+            after = desired[field]
+            if field in ('publisher', 'type'):
+                differs = _lower(before) != _lower(after)
+            else:
+                differs = before != after
+            if current is None:
+                differs = after is not None
+            self.tracker.add(field, before, after, changed=differs)
+        new_hash = None
+        if protected is not None:
+            recorded = actual.get('protected_settings_hash') if current else None
+            same = current is not None and hash_matches(recorded, protected, salt)
+            new_hash = recorded if same else protected_settings_hash(protected, salt)
+            if current is None:
+                self.tracker.add('protected_settings', None, PROTECTED_SET, changed=True)
+            elif same:
+                self.tracker.add('protected_settings', PROTECTED_UNCHANGED, PROTECTED_UNCHANGED, changed=False)
+            else:
+                before = PROTECTED_SET if recorded else PROTECTED_UNKNOWN
+                self.tracker.add('protected_settings', before, PROTECTED_CHANGED, changed=True)
+        self.config_changed = self.tracker.changed
+        needs_write = self.tracker.changed
+        state = get_path(current, 'properties', 'provisioningState')
+        if current is not None and self.spec.get('force_update_tag') is None:
+            if (state or '').lower() == 'failed' or self.spec.get('rerun'):
+                # Azure runs the handler again only when the settings or the force-update tag change.
+                desired['force_update_tag'] = new_force_update_tag()
+                self.tracker.add('force_update_tag', actual.get('force_update_tag'), desired['force_update_tag'], changed=True)
+                needs_write = True
+        return desired, new_hash, needs_write
+
+    def _body(self, current, desired, new_hash, location):
+        tags = dict((current or {}).get('tags') or {})
+        if new_hash is not None:
+            tags[HASH_TAG] = new_hash
+        props = dict((REST_NAMES[field], desired[field]) for field in COMPARED_FIELDS if desired[field] is not None)
+        if self.spec.get('protected_settings') is not None:
+            props['protectedSettings'] = self.spec['protected_settings']
+        return {'location': location, 'tags': tags, 'properties': props}
+
+    # ------------------------------------------------------------------ apply
+
+    def run(self):
+        self.vm = self.get_vm()
+        if self.vm is None:
+            if self.spec.get('state') == 'absent':
+                return self._result(False, None, before_exists=False, after_exists=False)
+            raise AzureModuleError("VM '%s' does not exist in resource group '%s'; create it first."
+                                   % (self.vm_name, self.resource_group))
+        current = self.get_extension()
+        if self.spec.get('state') == 'absent':
+            return self.ensure_absent(current)
+        return self.ensure_present(current)
+
+    def ensure_absent(self, current):
+        if current is None:
+            return self._result(False, None, before_exists=False, after_exists=False)
+        for field in COMPARED_FIELDS:
+            self.tracker.add(field, extension_to_dict(current).get(field), None)
+        if not self.check_mode:
+            with azure_operation('Could not delete ' + self._what()):
+                poller = self.compute.virtual_machine_extensions.begin_delete(self.resource_group, self.vm_name, self.name)
+                self.wrote = True
+                if self.spec.get('wait', True):
+                    self.wait_for(poller, 'deletion of ' + self._what())
+        return self._result(True, None, before_exists=True, after_exists=False)
+
+    def ensure_present(self, current):
+        if current is None:
+            for option in ('publisher', 'type', 'type_handler_version'):
+                if not self.spec.get(option):
+                    raise AzureModuleError('%s is required to create %s.' % (option, self._what()), option=option)
+        desired, new_hash, needs_write = self.plan(current)
+        if not needs_write:
+            failure = extension_failure(current, self.name)
+            if failure is not None:
+                raise failure
+            return self._result(False, current, before_exists=True, after_exists=True)
+        location = (current or {}).get('location') or self.vm.get('location')
+        body = self._body(current, desired, new_hash, location)
+        if self.check_mode:
+            predicted = public_body(body, self.name, (current or {}).get('id'))
+            return self._result(True, predicted, before_exists=current is not None, after_exists=True)
+        result = self.write(current, body)
+        return self._result(True, result, before_exists=current is not None, after_exists=True)
+
+    def write(self, current, body):
+        operation = ('creation of ' if current is None else 'update of ') + self._what()
+        compute = self.compute.virtual_machine_extensions
+        try:
+            with azure_operation('Could not write ' + self._what()):
+                if current is not None and 'protectedSettings' not in body['properties']:
+                    # A PUT without protectedSettings would drop them: PATCH what we manage instead.
+                    patch = {'tags': body['tags'], 'properties': body['properties']}
+                    poller = compute.begin_update(self.resource_group, self.vm_name, self.name, patch)
+                else:
+                    poller = compute.begin_create_or_update(self.resource_group, self.vm_name, self.name, body)
+                self.wrote = True
+                if not self.spec.get('wait', True):
+                    return self.get_extension() or public_body(body, self.name)
+                self.wait_for(poller, operation)
+        except AzureTimeoutError:
+            raise
+        except AzureModuleError as exc:
+            # A Failed provisioning state fails the LRO: report the extension's own status and output.
+            if self.wrote:
+                failure = extension_failure(self.get_extension(), self.name)
+                if failure is not None:
+                    raise failure from exc
+            raise
+        after = self.get_extension()
+        failure = extension_failure(after, self.name)
+        if failure is not None:
+            raise failure
+        return after
+
+    def _result(self, changed, rest, before_exists, after_exists):
+        extension = extension_to_dict(rest) if rest else {}
+        result = dict(changed=changed, extension=extension)
+        if self.diff_enabled:
+            result['diff'] = self.tracker.diff(before_exists=before_exists, after_exists=after_exists)
+        return result

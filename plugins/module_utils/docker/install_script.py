@@ -1,0 +1,260 @@
+# -*- coding: utf-8 -*-
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Docker on a VM: options -> install configuration -> rendered script, Custom Script settings or cloud-init.
+
+Pure (no Azure, no Docker SDK): the docker_extension module and the unit tests use it alike.
+
+The configuration (a JSON document, ``version`` 1) is embedded base64 into the install script
+(extensions/docker/install-docker.sh, shipped as _install_script.INSTALL_SCRIPT), and the whole
+script goes base64 into the Custom Script extension's *protected* settings (``script``), so the TLS
+key, registry passwords and Compose environment never appear in public settings.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import os
+import re
+
+from ansible_collections.dockyard.azure.plugins.module_utils.docker._install_script import INSTALL_SCRIPT
+
+CONFIG_VERSION = 1
+CONFIG_LINE = 'DOCKYARD_CONFIG_B64="${DOCKYARD_CONFIG_B64:-}"'
+RESULT_PREFIX = 'DOCKYARD_RESULT '
+DEFAULT_TLS_PORT = 2376
+INSTALL_SOURCES = ('distro', 'docker-ce')
+CLOUD_INIT_SCRIPT_PATH = '/var/lib/dockyard/install-docker.sh'
+
+CUSTOM_SCRIPT_PUBLISHER = 'Microsoft.Azure.Extensions'
+CUSTOM_SCRIPT_TYPE = 'CustomScript'
+CUSTOM_SCRIPT_VERSION = '2.1'
+
+# daemon.json keys the module manages itself from the TLS options.
+MANAGED_DAEMON_KEYS = ('hosts', 'tls', 'tlsverify', 'tlscacert', 'tlscert', 'tlskey')
+ENV_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
+USER_NAME = re.compile(r'^[a-z_][a-z0-9_.-]{0,31}$')
+PROJECT_NAME = re.compile(r'^[a-z0-9][a-z0-9_-]*$')
+PEM_BLOCK = re.compile(r'-----BEGIN ([A-Z0-9 ]+)-----')
+
+
+class DockerInstallError(Exception):
+    """Bad input; `option` names the option to fix."""
+
+    def __init__(self, msg, option=None):
+        super().__init__(msg)
+        self.msg = msg
+        self.option = option
+
+
+def _read_file(path):
+    with open(path, 'r', encoding='utf-8') as handle:
+        return handle.read()
+
+
+def read_pem(value, option, read_file=_read_file):
+    """`value` is PEM text, or the path of a PEM file (read where the module runs)."""
+    if value is None:
+        return None
+    text = str(value)
+    if '-----BEGIN' not in text:
+        path = os.path.expanduser(text.strip())
+        try:
+            text = read_file(path)
+        except (IOError, OSError) as exc:
+            raise DockerInstallError('%s: cannot read the PEM file %s: %s' % (option, path, exc), option) from exc
+        if '-----BEGIN' not in text:
+            raise DockerInstallError('%s: %s is not a PEM file' % (option, path), option)
+    return text.strip() + '\n'
+
+
+def _check_pem_kind(text, option, want_key):
+    kinds = PEM_BLOCK.findall(text)
+    if want_key and not any(kind.endswith('PRIVATE KEY') for kind in kinds):
+        raise DockerInstallError('%s must be a PEM private key (-----BEGIN ... PRIVATE KEY-----).' % option, option)
+    if not want_key and 'CERTIFICATE' not in kinds:
+        raise DockerInstallError('%s must be a PEM certificate (-----BEGIN CERTIFICATE-----).' % option, option)
+    if not want_key and any(kind.endswith('PRIVATE KEY') for kind in kinds):
+        raise DockerInstallError('%s holds a private key; give only the certificate here.' % option, option)
+
+
+def build_tls(params, read_file=_read_file):
+    """The TLS part of the configuration, or None. A TCP port without TLS material is refused."""
+    material = dict((name, params.get(name)) for name in ('tls_ca_cert', 'tls_server_cert', 'tls_server_key'))
+    given = [name for name, value in material.items() if value]
+    port = params.get('tcp_port')
+    if not given:
+        if port is not None:
+            raise DockerInstallError(
+                'tcp_port=%s would expose the Docker API on TCP without TLS, which is refused. Set tls_ca_cert, '
+                'tls_server_cert and tls_server_key (dockyard.azure.docker_tls makes them) to listen with TLS client '
+                'verification, or drop tcp_port and reach the engine over SSH.' % port, 'tcp_port')
+        return None
+    missing = [name for name in material if not material[name]]
+    if missing:
+        raise DockerInstallError(
+            'The TCP listener needs all of tls_ca_cert, tls_server_cert and tls_server_key; %s %s missing.'
+            % (', '.join(missing), 'is' if len(missing) == 1 else 'are'), missing[0])
+    if port is not None and not 1 <= int(port) <= 65535:
+        raise DockerInstallError('tcp_port must be between 1 and 65535, got %s.' % port, 'tcp_port')
+    if port == 2375:
+        raise DockerInstallError('tcp_port 2375 is the conventional port of the plain-text Docker API; use 2376 for TLS.',
+                                 'tcp_port')
+    texts = dict((name, read_pem(value, name, read_file)) for name, value in material.items())
+    _check_pem_kind(texts['tls_ca_cert'], 'tls_ca_cert', want_key=False)
+    _check_pem_kind(texts['tls_server_cert'], 'tls_server_cert', want_key=False)
+    _check_pem_kind(texts['tls_server_key'], 'tls_server_key', want_key=True)
+    return dict(port=int(port or DEFAULT_TLS_PORT), ca=texts['tls_ca_cert'], cert=texts['tls_server_cert'],
+                key=texts['tls_server_key'])
+
+
+def build_daemon(options):
+    daemon = dict(options or {})
+    for key in daemon:
+        if key in MANAGED_DAEMON_KEYS:
+            raise DockerInstallError(
+                "daemon_options.%s is managed by the module (hosts and TLS come from tcp_port and the tls_* options); "
+                "remove it from daemon_options." % key, 'daemon_options')
+    try:
+        json.dumps(daemon)
+    except (TypeError, ValueError) as exc:
+        raise DockerInstallError('daemon_options must be JSON (daemon.json content): %s' % exc, 'daemon_options') from exc
+    return daemon
+
+
+def build_registries(registries):
+    result = []
+    seen = set()
+    for index, registry in enumerate(registries or []):
+        for key in ('server', 'username', 'password'):
+            if not registry.get(key):
+                raise DockerInstallError('registries[%d].%s is required.' % (index, key), 'registries')
+        server = registry['server'].strip()
+        if server in seen:
+            raise DockerInstallError("registries: server '%s' is listed twice." % server, 'registries')
+        seen.add(server)
+        result.append(dict(server=server, username=registry['username'], password=registry['password']))
+    return result
+
+
+def build_compose(compose):
+    if not compose:
+        return None
+    project = compose.get('project_name') or 'app'
+    if not PROJECT_NAME.match(project):
+        raise DockerInstallError("compose.project_name '%s' must be lower-case letters, digits, '-' and '_', starting "
+                                 "with a letter or digit." % project, 'compose')
+    definition = compose.get('definition')
+    if definition is None or definition == '' or definition == {}:
+        raise DockerInstallError('compose.definition is required (the Compose file, as text or as a dictionary).', 'compose')
+    if isinstance(definition, dict):
+        text = json.dumps(definition, indent=2, sort_keys=True) + '\n'  # JSON is YAML
+    else:
+        text = str(definition)
+        if not text.endswith('\n'):
+            text += '\n'
+    environment = {}
+    for key, value in (compose.get('environment') or {}).items():
+        if not ENV_NAME.match(str(key)):
+            raise DockerInstallError("compose.environment: '%s' is not a valid variable name." % key, 'compose')
+        environment[str(key)] = '' if value is None else str(value)
+    return dict(project=project, file=text, environment=environment)
+
+
+def build_users(users):
+    for user in users or []:
+        if not USER_NAME.match(user):
+            raise DockerInstallError("users: '%s' is not a valid Linux user name." % user, 'users')
+    return sorted(set(users or []))
+
+
+def build_config(params, read_file=_read_file):
+    """The install configuration from the module options; raises DockerInstallError naming the option."""
+    source = params.get('install_source') or 'distro'
+    if source not in INSTALL_SOURCES:
+        raise DockerInstallError('install_source must be one of %s.' % ', '.join(INSTALL_SOURCES), 'install_source')
+    return dict(
+        version=CONFIG_VERSION,
+        install_source=source,
+        daemon=build_daemon(params.get('daemon_options')),
+        tls=build_tls(params, read_file),
+        registries=build_registries(params.get('registries')),
+        compose=build_compose(params.get('compose')),
+        users=build_users(params.get('users')),
+    )
+
+
+def config_secrets(config):
+    """Values of the configuration that must never be shown (for no_log masking)."""
+    secrets = []
+    if config.get('tls'):
+        secrets.append(config['tls']['key'])
+    secrets.extend(registry['password'] for registry in config.get('registries') or [])
+    if config.get('compose'):
+        secrets.extend(value for value in config['compose']['environment'].values() if value)
+    return secrets
+
+
+def encode_config(config):
+    return base64.b64encode(json.dumps(config, sort_keys=True, separators=(',', ':')).encode('utf-8')).decode('ascii')
+
+
+def render_script(config, template=INSTALL_SCRIPT):
+    """The install script with its configuration embedded (replacing the one DOCKYARD_CONFIG_B64 line)."""
+    lines = template.split('\n')
+    matches = [index for index, line in enumerate(lines) if line == CONFIG_LINE]
+    if len(matches) != 1:
+        raise ValueError('the install script must contain the line %r exactly once' % CONFIG_LINE)
+    lines[matches[0]] = "DOCKYARD_CONFIG_B64='%s'" % encode_config(config)
+    return '\n'.join(lines)
+
+
+def extension_settings(config):
+    """(public settings, protected settings) of the Custom Script extension. Nothing secret is public."""
+    script = render_script(config)
+    return {}, {'script': base64.b64encode(script.encode('utf-8')).decode('ascii')}
+
+
+def cloud_init(config):
+    """`#cloud-config` custom data that writes the install script and runs it on the first boot."""
+    script = render_script(config)
+    packed = base64.b64encode(gzip.compress(script.encode('utf-8'), mtime=0)).decode('ascii')
+    return '\n'.join([
+        '#cloud-config',
+        '# Docker Engine by dockyard.azure.docker_extension (output=cloud_init).',
+        'write_files:',
+        '  - path: %s' % CLOUD_INIT_SCRIPT_PATH,
+        '    owner: root:root',
+        "    permissions: '0700'",
+        '    encoding: gz+b64',
+        '    content: %s' % packed,
+        'runcmd:',
+        '  - [bash, %s]' % CLOUD_INIT_SCRIPT_PATH,
+        '',
+    ])
+
+
+def parse_result(stdout):
+    """The last 'DOCKYARD_RESULT {json}' line of the script's stdout as a dict, or None."""
+    found = None
+    for line in (stdout or '').splitlines():
+        line = line.strip()
+        if line.startswith(RESULT_PREFIX):
+            try:
+                value = json.loads(line[len(RESULT_PREFIX):])
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                found = value
+    return found
+
+
+def docker_endpoint(host, port):
+    """tcp://host:port, with an IPv6 address in brackets."""
+    if host is None:
+        return None
+    if ':' in host and not host.startswith('['):
+        host = '[%s]' % host
+    return 'tcp://%s:%d' % (host, port)
