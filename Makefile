@@ -19,7 +19,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup test sanity lint units emulator-tests integration demo demo-down bench changelog clean
+.PHONY: help setup test sanity lint units compose-reference emulator-tests integration demo demo-down bench changelog clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -28,7 +28,7 @@ setup: ## prepare this machine: .venv, Docker engine, collection copy (idempoten
 	@bash tools/setup.sh
 
 test: setup ## every test layer; fails if any fails
-	@$(MAKE) --no-print-directory sanity lint units emulator-tests integration
+	@$(MAKE) --no-print-directory sanity lint units compose-reference emulator-tests integration
 	@echo "make test: all test layers passed"
 
 sanity: ## ansible-test sanity on the collection copy
@@ -40,6 +40,9 @@ lint: ## ansible-lint (production profile) and the changelog fragments
 
 units: ## pytest unit tests of the collection (through its ansible_collections path)
 	cd $(COLLECTION) && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests/unit
+
+compose-reference: ## differential tests: our Compose loader vs the reference docker-compose binary
+	cd $(COLLECTION) && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests/compose_reference
 
 emulator-tests: ## the emulator's own tests (plain Azure SDK clients against it)
 	cd emulator && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests
