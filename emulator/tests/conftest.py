@@ -91,3 +91,54 @@ def faults(emulator):
     """Set faults for one test; reset afterwards."""
     yield lambda **settings: emulator.control("PUT", "faults", {"reset": True, **settings})
     emulator.control("DELETE", "faults")
+
+
+class Fast:
+    """An in-process emulator with near-instant LROs and SDK clients that poll quickly."""
+
+    def __init__(self, state_dir):
+        import threading
+
+        from azure.identity import ClientSecretCredential
+        from azure.mgmt.compute import ComputeManagementClient
+        from azure.mgmt.network import NetworkManagementClient
+        from azure.mgmt.resource.resources import ResourceManagementClient
+
+        from dockyard_emulator.server import Emulator as App, HttpsServer
+
+        self.app = App(state_dir, {"lro_seconds": 0.05, "retry_after": 0, "port": 0})
+        self.server = HttpsServer(self.app, ("127.0.0.1", 0))
+        self.url = self.app.base_url = f"https://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
+        self.bundle = str(self.app.state_dir / "ca-bundle.pem")
+        ident = self.app.identity
+        self.subscription = ident["subscription_id"]
+        self.credential = ClientSecretCredential(ident["tenant_id"], ident["client_id"], ident["client_secret"],
+                                                 authority=self.url, disable_instance_discovery=True,
+                                                 connection_verify=self.bundle)
+        options = {"base_url": self.url, "connection_verify": self.bundle, "polling_interval": 0.02}
+        self.resource = ResourceManagementClient(self.credential, self.subscription, **options)
+        self.network = NetworkManagementClient(self.credential, self.subscription, **options)
+        self.compute = ComputeManagementClient(self.credential, self.subscription, **options)
+
+    def http(self):
+        import requests
+        session = requests.Session()
+        session.verify, session.trust_env = self.bundle, False
+        session.headers["Authorization"] = "Bearer " + self.credential.get_token(
+            "https://management.azure.com/.default").token
+        return session
+
+    def rid(self, path):
+        return f"/subscriptions/{self.subscription}{path}"
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="session")
+def fast(tmp_path_factory):
+    emulator = Fast(tmp_path_factory.mktemp("fast"))
+    yield emulator
+    emulator.stop()

@@ -53,6 +53,7 @@ class Provider:
         self.namespace = namespace
         self.types = {}  # lower-cased type path -> ResourceType instance
         self.routes = []
+        self.extra_types = {}  # non-resource types listed in the manifest (e.g. locations/vmSizes) -> api-versions
         (registry or REGISTRY).add(self)
 
     def resource_type(self, cls):
@@ -61,8 +62,13 @@ class Provider:
         self.types[cls.name.lower()] = instance
         return cls
 
-    def route(self, methods, template, api_versions=None):
-        """Decorator for a handler ``f(ctx, **path_vars) -> Response`` of a non-resource path."""
+    def route(self, methods, template, api_versions=None, manifest_type=None):
+        """Decorator for a handler ``f(ctx, **path_vars) -> Response`` of a non-resource path.
+
+        ``manifest_type`` (e.g. "locations/vmSizes") lists the path in the provider's manifest."""
+        if manifest_type:
+            self.extra_types[manifest_type] = api_versions
+
         def register(func):
             self.routes.append(Route(methods, template, func, api_versions))
             return func
@@ -73,9 +79,13 @@ class Provider:
         types = [{"resourceType": t.name, "locations": [] if not t.tracked else displays,
                   "apiVersions": list(t.api_versions), "defaultApiVersion": t.api_versions[0],
                   "capabilities": "None"} for t in self.types.values()]
+        types += [{"resourceType": name, "locations": displays, "apiVersions": list(versions),
+                   "defaultApiVersion": versions[0], "capabilities": "None"}
+                  for name, versions in self.extra_types.items()]
         versions = sorted({v for t in self.types.values() for v in t.api_versions}, reverse=True)
         types += [{"resourceType": extra, "locations": [], "apiVersions": versions}
-                  for extra in ("operations", "locations", "locations/operationStatuses", "locations/operationResults")]
+                  for extra in ("operations", "locations", "locations/operations", "locations/operationStatuses",
+                                "locations/operationResults") if extra not in self.extra_types]
         return {"id": f"/subscriptions/{subscription}/providers/{self.namespace}", "namespace": self.namespace,
                 "registrationState": "Registered", "registrationPolicy": "RegistrationRequired",
                 "resourceTypes": types}
@@ -146,6 +156,8 @@ class ResourceType:
     operation_path = "/subscriptions/{subscription}/providers/{namespace}/locations/{location}/{kind}/{id}"
     states = {"create": "Creating", "update": "Updating", "delete": "Deleting"}
     actions = ()                  # POST actions, each handled by ``action_<name>(ctx, resource)``
+    operation_kinds = ("operationStatuses", "operationResults")  # Azure-AsyncOperation / Location URL kinds
+    removal_rank = 100            # removal order when a parent or resource group goes (lower: earlier)
 
     def __init__(self, provider):
         self.provider = provider
@@ -153,7 +165,10 @@ class ResourceType:
 
     # hooks --------------------------------------------------------------------------------
     def build(self, ctx, rid, body, existing):
-        """Validate a PUT body; return the representation's fields besides id/name/type/location/tags."""
+        """Validate a PUT body; return the representation's fields besides id/name/type/location/tags.
+
+        A returned ``"_internal"`` key is not part of the representation: it replaces the resource's
+        emulator-private data (e.g. a VM's customData, which ARM never returns)."""
         return {"properties": dict(body.get("properties") or {})}
 
     def provisioned(self, ctx, resource):
@@ -230,9 +245,10 @@ class ResourceType:
                 raise ArmError(400, "InvalidTag", "The tags must be an object of string values.")
             doc.update(location=location, tags=tags)
         doc.update(self.build(ctx, rid, body, existing))
+        internal = doc.pop("_internal", existing["internal"] if existing else None)
         kind = "update" if existing else "create"
         doc.setdefault("properties", {})["provisioningState"] = self.states[kind] if self.async_put else "Succeeded"
-        self.save(ctx, rid, doc, existing["internal"] if existing else None)
+        self.save(ctx, rid, doc, internal)
         headers = {}
         if self.async_put:
             headers = lro.start(ctx, self, doc["id"], kind, doc.get("location"))
@@ -310,7 +326,11 @@ class ResourceType:
     def remove(ctx, resource_id):
         """Delete a resource and everything nested under it, releasing each via its type."""
         doomed = ctx.store.resources(resource_id + "/") + [ctx.store.resource(resource_id)]
-        for resource in sorted(filter(None, doomed), key=lambda r: -len(r["id"])):
+        rank = lambda r: getattr(REGISTRY.type(r["type"]), "removal_rank", 100)  # noqa: E731
+        for resource in sorted(filter(None, doomed), key=lambda r: (rank(r), -len(r["id"]))):
+            resource = ctx.store.resource(resource["id"])  # a release may already have removed it
+            if resource is None:
+                continue
             rtype = REGISTRY.type(resource["type"])
             if rtype:
                 rtype.release(ctx, resource)

@@ -24,6 +24,13 @@ def _path(op, kind):
                              location=op["location"], kind=kind, id=op["id"])
 
 
+def _url(ctx, op, kind):
+    """The URL of ``op`` for a kind like ``operationStatuses`` or ``operations?monitor=true``."""
+    kind, _, extra = kind.partition("?")
+    query = dict(part.split("=", 1) for part in extra.split("&") if part)
+    return ctx.url(_path(op, kind), **query, **{"api-version": op["api_version"]})
+
+
 def start(ctx, rtype, target, kind, location, due=...):
     """Record an operation of ``kind`` (create/update/delete/<action>) on ``target``; return its headers."""
     now = time.time()
@@ -32,6 +39,7 @@ def start(ctx, rtype, target, kind, location, due=...):
         "namespace": rtype.provider.namespace, "location": location or "global", "subscription": ctx.subscription,
         "status": "InProgress", "start": now, "due": now + ctx.app.settings["lro_seconds"] if due is ... else due,
         "api_version": ctx.api_version, "path": rtype.operation_path, "headers": list(rtype.lro_headers),
+        "kinds": list(rtype.operation_kinds),
         "fail": ctx.app.faults.operation_fails(),
     }
     ctx.store.save_operation(op)
@@ -40,10 +48,11 @@ def start(ctx, rtype, target, kind, location, due=...):
 
 def headers(ctx, op):
     result = {"Retry-After": str(ctx.app.settings["retry_after"])}
+    status_kind, result_kind = op.get("kinds") or ("operationStatuses", "operationResults")
     if "Azure-AsyncOperation" in op["headers"]:
-        result["Azure-AsyncOperation"] = ctx.url(_path(op, "operationStatuses"), **{"api-version": op["api_version"]})
+        result["Azure-AsyncOperation"] = _url(ctx, op, status_kind)
     if "Location" in op["headers"]:
-        result["Location"] = ctx.url(_path(op, "operationResults"), **{"api-version": op["api_version"]})
+        result["Location"] = _url(ctx, op, result_kind)
     return result
 
 
@@ -82,7 +91,7 @@ def _operation(ctx, op_id):
 def status(ctx, op, **_):
     """The Azure-AsyncOperation URL: always 200 with {"status": ...}."""
     op = _operation(ctx, op)
-    body = {"id": _path(op, "operationStatuses"), "name": op["id"], "status": op["status"],
+    body = {"id": _path(op, (op.get("kinds") or ["operationStatuses"])[0].partition("?")[0]), "name": op["id"], "status": op["status"],
             "startTime": _iso(op["start"])}
     if op.get("end"):
         body["endTime"] = _iso(op["end"])
@@ -104,7 +113,16 @@ def result(ctx, op, **_):
     return Response(200, op["result"])
 
 
+def status_or_result(ctx, op, **_):
+    """``.../operations/{id}``: the status, or with ``monitor=true`` the result (Microsoft.Compute's style)."""
+    if ctx.request.query.get("monitor", "").lower() == "true":
+        return result(ctx, op)
+    return status(ctx, op)
+
+
 ROUTES = [
+    Route(["GET"], "/subscriptions/{subscription}/providers/{namespace}/locations/{location}/operations/{op}",
+          status_or_result),
     Route(["GET"], "/subscriptions/{subscription}/providers/{namespace}/locations/{location}/operationStatuses/{op}",
           status),
     Route(["GET"], "/subscriptions/{subscription}/providers/{namespace}/locations/{location}/operationResults/{op}",
