@@ -29,7 +29,6 @@ PLAYBOOKS = HERE / "playbooks"
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "vm_emulator: needs the emulator's Microsoft.Compute/Network providers")
     config.addinivalue_line("markers", "container_vm: needs the emulator's container VM backend and extensions")
 
 

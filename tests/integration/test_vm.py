@@ -1,11 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""dockyard.azure.vm and vm_info through ansible-playbook against the emulator (issue 3).
-
-Marked `vm_emulator`: they need the emulator's Microsoft.Network and Microsoft.Compute providers
-(and, for the fault test, its fault injection), which land separately.
-"""
+"""dockyard.azure.vm and vm_info through ansible-playbook against the emulator."""
 
 from __future__ import annotations
 
@@ -20,8 +16,6 @@ import urllib.request
 import uuid
 
 import pytest
-
-pytestmark = pytest.mark.vm_emulator
 
 NETWORK_API = "2024-05-01"
 COMPUTE_API = "2024-07-01"
@@ -113,6 +107,8 @@ def without_polls(entries):
 def base_vars(rg, name, **extra):
     variables = {"rg": rg, "vm_name": name, "ssh_keys": [ssh_key()], "dns_label": name}
     variables.update(extra)
+    if not variables.get("public_ip", True):
+        del variables["dns_label"]  # a DNS label belongs to a public IP
     return variables
 
 
