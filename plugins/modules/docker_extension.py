@@ -301,7 +301,7 @@ cloud_init:
   type: str
 """
 
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import azure_operation, is_not_found
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import azure_operation
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.extensions import ExtensionManager
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.module import AzureModule
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_state import (
@@ -310,6 +310,7 @@ from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_state impo
     nic_addresses,
     parse_resource_id,
     primary_nic_id,
+    read_or_none,
     to_rest,
 )
 from ansible_collections.dockyard.azure.plugins.module_utils.docker.install_script import (
@@ -370,13 +371,8 @@ def vm_address(client_factory, vm):
     public_ip = fqdn = None
     parsed_ip = parse_resource_id(public_ip_id)
     if parsed_ip:
-        with azure_operation('Could not read the public IP address of the VM'):
-            try:
-                address = to_rest(network.public_ip_addresses.get(parsed_ip['resource_group'], parsed_ip['name']))
-            except Exception as exc:  # pylint: disable=broad-except
-                if not is_not_found(exc):
-                    raise
-                address = None
+        address = read_or_none('the public IP address of the VM', network.public_ip_addresses.get,
+                               parsed_ip['resource_group'], parsed_ip['name'])
         public_ip = get_path(address, 'properties', 'ipAddress')
         fqdn = get_path(address, 'properties', 'dnsSettings', 'fqdn')
     return choose_ansible_host(public_ip, fqdn, private_ip)

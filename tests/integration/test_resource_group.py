@@ -5,62 +5,15 @@
 
 from __future__ import annotations
 
-import json
-import ssl
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
 
 import pytest
-
-IDENTITY_API = "2023-01-31"
-GROUP_API = "2022-09-01"
-
-
-def unique(prefix):
-    return "%s-%s" % (prefix, uuid.uuid4().hex[:8])
-
-
-class Arm:
-    """Minimal raw ARM client for test set-up and independent checks (not the collection's code)."""
-
-    def __init__(self, emulator):
-        self.env = emulator.env
-        self.context = ssl.create_default_context(cafile=self.env["REQUESTS_CA_BUNDLE"])
-        self._token = None
-
-    def token(self):
-        if self._token is None:
-            form = urllib.parse.urlencode({
-                "grant_type": "client_credentials",
-                "client_id": self.env["AZURE_CLIENT_ID"],
-                "client_secret": self.env["AZURE_CLIENT_SECRET"],
-                "scope": self.env["AZURE_ARM_ENDPOINT"] + "/.default",
-            }).encode()
-            url = "%s/%s/oauth2/v2.0/token" % (self.env["AZURE_AUTHORITY_HOST"], self.env["AZURE_TENANT_ID"])
-            with urllib.request.urlopen(url, data=form, context=self.context, timeout=30) as response:
-                self._token = json.loads(response.read())["access_token"]
-        return self._token
-
-    def call(self, method, path, api_version, body=None):
-        url = "%s/subscriptions/%s%s?api-version=%s" % (self.env["AZURE_ARM_ENDPOINT"], self.env["AZURE_SUBSCRIPTION_ID"], path, api_version)
-        request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode(),
-                                         headers={"Authorization": "Bearer " + self.token(), "Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, context=self.context, timeout=30) as response:
-                payload = response.read()
-                return response.status, json.loads(payload) if payload else None
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"null")
-
-    def group(self, name):
-        return self.call("GET", "/resourcegroups/" + name, GROUP_API)
+from azure_rest import IDENTITY_API, Arm, unique
 
 
 @pytest.fixture
 def arm(emulator):
-    return Arm(emulator)
+    return Arm(emulator.env)
 
 
 def test_create_is_idempotent_with_zero_writes(emulator, ansible_playbook, arm):

@@ -6,25 +6,13 @@
 from __future__ import annotations
 
 import base64
-import json
 import re
-import ssl
 import struct
-import urllib.error
-import urllib.parse
-import urllib.request
-import uuid
 
 import pytest
+from azure_rest import Arm, unique
 
-NETWORK_API = "2024-05-01"
-COMPUTE_API = "2024-07-01"
-DISK_API = "2024-03-02"
 NOT_ARM = ("/oauth2/", "/.well-known/", "/_emulator/", "/discovery/")
-
-
-def unique(prefix):
-    return "%s-%s" % (prefix, uuid.uuid4().hex[:6])
 
 
 def ssh_key(seed=7):
@@ -34,55 +22,9 @@ def ssh_key(seed=7):
     return "ssh-ed25519 %s test@dockyard" % base64.b64encode(blob).decode()
 
 
-class Arm:
-    """Minimal raw ARM client for set-up and independent checks (not the collection's code)."""
-
-    def __init__(self, emulator):
-        self.env = emulator.env
-        self.context = ssl.create_default_context(cafile=self.env["REQUESTS_CA_BUNDLE"])
-        self._token = None
-
-    def token(self):
-        if self._token is None:
-            form = urllib.parse.urlencode({
-                "grant_type": "client_credentials", "client_id": self.env["AZURE_CLIENT_ID"],
-                "client_secret": self.env["AZURE_CLIENT_SECRET"], "scope": self.env["AZURE_ARM_ENDPOINT"] + "/.default",
-            }).encode()
-            url = "%s/%s/oauth2/v2.0/token" % (self.env["AZURE_AUTHORITY_HOST"], self.env["AZURE_TENANT_ID"])
-            with urllib.request.urlopen(url, data=form, context=self.context, timeout=30) as response:
-                self._token = json.loads(response.read())["access_token"]
-        return self._token
-
-    def call(self, method, path, api_version, body=None):
-        url = "%s/subscriptions/%s%s?api-version=%s" % (
-            self.env["AZURE_ARM_ENDPOINT"], self.env["AZURE_SUBSCRIPTION_ID"], path, api_version)
-        request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode(),
-                                         headers={"Authorization": "Bearer " + self.token(), "Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, context=self.context, timeout=30) as response:
-                payload = response.read()
-                return response.status, json.loads(payload) if payload else None
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"null")
-
-    def network(self, rg, kind, name, method="GET", body=None):
-        return self.call(method, "/resourceGroups/%s/providers/Microsoft.Network/%s/%s" % (rg, kind, name), NETWORK_API, body)
-
-    def vm(self, rg, name):
-        return self.call("GET", "/resourceGroups/%s/providers/Microsoft.Compute/virtualMachines/%s" % (rg, name), COMPUTE_API)
-
-    def disk(self, rg, name):
-        return self.call("GET", "/resourceGroups/%s/providers/Microsoft.Compute/disks/%s" % (rg, name), DISK_API)
-
-    def resources(self, rg):
-        status, body = self.call("GET", "/resourceGroups/%s/resources" % rg, "2022-09-01")
-        assert status == 200, body
-        return sorted((item["type"], item["name"]) for item in body["value"])
-
-
 @pytest.fixture
 def arm(emulator):
-    return Arm(emulator)
+    return Arm(emulator.env)
 
 
 @pytest.fixture

@@ -29,9 +29,8 @@ from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import
     AzureModuleError,
     AzureTimeoutError,
     azure_operation,
-    is_not_found,
 )
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_state import get_path, to_rest
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_state import get_path, read_or_none
 from ansible_collections.dockyard.azure.plugins.module_utils.diff import DifferenceTracker
 
 HASH_TAG = 'dockyard-protected-settings-hash'
@@ -280,23 +279,12 @@ class ExtensionManager:
         return "extension '%s' of VM '%s' in resource group '%s'" % (self.name, self.vm_name, self.resource_group)
 
     def get_vm(self):
-        with azure_operation("Could not read VM '%s' in resource group '%s'" % (self.vm_name, self.resource_group)):
-            try:
-                return to_rest(self.compute.virtual_machines.get(self.resource_group, self.vm_name))
-            except Exception as exc:  # pylint: disable=broad-except
-                if is_not_found(exc):
-                    return None
-                raise
+        return read_or_none("VM '%s' in resource group '%s'" % (self.vm_name, self.resource_group),
+                            self.compute.virtual_machines.get, self.resource_group, self.vm_name)
 
     def get_extension(self):
-        with azure_operation('Could not read ' + self._what()):
-            try:
-                return to_rest(self.compute.virtual_machine_extensions.get(
-                    self.resource_group, self.vm_name, self.name, expand='instanceView'))
-            except Exception as exc:  # pylint: disable=broad-except
-                if is_not_found(exc):
-                    return None
-                raise
+        return read_or_none(self._what(), self.compute.virtual_machine_extensions.get,
+                            self.resource_group, self.vm_name, self.name, expand='instanceView')
 
     # ------------------------------------------------------------------ plan
 

@@ -61,6 +61,7 @@ from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_state impo
     power_actions,
     power_state_from_instance_view,
     primary_nic_id,
+    read_or_none,
     to_rest,
     vm_to_dict,
 )
@@ -111,16 +112,6 @@ class VmManager:
     def network(self):
         return self.client('network')
 
-    def _get(self, what, call, *args, **kwargs):
-        """A GET as a REST dict, None on 404; other errors become AzureModuleError naming `what`."""
-        with azure_operation('Could not read %s' % what):
-            try:
-                return to_rest(call(*args, **kwargs))
-            except Exception as exc:  # pylint: disable=broad-except
-                if is_not_found(exc):
-                    return None
-                raise
-
     def _get_by_id(self, kind, resource_id):
         parsed = parse_resource_id(resource_id)
         if not parsed or not parsed['name'] or resource_id.lower() in self._deleted:
@@ -131,7 +122,7 @@ class VmManager:
             'nsg': self.network.network_security_groups,
             'vnet': self.network.virtual_networks,
         }[kind]
-        return self._get("%s '%s'" % (kind.replace('_', ' '), resource_id), operations.get, parsed['resource_group'], parsed['name'])
+        return read_or_none("%s '%s'" % (kind.replace('_', ' '), resource_id), operations.get, parsed['resource_group'], parsed['name'])
 
     def _apply(self, action, rtype, name, rid, detail, call=None, wait=True, operation=None):
         """Record an action; outside check mode run `call` (returns a poller) and wait for it if asked."""
@@ -180,7 +171,7 @@ class VmManager:
             "dockyard.azure.resource_group, or correct resource_group." % self.resource_group, error_code='ResourceGroupNotFound')
 
     def _group_location(self):
-        group = self._get("resource group '%s'" % self.resource_group,
+        group = read_or_none("resource group '%s'" % self.resource_group,
                           self.client('resource').resource_groups.get, self.resource_group)
         if group is None:
             raise self._missing_group()

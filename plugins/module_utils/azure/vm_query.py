@@ -15,12 +15,13 @@ NICs and public IPs are joined to their VMs in memory.
 
 from __future__ import annotations
 
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureModuleError, azure_operation, is_not_found
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureModuleError, azure_operation
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.resource_groups import tags_match
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_state import (
     nic_addresses,
     parse_resource_id,
     primary_nic_id,
+    read_or_none,
     to_rest,
     vm_to_dict,
 )
@@ -66,13 +67,7 @@ class VmQuery:
 
     def _get(self, what, call, *args, **kwargs):
         self.calls += 1
-        with azure_operation('Could not read %s' % what):
-            try:
-                return to_rest(call(*args, **kwargs))
-            except Exception as exc:  # pylint: disable=broad-except
-                if is_not_found(exc):
-                    return None
-                raise
+        return read_or_none(what, call, *args, **kwargs)
 
     def get_one(self, resource_group, name):
         compute, network = self.client('compute'), self.client('network')

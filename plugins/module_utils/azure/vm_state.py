@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import copy
 
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import azure_operation, is_not_found
+
 POWER_RUNNING = 'running'
 POWER_STOPPED = 'stopped'
 POWER_DEALLOCATED = 'deallocated'
@@ -56,6 +58,20 @@ def to_rest(obj):
     if hasattr(obj, 'keys'):
         return dict(obj)
     raise TypeError('Cannot convert %s to a REST dict' % type(obj).__name__)
+
+
+def read_or_none(what, call, *args, **kwargs):
+    """A read through the SDK as a REST-shaped dict; None when Azure answers 404.
+
+    Other errors become one AzureModuleError that starts with 'Could not read <what>'.
+    """
+    with azure_operation('Could not read %s' % what):
+        try:
+            return to_rest(call(*args, **kwargs))
+        except Exception as exc:  # pylint: disable=broad-except
+            if is_not_found(exc):
+                return None
+            raise
 
 
 def get_path(data, *keys, **kwargs):
