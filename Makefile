@@ -48,7 +48,7 @@ emulator-tests: ## the emulator's own tests (plain Azure SDK clients against it)
 	cd emulator && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests
 
 integration: ## playbooks against the emulator and the local Docker engine
-	cd $(ROOT) && python -m pytest -q -p no:cacheprovider -m "not container_vm" tests/integration
+	cd $(ROOT) && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) -m "not container_vm" tests/integration
 
 demo: setup ## start the emulator and run the provisioning playbook against it
 	$(EMULATOR) start --state-dir $(DEMO_STATE)
