@@ -172,7 +172,7 @@ class VmManager:
 
     def _group_location(self):
         group = read_or_none("resource group '%s'" % self.resource_group,
-                          self.client('resource').resource_groups.get, self.resource_group)
+                             self.client('resource').resource_groups.get, self.resource_group)
         if group is None:
             raise self._missing_group()
         return group.get('location')
