@@ -91,6 +91,33 @@ def emulator(tmp_path_factory):
         subprocess.run([command, "stop", "--state-dir", str(state_dir)], check=False)
 
 
+@pytest.fixture(scope="session")
+def container_emulator(tmp_path_factory):
+    """A second emulator, on its own state dir, whose VMs are containers (``--vm-backend container``).
+
+    Teardown stops it and removes every container, volume, image and network its backend made (found
+    by the backend's label), whatever the tests left behind."""
+    if os.geteuid() != 0 or not shutil.which("debootstrap") or not shutil.which("ssh"):
+        pytest.skip("container VMs need root, debootstrap and ssh on this machine")
+    try:
+        from dockyard_emulator.backends.container import ContainerVmBackend
+        import docker
+        docker.from_env(timeout=10).ping()
+    except Exception as exc:  # pylint: disable=broad-except
+        pytest.skip("container VMs need the Docker engine and the Docker SDK: %s" % exc)
+    command = _emulator_command()
+    state_dir = tmp_path_factory.mktemp("container-emulator")
+    subprocess.run([command, "start", "--state-dir", str(state_dir), "--retry-after", "1", "--lro-seconds", "0.3",
+                    "--vm-backend", "container"], check=True)
+    try:
+        output = subprocess.run([command, "env", "--state-dir", str(state_dir), "--format", "json"],
+                                check=True, capture_output=True, text=True).stdout
+        yield Emulator(state_dir=state_dir, env=json.loads(output))
+    finally:
+        subprocess.run([command, "stop", "--state-dir", str(state_dir)], check=False)
+        ContainerVmBackend(state_dir).cleanup()
+
+
 @dataclass
 class PlaybookRun:
     returncode: int
@@ -111,6 +138,17 @@ class PlaybookRun:
 @pytest.fixture
 def ansible_playbook(emulator, tmp_path):
     """Run a playbook from tests/integration/playbooks with the emulator's environment."""
+    return playbook_runner(emulator, tmp_path)
+
+
+@pytest.fixture
+def container_playbook(container_emulator, tmp_path):
+    """Like ``ansible_playbook``, against the emulator with container VMs."""
+    return playbook_runner(container_emulator, tmp_path)
+
+
+def playbook_runner(emulator, tmp_path):
+    """A function that runs a playbook with ``emulator``'s environment and returns a PlaybookRun."""
 
     def run(playbook, extra_vars=None, check=False, diff=False, expect_failure=False, env=None):
         result_log = tmp_path / ("results-%s.jsonl" % os.urandom(4).hex())

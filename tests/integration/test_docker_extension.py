@@ -25,6 +25,12 @@ BUSYBOX = "/bin/busybox"
 IMAGE = "dockyard-test/busybox:vm"
 
 
+@pytest.fixture
+def ansible_playbook(container_playbook):
+    """The playbooks of this module run against the emulator with container VMs (conftest.container_emulator)."""
+    return container_playbook
+
+
 @pytest.fixture(scope="module")
 def names():
     suffix = uuid.uuid4().hex[:6]
@@ -60,9 +66,10 @@ def vm_engine(endpoint, tls_dir):
     docker = pytest.importorskip("docker")
     tls = docker.tls.TLSConfig(client_cert=(os.path.join(tls_dir, "cert.pem"), os.path.join(tls_dir, "key.pem")),
                                ca_cert=os.path.join(tls_dir, "ca.pem"), verify=True)
-    client = docker.DockerClient(base_url=endpoint, tls=tls, version="auto", timeout=120)
-    # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE (the emulator's environment sets one) replace the
-    # session's CA; our engine CA must win.
+    # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE (the emulator's environment, and some machines'
+    # own, set one) replace the session's CA; our engine CA must win. A fixed API version, because
+    # version="auto" asks the engine in the constructor, before trust_env can be turned off.
+    client = docker.DockerClient(base_url=endpoint, tls=tls, version="1.41", timeout=120)
     client.api.trust_env = False
     return client
 
@@ -96,7 +103,12 @@ def test_docker_on_the_vm_end_to_end(ansible_playbook, names, ssh_key, tls_dir):
     client = vm_engine(docker["endpoint"], tls_dir)
     assert client.version()["Version"] == docker["docker_version"]
     build_busybox(client)
-    output = client.containers.run(IMAGE, ["echo", "hello from the VM"], remove=True)
+    # The engine's log driver is "local" (daemon_options): the SDK's run() returns output only for
+    # json-file/journald, so read the logs through the API, which serves every driver that keeps them.
+    container = client.containers.run(IMAGE, ["echo", "hello from the VM"], detach=True)
+    assert container.wait()["StatusCode"] == 0
+    output = container.logs()
+    container.remove()
     assert output.strip() == b"hello from the VM"
 
     second = ansible_playbook("docker_extension.yml", extra_vars=docker_vars(names, ssh_key, tls_dir))
@@ -129,9 +141,9 @@ def test_failing_script_surfaces_its_output_then_recovers(ansible_playbook, name
 
 
 def test_vm_extension_protected_settings_and_failure(ansible_playbook, names, ssh_key, tls_dir):
-    # A second VM: Azure allows one Custom Script extension per VM.
+    # A second VM, without the Docker extension: Azure allows one Custom Script extension per VM.
     setup = dict(docker_vars(names, ssh_key, tls_dir + "-probe"), vm_name=names["probe_vm"])
-    ansible_playbook("docker_extension.yml", extra_vars=dict(setup, docker_users=[]))
+    ansible_playbook("docker_extension.yml", extra_vars=dict(setup, docker_users=[], vm_only=True))
     failed = ansible_playbook("vm_extension.yml", extra_vars=dict(rg=names["rg"], vm_name=names["probe_vm"], exit_code=3),
                               expect_failure=True)
     result = result_of(failed, "Custom Script with a secret in its protected settings")

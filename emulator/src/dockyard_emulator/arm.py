@@ -180,6 +180,11 @@ class ResourceType:
     def check_delete(self, ctx, resource):
         """Raise ArmError when the resource may not be deleted (e.g. still in use)."""
 
+    def background_work(self, ctx, target, kind):
+        """A callable ``work(ctx)`` to run outside any transaction before an operation of ``kind`` on
+        ``target`` completes (slow backend work), or None to complete on the LRO timer."""
+        return None
+
     def render(self, ctx, resource):
         return resource["body"]
 
@@ -251,7 +256,8 @@ class ResourceType:
         self.save(ctx, rid, doc, internal)
         headers = {}
         if self.async_put:
-            headers = lro.start(ctx, self, doc["id"], kind, doc.get("location"))
+            headers = lro.start(ctx, self, doc["id"], kind, doc.get("location"),
+                                work=self.background_work(ctx, doc["id"], kind))
         else:
             self.provisioned(ctx, ctx.store.resource(rid.id))
         return Response(200 if existing else 201, self.render(ctx, ctx.store.resource(rid.id)), headers)
@@ -286,7 +292,8 @@ class ResourceType:
             return Response(200)
         resource["body"].setdefault("properties", {})["provisioningState"] = self.states["delete"]
         self.save(ctx, resource["id"], resource["body"], resource["internal"])
-        return Response(202, None, lro.start(ctx, self, resource["id"], "delete", resource["body"].get("location")))
+        return Response(202, None, lro.start(ctx, self, resource["id"], "delete", resource["body"].get("location"),
+                                             work=self.background_work(ctx, resource["id"], "delete")))
 
     def list(self, ctx, prefix):
         items = ctx.store.resources(prefix, [self.full_type])

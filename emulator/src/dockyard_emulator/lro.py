@@ -6,10 +6,20 @@ Azure-AsyncOperation / Location / Retry-After headers. Operations complete by el
 are due, by calling the resource type's ``complete`` (or ``failed``). A provider whose work
 finishes on its own schedule (e.g. a container backend) passes ``due=None`` and calls
 ``finish`` itself. Since everything is in SQLite, a restart loses no operation.
+
+Slow backend work (a container VM booting, a Custom Script running for minutes) must not run
+inside a request's store transaction, which would block every other request. ``start(...,
+work=f)`` records the operation with ``due=None`` and runs ``f(ctx)`` in a background thread,
+outside any transaction; ``finish`` then completes the operation (``complete`` sees what ``f``
+saved). After an emulator restart, ``resume`` starts the work of such operations again (the
+resource type's ``background_work`` gives it; backend work is idempotent).
 """
 
 import datetime
+import logging
+import threading
 import time
+import traceback
 import uuid
 
 from .web import ArmError, Response, Route
@@ -31,8 +41,13 @@ def _url(ctx, op, kind):
     return ctx.url(_path(op, kind), **query, **{"api-version": op["api_version"]})
 
 
-def start(ctx, rtype, target, kind, location, due=...):
-    """Record an operation of ``kind`` (create/update/delete/<action>) on ``target``; return its headers."""
+log = logging.getLogger("dockyard_emulator.lro")
+
+
+def start(ctx, rtype, target, kind, location, due=..., work=None):
+    """Record an operation of ``kind`` (create/update/delete/<action>) on ``target``; return its headers.
+
+    ``work``: a callable ``work(ctx)`` run in a background thread before the operation completes."""
     now = time.time()
     op = {
         "id": str(uuid.uuid4()), "kind": kind, "target": target, "type": rtype.full_type,
@@ -42,8 +57,51 @@ def start(ctx, rtype, target, kind, location, due=...):
         "kinds": list(rtype.operation_kinds),
         "fail": ctx.app.faults.operation_fails(),
     }
+    if work is not None:
+        op["due"] = None
+        op["background"] = True
     ctx.store.save_operation(op)
+    if work is not None:
+        run_in_background(ctx.app, op["id"], work)
     return headers(ctx, op)
+
+
+def run_in_background(app, op_id, work):
+    """Run ``work(ctx)`` in a thread (it starts once the caller's transaction commits), then finish the operation."""
+    from .arm import Context
+
+    def runner():
+        ctx = Context(app)
+        error = None
+        try:
+            work(ctx)
+        except ArmError as exc:
+            error = exc
+        except Exception as exc:  # noqa: BLE001 - the operation fails like ARM's, details in the log
+            log.error("background work of operation %s failed\n%s", op_id, traceback.format_exc())
+            error = ArmError(500, "InternalOperationError", f"The operation failed in the emulator: {exc}")
+        with app.store.transaction():
+            op = app.store.operation(op_id)
+            if op is not None and op["status"] == "InProgress":
+                finish(ctx, op, error)
+
+    threading.Thread(target=runner, name=f"lro-{op_id[:8]}", daemon=True).start()
+
+
+def resume(app):
+    """After a restart: run again the background work of operations still in progress."""
+    from .arm import Context
+    ctx = Context(app)
+    for op in app.store.background_operations():
+        rtype = app.registry.type(op["type"])
+        work = rtype.background_work(ctx, op["target"], op["kind"]) if rtype else None
+        if work is None:
+            with app.store.transaction():
+                op["due"] = time.time()
+                app.store.save_operation(op)
+        else:
+            log.info("resuming operation %s (%s of %s)", op["id"], op["kind"], op["target"])
+            run_in_background(app, op["id"], work)
 
 
 def headers(ctx, op):

@@ -246,6 +246,9 @@ def serve(state_dir, settings, faults=None):
     app.settings["port"] = port
     with app.store.transaction():
         app.store.put("settings", app.settings)
+    from . import lro, vm_backends
+    lro.resume(app)              # operations whose background work the previous process did not finish
+    vm_backends.startup(app)     # find the backend's machines again (container VMs) and reconcile power
     endpoint = app.state_dir / "endpoint.json"
     write_json(endpoint, {"url": app.base_url, "port": port, "pid": os.getpid(), "host": host})
 

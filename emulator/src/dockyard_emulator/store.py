@@ -137,6 +137,11 @@ class Store:
         )
         return [json.loads(r["data"]) for r in rows]
 
+    def background_operations(self):
+        """Operations in progress that their handler completes (``due`` NULL)."""
+        rows = self._all("SELECT data FROM operations WHERE status = 'InProgress' AND due IS NULL")
+        return [json.loads(r["data"]) for r in rows]
+
     def operations_for(self, target_key):
         rows = self._all("SELECT data FROM operations WHERE status = 'InProgress'")
         return [op for op in map(json.loads, (r["data"] for r in rows)) if op["target"].lower() == target_key]

@@ -42,8 +42,8 @@ PROTECTED_CHANGED = '(hidden, changed)'
 PROTECTED_SET = '(hidden)'
 PROTECTED_UNKNOWN = '(hidden, not recorded)'
 
-# Custom Script (Windows, and the emulator) reports output as substatuses with these codes;
-# the Linux Custom Script 2.x puts '[stdout]\n...\n[stderr]\n...' into the status message.
+# The Linux Custom Script 2.x handler puts '[stdout]\n...\n[stderr]\n...' into its status message;
+# the Windows Custom Script extension reports output as substatuses with these codes.
 STDOUT_CODE = re.compile(r'^ComponentStatus/StdOut/', re.IGNORECASE)
 STDERR_CODE = re.compile(r'^ComponentStatus/StdErr/', re.IGNORECASE)
 LINUX_OUTPUT = re.compile(r'\[stdout\]\n?(?P<stdout>.*?)\n?\[stderr\]\n?(?P<stderr>.*)\Z', re.DOTALL)

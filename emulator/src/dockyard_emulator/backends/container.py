@@ -72,6 +72,19 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$")
 HOSTNAME_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,62})$")
 
 
+# Started by the VM's init with the other runlevel-2 services (after the packaged docker script, if
+# any): Docker installed where systemd is not PID 1 (the collection's install script) leaves a helper
+# that starts dockerd; run it at every boot. A no-op without the helper or when dockerd already runs.
+START_DOCKERD_LINK = "/etc/rc2.d/S99dockyard-start-dockerd"
+START_DOCKERD_SERVICE = """#!/bin/sh
+# dockyard emulator VM: start dockerd at boot through /usr/local/sbin/dockyard-start-dockerd when present
+case "$1" in
+  start) [ -x /usr/local/sbin/dockyard-start-dockerd ] && /usr/local/sbin/dockyard-start-dockerd; exit 0 ;;
+  *) exit 0 ;;
+esac
+"""
+
+
 class BackendError(RuntimeError):
     """A VM operation failed; the message says why and what to do."""
 
@@ -254,7 +267,13 @@ class ContainerVmBackend:
                 ipam=IPAMConfig(pool_configs=[IPAMPool(subnet=str(candidate), gateway=gateway)]),
                 labels=self._labels("network"))
 
-    def _allocate_address(self, network):
+    def free_address(self, avoid=()):
+        """A free address on the emulator's network that no VM and nothing in ``avoid`` uses (a public IP
+        resource takes one when it is created, so its address is fixed before its VM exists, as on Azure)."""
+        with self._lock:
+            return self._allocate_address(self.ensure_network(), avoid=avoid)
+
+    def _allocate_address(self, network, wanted=None, avoid=()):
         network.reload()
         cfg = network.attrs["IPAM"]["Config"][0]
         subnet = ipaddress.ip_network(cfg["Subnet"])
@@ -263,6 +282,13 @@ class ContainerVmBackend:
             used.add(info.get("IPv4Address", "").split("/")[0])
         for c in self.client.containers.list(all=True, filters={"label": f"{LABEL_EMULATOR}={self.emulator_id}"}):
             used.add(c.labels.get(LABEL_ADDRESS))
+        if wanted:
+            try:
+                if ipaddress.ip_address(wanted) in subnet and wanted not in used:
+                    return wanted
+            except ValueError:
+                pass
+        used |= set(avoid)
         for host in subnet.hosts():
             if int(host) - int(subnet.network_address) < 10:
                 continue  # leave the first few to the gateway and friends
@@ -332,7 +358,7 @@ class ContainerVmBackend:
         os_disk = spec.get("os_disk_name") or f"{spec['computer_name']}_OsDisk"
         with self._lock:
             network = self.ensure_network()
-            address = self._allocate_address(network)
+            address = self._allocate_address(network, spec.get("address"), spec.get("avoid_addresses") or ())
             common = dict(vm=vm_key, os_disk=os_disk)
             labels = self._labels("vm", **{LABEL_VM: vm_key, LABEL_OS_DISK: os_disk,
                                            LABEL_COMPUTER: spec["computer_name"],
@@ -367,6 +393,7 @@ class ContainerVmBackend:
                         cloud_init.decode_custom_data(spec["custom_data"]), 0o600)
                 if user_script:
                     files["/var/lib/cloud/instance/scripts/part-001"] = (user_script.encode(), 0o700)
+                files[START_DOCKERD_LINK] = (START_DOCKERD_SERVICE.encode(), 0o755)
                 container.put_archive("/", _tar(files))
                 container.start()
                 self._log(f"VM {spec['computer_name']} ({vm_key}) started as {name} at {address}")
@@ -569,6 +596,7 @@ class ContainerBackend(VmBackend):
     """
 
     name = "container"
+    asynchronous = True  # booting a VM or running a script takes seconds to minutes: not in a transaction
 
     def __init__(self, app=None):
         self._app = app
@@ -609,13 +637,42 @@ class ContainerBackend(VmBackend):
             else "OSProvisioningInternalError"
         return ArmError(400 if code == "InvalidParameter" else 500, code, f"Container VM: {exc}")
 
+    @staticmethod
+    def planned_addresses(ctx, vm):
+        """(the address of the VM's public IP resource or None, the addresses other public IPs hold)."""
+        if getattr(ctx, "store", None) is None:
+            return None, []
+        pips = ctx.store.resources(f"/subscriptions/{ctx.subscription}/", ["Microsoft.Network/publicIPAddresses"])
+        avoid = {p["body"]["properties"].get("ipAddress") for p in pips} - {None}
+        references = vm["body"]["properties"].get("networkProfile", {}).get("networkInterfaces", [])
+        primary = next((r for r in references if (r.get("properties") or {}).get("primary")), None) or \
+            (references[0] if references else None)
+        nic = ctx.store.resource(primary["id"]) if primary else None
+        wanted = None
+        for config in (nic or {}).get("body", {}).get("properties", {}).get("ipConfigurations", []):
+            pip_id = (config["properties"].get("publicIPAddress") or {}).get("id")
+            if config["properties"].get("primary") and pip_id:
+                pip = ctx.store.resource(pip_id)
+                wanted = pip and pip["body"]["properties"].get("ipAddress")
+        avoid.discard(wanted)
+        return wanted, sorted(avoid)
+
+    def public_address(self, ctx, taken):
+        """Public IP resources get their (static) address on the VM network when they are created."""
+        try:
+            return self.impl(ctx).free_address(taken)
+        except (BackendError, docker.errors.DockerException) as exc:
+            log.warning("no address on the VM network for a public IP: %s", exc)
+            return None
+
     def provision(self, ctx, vm):
         impl, key = self.impl(ctx), self.key(vm)
         internal = vm.setdefault("internal", {})
         power = internal.get("power", "running")
         try:
             if not impl.exists(key):
-                impl.create(key, self.spec(vm))
+                wanted, avoid = self.planned_addresses(ctx, vm)
+                impl.create(key, dict(self.spec(vm), address=wanted, avoid_addresses=avoid))
                 if power in ("stopped", "deallocated"):
                     impl.stop(key)
             elif power == "running" and impl.power_state(key) != "running":
@@ -633,10 +690,35 @@ class ContainerBackend(VmBackend):
         except BackendError as exc:
             raise self._fail(exc) from exc
 
-    def delete(self, ctx, vm):
+    def delete(self, ctx, vm, keep_os_disk=None):
         """The OS disk's data is kept (committed) unless its deleteOption is Delete; see delete_disk."""
         os_disk = ((vm["body"]["properties"].get("storageProfile") or {}).get("osDisk") or {})
-        self.impl(ctx).delete(self.key(vm), keep_os_disk=os_disk.get("deleteOption") != "Delete")
+        if keep_os_disk is None:
+            keep_os_disk = os_disk.get("deleteOption") != "Delete"
+        self.impl(ctx).delete(self.key(vm), keep_os_disk=keep_os_disk)
+
+    def reconcile(self, ctx, vms):
+        """Emulator start: find the containers by label and give them the power state ARM records."""
+        impl = self.impl(ctx)
+        found = {v["vm_key"]: v for v in impl.find_existing()}
+        for vm in vms:
+            data = (vm.get("internal") or {}).get("backend") or {}
+            if data.get("kind") != self.name or data.get("deleted") or ctx.store.operations_for(vm["id"].lower()):
+                continue
+            key, want = self.key(vm), vm["internal"].get("power", "running")
+            have = found.get(key)
+            if have is None:
+                log.warning("the container of VM %s is gone; delete and recreate the VM", vm["id"])
+                continue
+            try:
+                if want == "running" and have["power_state"] != "running":
+                    log.info("starting the container of VM %s (ARM: running)", vm["id"])
+                    impl.start(key)
+                elif want in ("stopped", "deallocated") and have["power_state"] == "running":
+                    log.info("stopping the container of VM %s (ARM: %s)", vm["id"], want)
+                    impl.stop(key)
+            except BackendError as exc:
+                log.warning("could not reconcile VM %s: %s", vm["id"], exc)
 
     def delete_disk(self, ctx, disk):
         """A Microsoft.Compute/disks resource is deleted: drop the data a VM delete kept for it."""

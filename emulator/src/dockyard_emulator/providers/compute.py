@@ -9,9 +9,13 @@ create/update completes, and removed or detached with the VM according to their 
 
 import base64
 import binascii
+import gzip
+import hashlib
+import json
 import re
 import struct
 import uuid
+import zlib
 
 from .. import compute_catalog as catalog
 from .. import locations, lro
@@ -577,6 +581,15 @@ class VirtualMachines(ResourceType):
                                              "displayStatus": "Ready" if ready else "Not Ready",
                                              "message": "Guest Agent is running" if ready else
                                              "VM status blob is found but not yet populated.", "time": when}]}
+        extensions = ctx.store.resources(vm["id"] + "/extensions/", ["Microsoft.Compute/virtualMachines/extensions"])
+        if extensions:
+            views = [EXTENSIONS.extension_view(ctx, e) for e in extensions]
+            view["extensions"] = views
+            if "vmAgent" in view:
+                view["vmAgent"]["extensionHandlers"] = [
+                    {"type": v["type"], "typeHandlerVersion": v["typeHandlerVersion"],
+                     "status": {"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Ready"}}
+                    for v in views]
         if (props.get("diagnosticsProfile") or {}).get("bootDiagnostics", {}).get("enabled"):
             view["bootDiagnostics"] = {}
         view.update(backend(ctx.app).instance_view(ctx, vm))
@@ -596,12 +609,59 @@ class VirtualMachines(ResourceType):
         for disk in DISKS.attached_to(ctx, resource["id"]):
             if disk["id"].lower() not in wanted:
                 DISKS.detach(ctx, disk)
-        backend(ctx.app).provision(ctx, resource)
+        vm_backend = backend(ctx.app)
+        if not vm_backend.asynchronous:  # an asynchronous backend did its work in background_work
+            vm_backend.provision(ctx, resource)
         self.save(ctx, resource["id"], resource["body"], resource["internal"])
+
+    # backend work outside the request's transaction (asynchronous backends) --------------------
+    BACKEND_KINDS = ("create", "update", "delete") + tuple(POWER_AFTER)
+
+    def background_work(self, ctx, target, kind):
+        vm_backend = backend(ctx.app)
+        if not vm_backend.asynchronous or kind not in self.BACKEND_KINDS:
+            return None
+
+        def work(wctx):
+            vm = wctx.store.resource(target)
+            if vm is None:
+                return
+            if kind in ("create", "update"):
+                vm_backend.provision(wctx, vm)
+                self.save_backend(wctx, target, vm["internal"].get("backend"))
+            elif kind == "delete":
+                vm_backend.delete(wctx, vm)
+                self.save_backend(wctx, target, dict(vm["internal"].get("backend") or {}, deleted=True))
+            else:
+                vm_backend.power(wctx, vm, {"poweroff": "powerOff"}.get(kind, kind))
+        return work
+
+    def background_removal(self, ctx, resource):
+        """Work for a resource group deletion: remove the machine (and its OS disk data: the disk goes too)."""
+        vm_backend = backend(ctx.app)
+        if not vm_backend.asynchronous:
+            return None
+        target = resource["id"]
+
+        def work(wctx):
+            vm = wctx.store.resource(target)
+            if vm is None or (vm["internal"].get("backend") or {}).get("deleted"):
+                return
+            vm_backend.delete(wctx, vm, keep_os_disk=False)
+            self.save_backend(wctx, target, dict(vm["internal"].get("backend") or {}, deleted=True))
+        return work
+
+    def save_backend(self, ctx, target, data):
+        with ctx.store.transaction():
+            record = ctx.store.resource(target)
+            if record is not None:
+                record["internal"]["backend"] = data
+                self.save(ctx, record["id"], record["body"], record["internal"])
 
     def release(self, ctx, resource):
         """The VM goes: stop its backend, then delete or detach NICs and disks per their deleteOption."""
-        backend(ctx.app).delete(ctx, resource)
+        if not (resource["internal"].get("backend") or {}).get("deleted"):
+            backend(ctx.app).delete(ctx, resource)
         props = resource["body"]["properties"]
         for reference in props.get("networkProfile", {}).get("networkInterfaces", []):
             if (reference.get("properties") or {}).get("deleteOption") == "Delete" and \
@@ -629,7 +689,8 @@ class VirtualMachines(ResourceType):
                            "VM is deallocated. Start the VM instead.")
         props["provisioningState"] = "Updating"
         self.save(ctx, resource["id"], resource["body"], resource["internal"])
-        return Response(202, None, lro.start(ctx, self, resource["id"], action, resource["body"]["location"]))
+        return Response(202, None, lro.start(ctx, self, resource["id"], action, resource["body"]["location"],
+                                             work=self.background_work(ctx, resource["id"], action)))
 
     def action_start(self, ctx, resource):
         return self.power_action(ctx, resource, "start")
@@ -649,7 +710,9 @@ class VirtualMachines(ResourceType):
         resource = ctx.store.resource(op["target"])
         if resource is None:
             raise ArmError(404, "ResourceNotFound", f"The resource '{op['target']}' no longer exists.")
-        backend(ctx.app).power(ctx, resource, {"poweroff": "powerOff"}.get(op["kind"], op["kind"]))
+        vm_backend = backend(ctx.app)
+        if not vm_backend.asynchronous:  # an asynchronous backend did it in background_work
+            vm_backend.power(ctx, resource, {"poweroff": "powerOff"}.get(op["kind"], op["kind"]))
         if not (op["kind"] == "poweroff" and resource["internal"].get("power") == "deallocated"):
             resource["internal"]["power"] = POWER_AFTER[op["kind"]]  # powering off a deallocated VM keeps it so
         resource["body"]["properties"]["provisioningState"] = "Succeeded"
@@ -766,6 +829,244 @@ class Disks(ResourceType):
 
 
 DISKS = REGISTRY.type("Microsoft.Compute/disks")
+
+
+# VM extensions ----------------------------------------------------------------------------------
+CUSTOM_SCRIPT = ("microsoft.azure.extensions", "customscript")
+CSE_PUBLIC_KEYS = {"commandToExecute", "script", "fileUris", "timestamp", "skipDos2Unix"}
+CSE_PROTECTED_KEYS = {"commandToExecute", "script", "fileUris", "storageAccountName", "storageAccountKey",
+                      "managedIdentity"}
+CSE_MAX_SCRIPT = 256 * 1024
+CSE_TIMEOUT = 90 * 60      # the Custom Script extension's limit
+CSE_TAIL = 4 * 1024        # the handler reports the last 4 KiB of stdout and of stderr
+EXTENSION_TYPE = "Microsoft.Compute/virtualMachines/extensions"
+
+
+class HandlerError(Exception):
+    """The extension handler failed before running anything (configuration); the message is the handler's."""
+
+
+def custom_script_command(public, protected):
+    """The script to run for the Custom Script 2.x settings, as its handler reads them (HandlerError if invalid)."""
+    for label, given, allowed in (("public", public, CSE_PUBLIC_KEYS), ("protected", protected, CSE_PROTECTED_KEYS)):
+        for key in given:
+            if key not in allowed:
+                raise HandlerError(f"failed to get configuration: json validation error: invalid {label} settings "
+                                   f"JSON: {key}: Additional property {key} is not allowed")
+    if "timestamp" in public and (not isinstance(public["timestamp"], int) or isinstance(public["timestamp"], bool)):
+        raise HandlerError("failed to get configuration: json validation error: invalid public settings JSON: "
+                           "timestamp: Invalid type. Expected: integer")
+    if "skipDos2Unix" in public and not isinstance(public["skipDos2Unix"], bool):
+        raise HandlerError("failed to get configuration: json validation error: invalid public settings JSON: "
+                           "skipDos2Unix: Invalid type. Expected: boolean")
+    for key in ("commandToExecute", "script", "fileUris"):
+        if public.get(key) and protected.get(key):
+            raise HandlerError(f"failed to get configuration: invalid configuration: '{key}' was specified both in "
+                               "public and protected settings; it must be specified only once")
+    command = public.get("commandToExecute") or protected.get("commandToExecute")
+    script = public.get("script") or protected.get("script")
+    if command and script:
+        raise HandlerError("failed to get configuration: invalid configuration: 'commandToExecute' and 'script' were "
+                           "both specified, but only one is validate at a time")
+    if not command and not script:
+        raise HandlerError("failed to get configuration: invalid configuration: either 'commandToExecute' or "
+                           "'script' should be specified, but neither was specified")
+    uris = public.get("fileUris") or protected.get("fileUris") or []
+    if uris:
+        # The emulator has no internet: say so instead of pretending to download.
+        raise HandlerError("processing file downloads failed: failed to download file[0]: the dockyard emulator's "
+                           "VMs have no internet access, so fileUris are not supported; embed the script in the "
+                           "'script' setting (base64, optionally gzip) instead")
+    if command:
+        return "#!/bin/sh\n" + str(command) + "\n"
+    if not isinstance(script, str) or len(script) > CSE_MAX_SCRIPT:
+        raise HandlerError(f"failed to execute command: The script's length ({len(str(script))}) exceeded the "
+                           f"maximum allowed length of {CSE_MAX_SCRIPT}!")
+    try:
+        data = base64.b64decode(script, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise HandlerError(f"failed to execute command: failed to decode script: {exc}") from None
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise HandlerError(f"failed to execute command: failed to decompress script: {exc}") from None
+    if not public.get("skipDos2Unix"):
+        data = data.removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n")
+    # the handler runs `/bin/sh -c script.sh`: the #! line decides, else sh runs it
+    return data if data.startswith(b"#!") else b"#!/bin/sh\n" + data
+
+
+@PROVIDER.resource_type
+class Extensions(ResourceType):
+    """virtualMachines/extensions. The Custom Script extension (Microsoft.Azure.Extensions/CustomScript 2.x)
+    runs in the VM through the backend's ``run_command`` and reports what its Linux handler reports: one
+    status whose message is ``Enable succeeded: \n[stdout]\n<tail>\n[stderr]\n<tail>`` (or ``Enable failed:
+    ...``), the last 4 KiB of each stream. It runs again only when its settings, protected settings,
+    handler version or forceUpdateTag change (as Azure sends a new configuration sequence only then).
+    Other extensions, and every extension with the ``none`` backend, are metadata only (Succeeded,
+    empty output). protectedSettings are kept in the emulator's private data and never returned."""
+
+    name = "virtualMachines/extensions"
+    api_versions = VM_VERSIONS
+    async_put = async_delete = True
+    operation_kinds = ("operations", "operations?monitor=true")
+    removal_rank = 5
+
+    @staticmethod
+    def is_custom_script(props):
+        return (str(props.get("publisher", "")).lower(), str(props.get("type", "")).lower()) == CUSTOM_SCRIPT
+
+    def build(self, ctx, rid, body, existing):
+        vm = ctx.store.resource(rid.parent)
+        props = body.get("properties") or {}
+        old = existing["body"]["properties"] if existing else {}
+        old_internal = (existing or {}).get("internal") or {}
+        for key in ("publisher", "type", "typeHandlerVersion"):
+            if not isinstance(props.get(key), str) or not props[key].strip():
+                raise invalid(f"Required parameter '{key}' is missing (null).", key)
+        if existing:
+            for key in ("publisher", "type"):
+                if props[key].lower() != str(old.get(key, "")).lower():
+                    raise invalid(f"Changing property '{key}' is not allowed.", key, "PropertyChangeNotAllowed")
+        version = props["typeHandlerVersion"]
+        if not re.match(r"^\d+(\.\d+){0,3}$", version):
+            raise invalid(f"The value '{version}' of parameter 'typeHandlerVersion' is not a valid version.",
+                          "typeHandlerVersion")
+        if self.is_custom_script(props) and version.split(".")[0] != "2":
+            raise invalid(f"The handler version '{version}' of Microsoft.Azure.Extensions.CustomScript is not "
+                          "available: the emulator's handler is 2.1 (use typeHandlerVersion '2.0' or '2.1').",
+                          "typeHandlerVersion")
+        for key in ("settings", "protectedSettings"):
+            if props.get(key) is not None and not isinstance(props[key], dict):
+                raise ArmError(400, "InvalidRequestContent", f"The request content was invalid and could not be "
+                               f"deserialized: '{key}' must be a JSON object.")
+        if vm["internal"].get("power", "running") != "running":
+            raise ArmError(409, "OperationNotAllowed", "Cannot modify extensions in the VM when the VM is not "
+                           "running.")
+        if not vm["body"]["properties"].get("osProfile", {}).get("allowExtensionOperations", True):
+            raise ArmError(409, "OperationNotAllowed", "Extensions operations are disallowed for this VM: "
+                           "osProfile.allowExtensionOperations is false.")
+        handler = f"{props['publisher']}.{props['type']}"
+        for other in ctx.store.resources(rid.parent + "/extensions/", [self.full_type]):
+            o = other["body"]["properties"]
+            if other["id"].lower() != rid.id.lower() and f"{o['publisher']}.{o['type']}".lower() == handler.lower():
+                raise ArmError(400, "BadRequest", "Multiple VMExtensions per handler not supported for OS type "
+                               f"'Linux'. VMExtension '{other['body']['name']}' with handler '{o['publisher']}."
+                               f"{o['type']}' already added or specified in input.")
+        if props.get("protectedSettings") is not None:
+            protected = props["protectedSettings"]
+        elif ctx.request is not None and ctx.request.method == "PATCH":
+            protected = old_internal.get("protectedSettings")  # PATCH keeps them; PUT replaces the whole extension
+        else:
+            protected = None
+        properties = {"publisher": props["publisher"], "type": props["type"], "typeHandlerVersion": version}
+        for key in ("autoUpgradeMinorVersion", "enableAutomaticUpgrade", "forceUpdateTag", "settings",
+                    "suppressFailures", "provisionAfterExtensions"):
+            if props.get(key) is not None:
+                properties[key] = props[key]
+        config = hashlib.sha256(json.dumps([properties.get("settings"), protected, properties.get("forceUpdateTag"),
+                                            version], sort_keys=True).encode()).hexdigest()
+        seq = old_internal.get("seq", -1)
+        last_run = old_internal.get("run")
+        if existing is None or config != old_internal.get("config") or (last_run or {}).get("seq") != seq:
+            seq += 1  # a new configuration: the handler runs again
+        return {"properties": properties,
+                "_internal": {"protectedSettings": protected, "config": config, "seq": seq, "run": last_run}}
+
+    def render(self, ctx, resource):
+        body = dict(resource["body"])
+        query = ctx.request.query if ctx.request else {}
+        if "instanceview" in {e.strip().lower() for e in query.get("$expand", "").split(",")}:
+            body["properties"] = {**body["properties"], "instanceView": self.extension_view(ctx, resource)}
+        return body
+
+    def extension_view(self, ctx, resource):
+        props = resource["body"]["properties"]
+        internal = resource["internal"] or {}
+        run = internal.get("run")
+        view = {"name": resource["body"]["name"], "type": f"{props['publisher']}.{props['type']}",
+                "typeHandlerVersion": props["typeHandlerVersion"]}
+        if run is None or run.get("seq") != internal.get("seq"):
+            view["statuses"] = [{"code": "ProvisioningState/transitioning", "level": "Info",
+                                 "displayStatus": "Transitioning", "message": "Enable in progress"}]
+        elif run["ok"]:
+            view["statuses"] = [{"code": "ProvisioningState/succeeded", "level": "Info",
+                                 "displayStatus": "Provisioning succeeded", "message": run["message"],
+                                 "time": run["time"]}]
+        else:
+            view["statuses"] = [{"code": f"ProvisioningState/failed/{run.get('code') or 0}", "level": "Error",
+                                 "displayStatus": "Provisioning failed", "message": run["message"],
+                                 "time": run["time"]}]
+        return view
+
+    # running the handler ------------------------------------------------------------------------
+    def execute(self, ctx, ext, vm):
+        """Run the extension's handler in the VM; returns the run record kept in the extension's private data."""
+        props = ext["body"]["properties"]
+        internal = ext["internal"] or {}
+        run = {"seq": internal.get("seq"), "ok": True, "code": 0, "message": "Enable succeeded", "time": None}
+        if self.is_custom_script(props):
+            try:
+                script = custom_script_command(props.get("settings") or {}, internal.get("protectedSettings") or {})
+            except HandlerError as exc:
+                run.update(ok=False, code=0, message=f"Enable failed: {exc}")
+            else:
+                result = backend(ctx.app).run_command(ctx, vm, script, {}, CSE_TIMEOUT)
+                code, out, err = result if result is not None else (0, "", "")  # none backend: metadata only
+                out, err = out[-CSE_TAIL:], err[-CSE_TAIL:]
+                output = f"\n[stdout]\n{out}\n[stderr]\n{err}"
+                if code == 0:
+                    run.update(message="Enable succeeded: " + output)
+                else:
+                    run.update(ok=False, code=code, message="Enable failed: failed to execute command: command "
+                               f"terminated with exit status={code}" + output)
+        run["time"] = utcnow()
+        return run
+
+    def failure(self, ext):
+        props = ext["body"]["properties"]
+        message = ext["internal"]["run"]["message"]
+        link = "https://aka.ms/VMExtensionCSELinuxTroubleshoot" if self.is_custom_script(props) else \
+            "https://aka.ms/vmextensionlinuxtroubleshoot"
+        return ArmError(400, "VMExtensionProvisioningError", f"VM has reported a failure when processing extension "
+                        f"'{ext['body']['name']}' (publisher '{props['publisher']}' and type '{props['type']}'). "
+                        f"Error message: \"{message}\".\r\n\r\nMore information on troubleshooting is available at "
+                        f"{link} ")
+
+    def pending(self, ext):
+        internal = ext["internal"] or {}
+        return (internal.get("run") or {}).get("seq") != internal.get("seq")
+
+    def background_work(self, ctx, target, kind):
+        vm_backend = backend(ctx.app)
+        if not vm_backend.asynchronous or kind not in ("create", "update"):
+            return None
+
+        def work(wctx):
+            ext = wctx.store.resource(target)
+            if ext is None or not self.pending(ext):
+                return
+            run = self.execute(wctx, ext, wctx.store.resource(ext["id"].rsplit("/", 2)[0]))
+            with wctx.store.transaction():
+                current = wctx.store.resource(target)
+                if current is not None:
+                    current["internal"]["run"] = run
+                    self.save(wctx, current["id"], current["body"], current["internal"])
+        return work
+
+    def provisioned(self, ctx, resource):
+        if self.pending(resource):
+            if backend(ctx.app).asynchronous:
+                raise ArmError(500, "InternalOperationError", "The extension's handler did not run.")
+            vm = ctx.store.resource(resource["id"].rsplit("/", 2)[0])
+            resource["internal"]["run"] = self.execute(ctx, resource, vm)
+            self.save(ctx, resource["id"], resource["body"], resource["internal"])
+        if not resource["internal"]["run"]["ok"]:
+            raise self.failure(resource)
+
+
+EXTENSIONS = REGISTRY.type(EXTENSION_TYPE)
 
 
 # VM sub-resources -------------------------------------------------------------------------------

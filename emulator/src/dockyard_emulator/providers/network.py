@@ -60,6 +60,20 @@ def attached_vm(ctx, nic_id):
     return None, None
 
 
+def machine_address(ctx, nic, config):
+    """The address of the machine behind the VM that uses ``nic`` (a container VM's address on the emulator's
+    network), for the NIC's primary IP configuration when it is the VM's primary NIC; None otherwise."""
+    vm, reference = attached_vm(ctx, nic["id"])
+    if vm is None or not config["properties"].get("primary"):
+        return None, vm
+    backend = (vm.get("internal") or {}).get("backend") or {}
+    references = vm["body"]["properties"].get("networkProfile", {}).get("networkInterfaces", [])
+    primary = (reference.get("properties") or {}).get("primary", len(references) == 1)
+    if not primary or backend.get("deleted"):
+        return None, vm
+    return backend.get("address"), vm
+
+
 def referenced(ctx, reference, owner_id, full_type, location=None):
     """The record behind a ``{"id": ...}`` reference: InvalidResourceReference when missing or elsewhere."""
     target = ctx.store.resource(reference["id"]) if isinstance(reference, dict) and reference.get("id") else None
@@ -459,6 +473,10 @@ class PublicIPAddresses(NetworkType):
 
     def allocate(self, ctx):
         used = {r["body"]["properties"].get("ipAddress") for r in subscription_resources(ctx, self.full_type)}
+        from ..vm_backends import backend
+        address = backend(ctx.app).public_address(ctx, used - {None})  # container VMs: on their own network
+        if address:
+            return address
         for address in PUBLIC_RANGE.hosts():
             if str(address) not in used and not str(address).endswith(".0"):
                 return str(address)
@@ -473,9 +491,17 @@ class PublicIPAddresses(NetworkType):
 
     def render(self, ctx, resource):
         body = dict(resource["body"])
-        users = [config["id"] for _, config in ip_configurations(ctx, "publicIPAddress", resource["id"])]
+        users = list(ip_configurations(ctx, "publicIPAddress", resource["id"]))
         if users:
-            body["properties"] = {**body["properties"], "ipConfiguration": {"id": users[0]}}
+            nic, config = users[0]
+            props = {**body["properties"], "ipConfiguration": {"id": config["id"]}}
+            address, vm = machine_address(ctx, nic, config)
+            if address:  # a container VM answers on its own address: that is its "public" IP here
+                props["ipAddress"] = address
+            if vm is not None and props["publicIPAllocationMethod"] == "Dynamic" and \
+                    vm["internal"].get("power") == "deallocated":
+                props.pop("ipAddress", None)  # deallocation releases a dynamic public IP
+            body["properties"] = props
         return body
 
 
@@ -594,9 +620,15 @@ class NetworkInterfaces(NetworkType):
     def render(self, ctx, resource):
         body = dict(resource["body"])
         props = dict(body["properties"])
-        props["ipConfigurations"] = [{**c, "etag": body.get("etag"),
-                                      "properties": {**c["properties"], "provisioningState": props["provisioningState"]}}
-                                     for c in props["ipConfigurations"]]
+        configs = []
+        for c in props["ipConfigurations"]:
+            config = {**c, "etag": body.get("etag"),
+                      "properties": {**c["properties"], "provisioningState": props["provisioningState"]}}
+            address, _ = machine_address(ctx, resource, c)
+            if address:  # a container VM's address on the emulator's network
+                config["properties"]["privateIPAddress"] = address
+            configs.append(config)
+        props["ipConfigurations"] = configs
         vm, reference = attached_vm(ctx, resource["id"])
         if vm:
             digest = hashlib.sha256(resource["id"].lower().encode()).hexdigest()

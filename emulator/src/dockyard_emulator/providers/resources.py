@@ -79,6 +79,25 @@ class ResourceGroups(ResourceType):
                            "Microsoft.Compute/virtualMachineScaleSets.")
         return super().delete(ctx, rid)
 
+    def background_work(self, ctx, target, kind):
+        """Slow backend work of the group's resources (e.g. removing container VMs) runs before the removal."""
+        if kind != "delete":
+            return None
+        works = []
+        for resource in ctx.store.resources(target + "/"):
+            rtype = REGISTRY.type(resource["type"])
+            hook = getattr(rtype, "background_removal", None)
+            work = hook(ctx, resource) if hook else None
+            if work is not None:
+                works.append(work)
+        if not works:
+            return None
+
+        def work(wctx):
+            for step in works:
+                step(wctx)
+        return work
+
 
 GROUPS = REGISTRY.type("Microsoft.Resources/resourceGroups")
 
