@@ -9,6 +9,7 @@ VENV := $(ROOT)/.venv
 COLLECTIONS := $(ROOT)/.ansible/collections
 COLLECTION := $(COLLECTIONS)/ansible_collections/dockyard/azure
 DEMO_STATE := $(ROOT)/.demo/emulator
+MOLECULE_STATE := $(ROOT)/tests/output/molecule/emulator
 EMULATOR := $(VENV)/bin/dockyard-emulator
 # Evaluated when a recipe runs, i.e. after `setup` created the venv.
 PYTHON_VERSION = $(shell $(VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
@@ -19,7 +20,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup test sanity lint units compose-reference emulator-tests integration demo demo-down bench changelog clean
+.PHONY: help setup test sanity lint units compose-reference emulator-tests integration molecule demo demo-images demo-down bench changelog clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -48,12 +49,23 @@ emulator-tests: ## the emulator's own tests (plain Azure SDK clients against it)
 	cd emulator && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests
 
 integration: ## playbooks against the emulator and the local Docker engine
-	cd $(ROOT) && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) -m "not container_vm" tests/integration
+	cd $(ROOT) && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests/integration
 
-demo: setup ## start the emulator and run the provisioning playbook against it
-	$(EMULATOR) start --state-dir $(DEMO_STATE)
+molecule: ## molecule scenarios of the roles, against an emulator with container VMs
+	$(EMULATOR) start --state-dir $(MOLECULE_STATE) --vm-backend container
+	bash demo/build-images.sh
+	@# The scenarios follow AZURE_* from the environment, exactly as they would on real Azure.
+	if eval "$$($(EMULATOR) env --state-dir $(MOLECULE_STATE))" && molecule test --all; then rc=0; else rc=$$?; fi; \
+		$(EMULATOR) stop --state-dir $(MOLECULE_STATE); exit $$rc
+
+demo-images: ## build the demo application's images on the local Docker engine
+	bash demo/build-images.sh
+
+demo: setup demo-images ## two Docker hosts in the emulator with the demo app deployed to both
+	$(EMULATOR) start --state-dir $(DEMO_STATE) --vm-backend container
 	eval "$$($(EMULATOR) env --state-dir $(DEMO_STATE))" && \
 		ansible-playbook playbooks/site.yml -e @playbooks/vars/emulator.yml
+	@echo; while read -r url; do [ -n "$$url" ] || continue; echo "curl $$url"; curl -fsS "$$url"; echo; done < $(ROOT)/.demo/urls.txt
 	@echo "Emulator state: $(DEMO_STATE). Tear down with: make demo-down"
 
 demo-down: ## tear the demo down and stop the emulator
@@ -62,6 +74,7 @@ demo-down: ## tear the demo down and stop the emulator
 		ansible-playbook playbooks/teardown.yml -e @playbooks/vars/emulator.yml; \
 		$(EMULATOR) stop --state-dir $(DEMO_STATE); \
 	else echo "demo emulator is not running"; fi
+	rm -rf $(ROOT)/.demo/tls $(ROOT)/.demo/ssh $(ROOT)/.demo/compose $(ROOT)/.demo/urls.txt
 
 bench: setup ## benchmarks (side-by-side measurements, not pass/fail tests)
 	@bash benchmarks/run.sh

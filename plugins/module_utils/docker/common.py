@@ -124,20 +124,22 @@ def get_api_client(params, environ=None, max_pool_size=16):
     base_url = settings['base_url']
     if tls and base_url.startswith('tcp://'):
         base_url = 'https://' + base_url[len('tcp://'):]
+    negotiate = settings['version'] == 'auto'
     try:
-        client = docker.APIClient(base_url=base_url, version=settings['version'], timeout=settings['timeout'],
-                                  tls=tls if tls else False, use_ssh_client=settings['use_ssh_client'],
+        # Negotiating the API version already talks to the engine: do it only after requests'
+        # environment handling is off (below), so build the client with a fixed version first.
+        client = docker.APIClient(base_url=base_url, version=docker.constants.DEFAULT_DOCKER_API_VERSION if negotiate else settings['version'],
+                                  timeout=settings['timeout'], tls=tls if tls else False, use_ssh_client=settings['use_ssh_client'],
                                   max_pool_size=max_pool_size)
-    except DockerException as exc:
-        raise DockerConnectionError('cannot connect to the Docker engine at %s: %s'
-                                    % (settings['base_url'], one_line(exc)))
+        if tls:
+            # requests would otherwise swap the CA given here for REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE
+            # (set for the Azure emulator, and on many CI runners): the engine's own CA must win.
+            client.trust_env = False
+        if negotiate:
+            client._version = client._retrieve_server_version()  # pylint: disable=protected-access
     except Exception as exc:  # pylint: disable=broad-except
         raise DockerConnectionError('cannot connect to the Docker engine at %s: %s'
                                     % (settings['base_url'], one_line(exc)))
-    if tls:
-        # requests would otherwise swap the CA given here for REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE
-        # (set for the Azure emulator, and on many CI runners): the engine's own CA must win.
-        client.trust_env = False
     return client
 
 
