@@ -29,7 +29,7 @@ setup: ## prepare this machine: .venv, Docker engine, collection copy (idempoten
 	@bash tools/setup.sh
 
 test: setup ## every test layer; fails if any fails
-	@$(MAKE) --no-print-directory sanity lint units compose-reference emulator-tests integration
+	@$(MAKE) --no-print-directory sanity lint units compose-reference emulator-tests integration molecule
 	@echo "make test: all test layers passed"
 
 sanity: ## ansible-test sanity on the collection copy
