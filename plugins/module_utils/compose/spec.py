@@ -203,48 +203,47 @@ def _mounts(service, model, project):
             mounts.append(mount)
         else:
             raise SpecError('volumes: type %r is not supported' % vtype)
+    for kind, ref, obj, target in _secret_and_config_refs(service, model):
+        source = ref.get('source')
+        if obj.get('file'):
+            mounts.append({'Type': 'bind', 'Source': obj['file'], 'Target': target, 'ReadOnly': True})
+        elif obj.get('external'):
+            raise SpecError('%s: external %s %r is not supported outside Swarm' % (kind, kind[:-1], source))
+        # content / environment objects are copied into the container after create (see copies())
+    return mounts, binds
+
+
+def _secret_and_config_refs(service, model):
+    """(kind, reference, declared object, absolute target path) of each secret and config a service uses."""
     for kind, default_dir in (('secrets', '/run/secrets/'), ('configs', '/')):
         declared = model.get(kind) or {}
         for ref in service.get(kind) or []:
             source = ref.get('source')
-            obj = declared.get(source) or {}
             target = ref.get('target') or source
             if not target.startswith('/'):
                 target = default_dir + target
-            if obj.get('file'):
-                mounts.append({'Type': 'bind', 'Source': obj['file'], 'Target': target, 'ReadOnly': True})
-            elif obj.get('external'):
-                raise SpecError('%s: external %s %r is not supported outside Swarm' % (kind, kind[:-1], source))
-            # content / environment objects are copied into the container after create (see copies())
-    return mounts, binds
+            yield kind, ref, declared.get(source) or {}, target
 
 
 def copies(service, model, environment=None):
     """Files to copy into a container before it starts: [(path, bytes, mode, uid, gid)]."""
     out = []
     env = environment or {}
-    for kind, default_dir in (('secrets', '/run/secrets/'), ('configs', '/')):
-        declared = model.get(kind) or {}
-        for ref in service.get(kind) or []:
-            source = ref.get('source')
-            obj = declared.get(source) or {}
-            target = ref.get('target') or source
-            if not target.startswith('/'):
-                target = default_dir + target
-            if obj.get('file'):
-                continue
-            if obj.get('content') is not None:
-                data = obj['content']
-            elif obj.get('environment'):
-                if obj['environment'] not in env:
-                    raise SpecError('%s.%s: environment variable %s is not set' % (kind, source, obj['environment']))
-                data = env[obj['environment']]
-            else:
-                continue
-            mode = ref.get('mode')
-            mode = int(str(mode), 8) if mode is not None else 0o444
-            out.append((target, data.encode('utf-8') if not isinstance(data, bytes) else data, mode,
-                        int(ref.get('uid') or 0), int(ref.get('gid') or 0)))
+    for kind, ref, obj, target in _secret_and_config_refs(service, model):
+        if obj.get('file'):
+            continue
+        if obj.get('content') is not None:
+            data = obj['content']
+        elif obj.get('environment'):
+            if obj['environment'] not in env:
+                raise SpecError('%s.%s: environment variable %s is not set' % (kind, ref.get('source'), obj['environment']))
+            data = env[obj['environment']]
+        else:
+            continue
+        mode = ref.get('mode')
+        mode = int(str(mode), 8) if mode is not None else 0o444
+        out.append((target, data.encode('utf-8') if not isinstance(data, bytes) else data, mode,
+                    int(ref.get('uid') or 0), int(ref.get('gid') or 0)))
     return out
 
 

@@ -463,3 +463,25 @@ def test_project_paths(tmp_path):
     assert env_files == [str(tmp_path / '.env')]
     _run, files, env_files = L.project_paths(str(tmp_path), ['a.yml'], ['x.env'])
     assert files == [str(tmp_path / 'a.yml')] and env_files == [str(tmp_path / 'x.env')]
+
+
+def test_secrets_and_configs_become_bind_mounts_or_copies():
+    model = {
+        'secrets': {'db_password': {'file': '/srv/app/db_password.txt'}, 'token': {'environment': 'API_TOKEN'}},
+        'configs': {'nginx': {'content': 'worker_processes 1;'}, 'ext': {'external': True}},
+    }
+    service = {
+        'secrets': [{'source': 'db_password'}, {'source': 'token', 'target': 'api-token', 'mode': '0400', 'uid': '33'}],
+        'configs': [{'source': 'nginx', 'target': '/etc/nginx/nginx.conf'}],
+    }
+    mounts, binds = spec._mounts(service, model, 'proj')  # pylint: disable=protected-access
+    assert binds == []
+    assert mounts == [{'Type': 'bind', 'Source': '/srv/app/db_password.txt', 'Target': '/run/secrets/db_password', 'ReadOnly': True}]
+    assert spec.copies(service, model, {'API_TOKEN': 's3cret'}) == [
+        ('/run/secrets/api-token', b's3cret', 0o400, 33, 0),
+        ('/etc/nginx/nginx.conf', b'worker_processes 1;', 0o444, 0, 0),
+    ]
+    with pytest.raises(spec.SpecError, match='environment variable API_TOKEN is not set'):
+        spec.copies(service, model, {})
+    with pytest.raises(spec.SpecError, match="external config 'ext' is not supported"):
+        spec._mounts({'configs': [{'source': 'ext'}]}, model, 'proj')  # pylint: disable=protected-access
