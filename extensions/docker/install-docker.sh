@@ -296,6 +296,10 @@ write_start_helper() {
 if [ -f $PIDFILE ] && kill -0 "\$(cat $PIDFILE)" 2>/dev/null; then
     exit 0
 fi
+# Another starter (the distribution's init script) may have a dockerd coming up already.
+if command -v pgrep >/dev/null && pgrep -x dockerd >/dev/null; then
+    exit 0
+fi
 rm -f $PIDFILE
 nohup setsid $(command -v dockerd) >>$DOCKERD_LOG 2>&1 </dev/null &
 EOF
@@ -310,6 +314,9 @@ stop_dockerd() {
     local pid waited=0
     pid=$(cat "$PIDFILE" 2>/dev/null || true)
     [ -n "$pid" ] || return 0
+    # Remove the pid file first: an init that restarts a dockerd whose pid file points at a dead
+    # process (the emulator's VMs do) must not start a second daemon while this one restarts it.
+    rm -f "$PIDFILE"
     kill "$pid" 2>/dev/null || return 0
     while kill -0 "$pid" 2>/dev/null; do
         waited=$((waited + 1))

@@ -8,7 +8,7 @@ The Docker install script as a string, so it reaches the managed host with the m
 
 from __future__ import annotations
 
-INSTALL_SCRIPT_SHA256 = '13c6836ef8f0b5129e293f0ca07b56ad848f90b814b2bcb53fac5e159ea197a7'
+INSTALL_SCRIPT_SHA256 = 'cc9546a620f897d3f691bb3abb8532a18c38ad313fa567634e2a8cc99566da37'
 
 INSTALL_SCRIPT = (
     '#!/usr/bin/env bash\n'
@@ -321,6 +321,10 @@ INSTALL_SCRIPT = (
     'if [ -f $PIDFILE ] && kill -0 "\\$(cat $PIDFILE)" 2>/dev/null; then\n'
     '    exit 0\n'
     'fi\n'
+    "# Another starter (the distribution's init script) may have a dockerd coming up already.\n"
+    'if command -v pgrep >/dev/null && pgrep -x dockerd >/dev/null; then\n'
+    '    exit 0\n'
+    'fi\n'
     'rm -f $PIDFILE\n'
     'nohup setsid $(command -v dockerd) >>$DOCKERD_LOG 2>&1 </dev/null &\n'
     'EOF\n'
@@ -335,6 +339,9 @@ INSTALL_SCRIPT = (
     '    local pid waited=0\n'
     '    pid=$(cat "$PIDFILE" 2>/dev/null || true)\n'
     '    [ -n "$pid" ] || return 0\n'
+    '    # Remove the pid file first: an init that restarts a dockerd whose pid file points at a dead\n'
+    "    # process (the emulator's VMs do) must not start a second daemon while this one restarts it.\n"
+    '    rm -f "$PIDFILE"\n'
     '    kill "$pid" 2>/dev/null || return 0\n'
     '    while kill -0 "$pid" 2>/dev/null; do\n'
     '        waited=$((waited + 1))\n'
