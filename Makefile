@@ -20,13 +20,16 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup test sanity lint units compose-reference emulator-tests integration molecule demo demo-images demo-down bench changelog clean
+.PHONY: help setup sync test sanity lint ruff typecheck units compose-reference emulator-tests integration molecule demo demo-images demo-down bench changelog clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 setup: ## prepare this machine: .venv, Docker engine, collection copy (idempotent)
 	@bash tools/setup.sh
+
+sync: ## refresh the collection copy from the working tree (make setup does this too)
+	@bash tools/setup.sh --sync-only
 
 test: setup ## every test layer; fails if any fails
 	@$(MAKE) --no-print-directory sanity lint units compose-reference emulator-tests integration molecule
@@ -38,6 +41,13 @@ sanity: ## ansible-test sanity on the collection copy
 lint: ## ansible-lint (production profile) and the changelog fragments
 	ansible-lint
 	antsibull-changelog lint
+
+ruff: ## ruff on all Python of the tree (ruff.toml)
+	ruff check .
+
+typecheck: sync ## mypy on module_utils (through the collection copy) and on the emulator (.mypy.ini)
+	cd $(COLLECTIONS) && mypy --config-file $(ROOT)/.mypy.ini -p ansible_collections.dockyard.azure.plugins.module_utils
+	cd emulator/src && mypy --config-file $(ROOT)/.mypy.ini -p dockyard_emulator
 
 units: ## pytest unit tests of the collection (through its ansible_collections path)
 	cd $(COLLECTION) && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests/unit

@@ -129,6 +129,12 @@ PY
     cmp -s "$ROOT/tools/ansible_test_get_pip.py" "$cache" || cp "$ROOT/tools/ansible_test_get_pip.py" "$cache"
 }
 
+if [ "${1:-}" = "--sync-only" ]; then
+    # `make sync`: refresh the collection copy only (after editing, before units/mypy/sanity).
+    sync_collection
+    exit 0
+fi
+
 ensure_venv
 ensure_python_packages
 ensure_apt_packages

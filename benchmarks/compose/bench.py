@@ -1,7 +1,6 @@
 #!/usr/bin/env python
-# -*- coding: utf-8 -*-
-# Copyright (c) dockyard.azure contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Compose deployment benchmark: a 10-service project, first deploy and unchanged redeploy.
 
 Side by side:
@@ -81,9 +80,9 @@ def timed(func):
 
 def python_engine(project_dir, name):
     sys.path.insert(0, os.environ['BENCH_COLLECTIONS'])
-    from ansible_collections.dockyard.azure.plugins.module_utils.compose.loader import load_project
-    from ansible_collections.dockyard.azure.plugins.module_utils.compose.engine import ComposeEngine
     from ansible_collections.dockyard.azure.plugins.module_utils.compose import labels
+    from ansible_collections.dockyard.azure.plugins.module_utils.compose.engine import ComposeEngine
+    from ansible_collections.dockyard.azure.plugins.module_utils.compose.loader import load_project
     from ansible_collections.dockyard.azure.plugins.module_utils.docker.common import get_api_client
 
     def run():

@@ -104,7 +104,8 @@ class Fast:
         from azure.mgmt.network import NetworkManagementClient
         from azure.mgmt.resource.resources import ResourceManagementClient
 
-        from dockyard_emulator.server import Emulator as App, HttpsServer
+        from dockyard_emulator.server import Emulator as App
+        from dockyard_emulator.server import HttpsServer
 
         self.app = App(state_dir, {"lro_seconds": 0.05, "retry_after": 0, "port": 0})
         self.server = HttpsServer(self.app, ("127.0.0.1", 0))

@@ -6,7 +6,6 @@ import uuid
 
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
-
 from sdk_models import strict, strict_all
 
 
@@ -312,4 +311,4 @@ def test_resource_group_deletion_cascades_in_dependency_order(fast, rg):
                      "Microsoft.Network/publicIPAddresses", "Microsoft.Network/virtualNetworks"]
     fast.resource.resource_groups.begin_delete(rg).result()
     assert not fast.resource.resource_groups.check_existence(rg)
-    assert [r for r in fast.app.store.resources(fast.rid(f"/resourceGroups/{rg}/"))] == []
+    assert list(fast.app.store.resources(fast.rid(f"/resourceGroups/{rg}/"))) == []

@@ -16,7 +16,6 @@ import time
 import uuid
 
 import pytest
-import yaml
 
 from dockyard_emulator import vm_image
 from dockyard_emulator.backends import cloud_init

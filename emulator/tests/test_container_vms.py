@@ -14,7 +14,6 @@ import time
 import uuid
 
 import pytest
-
 from conftest import Emulator
 
 docker = pytest.importorskip("docker")

@@ -6,8 +6,7 @@ import time
 
 import pytest
 from azure.core.exceptions import ClientAuthenticationError
-from azure.identity import (CertificateCredential, ClientAssertionCredential, EnvironmentCredential,
-                            WorkloadIdentityCredential)
+from azure.identity import CertificateCredential, ClientAssertionCredential, EnvironmentCredential, WorkloadIdentityCredential
 
 SCOPE = "https://management.azure.com/.default"
 

@@ -5,7 +5,6 @@ import uuid
 
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
-
 from sdk_models import strict, strict_all
 
 API = "2024-05-01"

@@ -31,7 +31,7 @@ def test_group_lifecycle(emulator):
     assert client.resource_groups.check_existence("no-such-rg") is False
     assert "Dock-RG1" in [g.name for g in client.resource_groups.list(filter="tagName eq 'env' and tagValue eq 'prod'")]
     assert "Dock-RG1" not in [g.name for g in client.resource_groups.list(filter="tagName eq 'env' and "
-                                                                                  "tagValue eq 'test'")]
+                                                                          "tagValue eq 'test'")]
     assert client.resource_groups.update("dock-rg1", {"tags": {"owner": "me"}}).tags == {"owner": "me"}
     poller = client.resource_groups.begin_delete("dock-rg1")
     assert poller.status() == "InProgress"
@@ -93,11 +93,11 @@ def test_identity_requires_location_and_group(emulator):
     client = emulator.client()
     client.resource_groups.create_or_update("rg-ids-2", {"location": "uksouth"})
     with pytest.raises(HttpResponseError) as info:
-        client.resources.begin_create_or_update_by_id(identity_id(emulator, "rg-ids-2", "x"), 
+        client.resources.begin_create_or_update_by_id(identity_id(emulator, "rg-ids-2", "x"),
                                                       GenericResource(tags={}), api_version=IDENTITY_API).result()
     assert info.value.error.code == "LocationRequired"
     with pytest.raises(ResourceNotFoundError) as info:
-        client.resources.begin_create_or_update_by_id(identity_id(emulator, "nope", "x"), 
+        client.resources.begin_create_or_update_by_id(identity_id(emulator, "nope", "x"),
                                                       GenericResource(location="uksouth"), api_version=IDENTITY_API).result()
     assert info.value.error.code == "ResourceGroupNotFound"
 

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 """Make the collection importable when pytest runs from the collection root.
 
 The collection must live at <root>/ansible_collections/dockyard/azure; when it

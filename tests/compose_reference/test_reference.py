@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 """Differential tests: our Compose loader against the reference Compose v2 CLI.
 
 Each directory of ``corpus/`` is a small Compose project plus a ``case.yml``:
@@ -23,7 +22,6 @@ Normalization applied to the reference output before comparing, and why:
   values the engine uses (Compose itself uses the unescaped values).
 Nothing else is removed or rewritten.
 """
-from __future__ import absolute_import, division, print_function
 
 import glob
 import json
@@ -64,7 +62,7 @@ CASES = sorted(os.path.basename(os.path.dirname(p)) for p in glob.glob(os.path.j
 
 def _unescape(value):
     if isinstance(value, dict):
-        return dict((_unescape(k), _unescape(v)) for k, v in value.items())
+        return {_unescape(k): _unescape(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_unescape(v) for v in value]
     if isinstance(value, str):

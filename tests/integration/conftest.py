@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Fixtures for playbook-level integration tests.
 
 The tests drive the collection the way users do, through ``ansible-playbook``, against a real
@@ -12,10 +11,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import urllib.request
 import ssl
+import subprocess
 import sys
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,8 +99,9 @@ def container_emulator(tmp_path_factory):
     if os.geteuid() != 0 or not shutil.which("debootstrap") or not shutil.which("ssh"):
         pytest.skip("container VMs need root, debootstrap and ssh on this machine")
     try:
-        from dockyard_emulator.backends.container import ContainerVmBackend
         import docker
+
+        from dockyard_emulator.backends.container import ContainerVmBackend
         docker.from_env(timeout=10).ping()
     except Exception as exc:  # pylint: disable=broad-except
         pytest.skip("container VMs need the Docker engine and the Docker SDK: %s" % exc)

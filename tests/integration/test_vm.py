@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """dockyard.azure.vm and vm_info through ansible-playbook against the emulator."""
 
 from __future__ import annotations
@@ -204,7 +203,7 @@ def test_vm_info_calls_do_not_grow_with_vms(emulator, ansible_playbook, rg):
                                                      public_ip=index != 1))
     before = emulator.last_sequence()
     info = ansible_playbook("vm_info.yml", {"rg": rg}).task("Read VMs")
-    vms = dict((vm["name"], vm) for vm in info["result"]["vms"])
+    vms = {vm["name"]: vm for vm in info["result"]["vms"]}
     assert set(vms) == set(names)
     assert all(vm["power_state"] == "running" and vm["private_ip"] for vm in vms.values())
     assert vms[names[1]]["public_ip"] is None and vms[names[1]]["ansible_host"] == vms[names[1]]["private_ip"]

@@ -249,7 +249,7 @@ def cmd_faults(args):
     if args.reset:
         changes["reset"] = True
     result = control(args.state_dir, "PUT", "faults", changes) if changes else control(args.state_dir, "GET",
-                                                                                        "faults")
+                                                                                       "faults")
     print(json.dumps(result, indent=2))
     return 0
 

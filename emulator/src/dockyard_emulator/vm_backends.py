@@ -38,7 +38,6 @@ import threading
 
 from .web import ArmError
 
-
 log = logging.getLogger("dockyard_emulator.vm_backends")
 
 

@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """VM extensions: desired state -> read actual (with instance view) -> diff -> apply, and failure reporting.
 
 Framework-free (a client factory, a wait function and flags come in), shared by the vm_extension and
@@ -234,7 +233,7 @@ def validate_spec(spec):
 
 def public_body(body, name, resource_id=None):
     """A request body as a REST extension without its protected settings (check mode, no-wait results)."""
-    props = dict((key, value) for key, value in body['properties'].items() if key != 'protectedSettings')
+    props = {key: value for key, value in body['properties'].items() if key != 'protectedSettings'}
     return dict(body, id=resource_id, name=name, properties=props)
 
 
@@ -345,7 +344,7 @@ class ExtensionManager:
         tags = dict((current or {}).get('tags') or {})
         if new_hash is not None:
             tags[HASH_TAG] = new_hash
-        props = dict((REST_NAMES[field], desired[field]) for field in COMPARED_FIELDS if desired[field] is not None)
+        props = {REST_NAMES[field]: desired[field] for field in COMPARED_FIELDS if desired[field] is not None}
         if self.spec.get('protected_settings') is not None:
             props['protectedSettings'] = self.spec['protected_settings']
         return {'location': location, 'tags': tags, 'properties': props}

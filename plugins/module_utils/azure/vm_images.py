@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """VM images: short aliases, marketplace URNs (with `latest` resolved) and image resource IDs.
 
 Parsing and comparison are pure; `resolve_image` makes the marketplace calls

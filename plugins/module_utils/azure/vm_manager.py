@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """VmManager: desired state (vm_spec, vm_network) -> read actual -> plan actions -> apply, for the vm module.
 
 Framework-free: it gets a client factory ('compute', 'network', 'resource' -> SDK client), a
@@ -42,10 +41,10 @@ from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_network im
     vnet_body,
 )
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_spec import (
+    actual_view,
     compare_vm,
     create_body,
     desired_view,
-    actual_view,
     spec_params_for_replace,
     validate_params,
 )
@@ -482,8 +481,8 @@ class VmManager:
 
     def _available_sizes(self):
         with azure_operation("Could not list the sizes VM '%s' can be resized to" % self.name):
-            return set(((to_rest(item) or {}).get('name') or '').lower()
-                       for item in self.compute.virtual_machines.list_available_sizes(self.resource_group, self.name))
+            return {((to_rest(item) or {}).get('name') or '').lower()
+                    for item in self.compute.virtual_machines.list_available_sizes(self.resource_group, self.name)}
 
     def _power(self, operations, power):
         for index, operation in enumerate(operations):
@@ -639,12 +638,12 @@ _READ_ONLY_PROPERTIES = ('instanceView', 'provisioningState', 'vmId', 'timeCreat
 
 def _reapply_body(vm, patch):
     """A PUT body from a VM's REST dict (read-only fields dropped) with `patch` merged in."""
-    body = dict((key, copy.deepcopy(vm[key])) for key in ('location', 'tags', 'zones', 'identity', 'plan') if vm.get(key))
-    props = dict((key, copy.deepcopy(value)) for key, value in (vm.get('properties') or {}).items() if key not in _READ_ONLY_PROPERTIES)
+    body = {key: copy.deepcopy(vm[key]) for key in ('location', 'tags', 'zones', 'identity', 'plan') if vm.get(key)}
+    props = {key: copy.deepcopy(value) for key, value in (vm.get('properties') or {}).items() if key not in _READ_ONLY_PROPERTIES}
     body['properties'] = props
     identity = body.get('identity')
     if identity:
         body['identity'] = {'type': identity.get('type')}
         if identity.get('userAssignedIdentities'):
-            body['identity']['userAssignedIdentities'] = dict((key, {}) for key in identity['userAssignedIdentities'])
+            body['identity']['userAssignedIdentities'] = {key: {} for key in identity['userAssignedIdentities']}
     return _merge(body, patch)

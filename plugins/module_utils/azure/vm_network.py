@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Network planning of the vm module (pure): the VNet/subnet to use, and the NIC, public IP and NSG it owns.
 
 The module owns at most a NIC `<vm>-nic`, a public IP `<vm>-pip`, an NSG `<vm>-nsg` and a VNet it had
@@ -222,7 +221,7 @@ def rules_differ(desired_rules, actual_rules):
 
 
 def rules_for_diff(rules):
-    return [dict((key, rule.get(key)) for key in ('name', 'priority', 'protocol', 'ports', 'source_prefixes'))
+    return [{key: rule.get(key) for key in ('name', 'priority', 'protocol', 'ports', 'source_prefixes')}
             for rule in sorted(rules, key=lambda item: (item['priority'] or 0, item['name'] or ''))]
 
 

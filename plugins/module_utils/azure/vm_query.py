@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Reading VMs with their power state and addresses in a fixed number of calls (vm_info, inventory).
 
 - one VM: virtual_machines.get($expand=instanceView), its primary NIC, its public IP: 3 calls.
@@ -28,7 +27,7 @@ from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_state impo
 
 
 def _by_id(items):
-    return dict(((item.get('id') or '').lower(), item) for item in items if item)
+    return {(item.get('id') or '').lower(): item for item in items if item}
 
 
 def join_vms(vms, nics, public_ips):
@@ -107,11 +106,11 @@ class VmQuery:
             nics = self._list('the network interfaces of the subscription', network.network_interfaces.list_all) if vms else []
             pips = self._list('the public IPs of the subscription', network.public_ip_addresses.list_all) if vms else []
             return nics, pips
-        nic_groups = sorted(set(_group_of(primary_nic_id(vm)) for vm in vms) - {None})
+        nic_groups = sorted({_group_of(primary_nic_id(vm)) for vm in vms} - {None})
         nics = []
         for group in nic_groups:
             nics.extend(self._list("the network interfaces of resource group '%s'" % group, network.network_interfaces.list, group))
-        wanted = set((primary_nic_id(vm) or '').lower() for vm in vms)
+        wanted = {(primary_nic_id(vm) or '').lower() for vm in vms}
         pip_groups = set()
         for nic in nics:
             if (nic.get('id') or '').lower() not in wanted:

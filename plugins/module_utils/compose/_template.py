@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
-# Copyright (c) dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Variable interpolation and ``.env`` parsing as Compose does them.
 
 ``substitute`` implements every form of the Compose specification:
@@ -11,11 +10,8 @@
 comments, ``export``, ``KEY: value``, inherited keys, interpolation).
 """
 
-from __future__ import absolute_import, division, print_function
 
 import re
-
-__metaclass__ = type
 
 
 class TemplateError(ValueError):
@@ -32,7 +28,7 @@ class MissingRequiredError(ValueError):
             msg = 'required variable %s is missing a value: %s' % (variable, reason)
         else:
             msg = 'required variable %s is missing a value' % variable
-        super(MissingRequiredError, self).__init__(msg)
+        super().__init__(msg)
 
 
 _PATTERN = re.compile(
@@ -155,7 +151,7 @@ class DotEnvError(ValueError):
     """Malformed env file."""
 
 
-_DOTENV_SPACE = u'\t\v\f\r \x85\xa0'
+_DOTENV_SPACE = '\t\v\f\r \x85\xa0'
 _ESCAPES = {'a': '\a', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t', 'v': '\v',
             '\\': '\\', '"': '"'}
 

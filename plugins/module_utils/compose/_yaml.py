@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
-# Copyright (c) dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """YAML reading with the scalar rules of the reference implementation.
 
 Compose v2 parses YAML with go-yaml v3, which follows YAML 1.2 for plain
@@ -11,7 +10,6 @@ mimics go-yaml v3.  The Compose tags ``!reset`` and ``!override`` are kept as
 markers for the loader.
 """
 
-from __future__ import absolute_import, division, print_function
 
 import functools
 import re
@@ -21,15 +19,13 @@ try:
 except ImportError:  # loader.py reports the missing library; importing must not fail
     yaml = None
 
-__metaclass__ = type
 
-
-class Reset(object):
+class Reset:
     """Value tagged ``!reset``: remove what previous files defined here."""
     __slots__ = ()
 
 
-class Override(object):
+class Override:
     """Value tagged ``!override``: replace what previous files defined here."""
     __slots__ = ('value',)
 
@@ -37,7 +33,7 @@ class Override(object):
         self.value = value
 
 
-_NUMBER_TAG = u'tag:dockyard:number'
+_NUMBER_TAG = 'tag:dockyard:number'
 _YAML_FLOAT = re.compile(r'^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$')
 _GO_INT = re.compile(r'^[-+]?(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$')
 
@@ -75,7 +71,7 @@ def _construct_number(loader, node):
 
 
 def _construct_bool(loader, node):
-    return loader.construct_scalar(node) in (u'true', u'True', u'TRUE')
+    return loader.construct_scalar(node) in ('true', 'True', 'TRUE')
 
 
 def _construct_mapping(loader, node, deep=False):
@@ -84,7 +80,7 @@ def _construct_mapping(loader, node, deep=False):
             None, None, 'expected a mapping node, but found %s' % node.id, node.start_mark)
     seen = {}
     for key_node, _value_node in node.value:
-        if key_node.tag == u'tag:yaml.org,2002:merge':
+        if key_node.tag == 'tag:yaml.org,2002:merge':
             continue
         key = loader.construct_object(key_node, deep=True)
         try:
@@ -127,38 +123,38 @@ def _construct_override(loader, node):
         tag = loader.resolve(yaml.ScalarNode, value, (True, False))
         if tag == _NUMBER_TAG:
             value = _go_number(value)
-        elif tag == u'tag:yaml.org,2002:bool':
-            value = value in (u'true', u'True', u'TRUE')
-        elif tag == u'tag:yaml.org,2002:null':
+        elif tag == 'tag:yaml.org,2002:bool':
+            value = value in ('true', 'True', 'TRUE')
+        elif tag == 'tag:yaml.org,2002:null':
             value = None
     return Override(value)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def compose_yaml_loader():
     """A SafeLoader subclass with go-yaml v3 implicit typing (built on first use: PyYAML is optional at import)."""
     base = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
     loader_class = type('ComposeYamlLoader', (base,), {})
     loader_class.yaml_implicit_resolvers = {}
     loader_class.add_implicit_resolver(
-        u'tag:yaml.org,2002:bool', re.compile(u'^(?:true|True|TRUE|false|False|FALSE)$'), list(u'tTfF'))
+        'tag:yaml.org,2002:bool', re.compile('^(?:true|True|TRUE|false|False|FALSE)$'), list('tTfF'))
     loader_class.add_implicit_resolver(
-        u'tag:yaml.org,2002:null', re.compile(u'^(?:~|null|Null|NULL|)$'), [u'~', u'n', u'N', u''])
+        'tag:yaml.org,2002:null', re.compile('^(?:~|null|Null|NULL|)$'), ['~', 'n', 'N', ''])
     loader_class.add_implicit_resolver(
-        u'tag:yaml.org,2002:merge', re.compile(u'^(?:<<)$'), [u'<'])
+        'tag:yaml.org,2002:merge', re.compile('^(?:<<)$'), ['<'])
     # go-yaml v3 resolves timestamps; Compose then rejects them where a string is expected
     loader_class.add_implicit_resolver(
-        u'tag:yaml.org,2002:timestamp', re.compile(
-            u'^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?'
-            u'(?:(?:[Tt]|[ \\t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\\.[0-9]*)?'
-            u'(?:[ \\t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)?)$'), list(u'0123456789'))
+        'tag:yaml.org,2002:timestamp', re.compile(
+            '^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?'
+            '(?:(?:[Tt]|[ \\t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\\.[0-9]*)?'
+            '(?:[ \\t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)?)$'), list('0123456789'))
     loader_class.add_implicit_resolver(
-        _NUMBER_TAG, re.compile(u'^[-+.0-9].*$'), list(u'-+.0123456789'))
+        _NUMBER_TAG, re.compile('^[-+.0-9].*$'), list('-+.0123456789'))
     loader_class.add_constructor(_NUMBER_TAG, _construct_number)
-    loader_class.add_constructor(u'tag:yaml.org,2002:bool', _construct_bool)
-    loader_class.add_constructor(u'tag:yaml.org,2002:map', _construct_yaml_map)
-    loader_class.add_constructor(u'!reset', _construct_reset)
-    loader_class.add_constructor(u'!override', _construct_override)
+    loader_class.add_constructor('tag:yaml.org,2002:bool', _construct_bool)
+    loader_class.add_constructor('tag:yaml.org,2002:map', _construct_yaml_map)
+    loader_class.add_constructor('!reset', _construct_reset)
+    loader_class.add_constructor('!override', _construct_override)
     return loader_class
 
 

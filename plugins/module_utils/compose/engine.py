@@ -1,15 +1,11 @@
-# -*- coding: utf-8 -*-
-# Copyright (c) dockyard.azure contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Compose engine: observe the Docker engine, plan (pure planner), apply.
 
 The only part of the Compose implementation that talks to Docker, through a
 ``docker.APIClient`` it is handed.  In check mode it only reads.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import io
 import re
@@ -18,10 +14,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.dockyard.azure.plugins.module_utils.compose import hashing
+from ansible_collections.dockyard.azure.plugins.module_utils.compose import hashing, planner, spec
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import labels as L
-from ansible_collections.dockyard.azure.plugins.module_utils.compose import planner
-from ansible_collections.dockyard.azure.plugins.module_utils.compose import spec
 from ansible_collections.dockyard.azure.plugins.module_utils.docker.common import one_line
 
 _EXIT_RE = re.compile(r'^Exited \((-?\d+)\)')
@@ -87,13 +81,13 @@ def parse_container(summary):
         'health': health,
         'exit_code': exit_code,
         'networks': sorted(((summary.get('NetworkSettings') or {}).get('Networks') or {}).keys()),
-        'ports': [dict((k, p.get(k)) for k in ('IP', 'PrivatePort', 'PublicPort', 'Type') if k in p)
+        'ports': [{k: p.get(k) for k in ('IP', 'PrivatePort', 'PublicPort', 'Type') if k in p}
                   for p in summary.get('Ports') or []],
         'labels': labels,
     }
 
 
-class ComposeEngine(object):
+class ComposeEngine:
     """Converge one Compose project on one Docker engine."""
 
     def __init__(self, client, check_mode=False, warn=None):
@@ -113,15 +107,15 @@ class ComposeEngine(object):
         except Exception as exc:  # pylint: disable=broad-except
             raise EngineError('cannot read the state of project %s: %s' % (project, one_line(exc)))
         model = model or {}
-        wanted_nets = set((n or {}).get('name') or k for k, n in (model.get('networks') or {}).items())
-        wanted_vols = set((v or {}).get('name') or k for k, v in (model.get('volumes') or {}).items())
+        wanted_nets = {(n or {}).get('name') or k for k, n in (model.get('networks') or {}).items()}
+        wanted_vols = {(v or {}).get('name') or k for k, v in (model.get('volumes') or {}).items()}
         observed = {
             'containers': [parse_container(c) for c in containers],
-            'networks': dict((n['Name'], {'id': n.get('Id'), 'labels': n.get('Labels') or {}})
-                             for n in networks
-                             if (n.get('Labels') or {}).get(L.PROJECT) == project or n['Name'] in wanted_nets),
-            'volumes': dict((v['Name'], {'labels': v.get('Labels') or {}}) for v in volumes
-                            if (v.get('Labels') or {}).get(L.PROJECT) == project or v['Name'] in wanted_vols),
+            'networks': {n['Name']: {'id': n.get('Id'), 'labels': n.get('Labels') or {}}
+                         for n in networks
+                         if (n.get('Labels') or {}).get(L.PROJECT) == project or n['Name'] in wanted_nets},
+            'volumes': {v['Name']: {'labels': v.get('Labels') or {}} for v in volumes
+                        if (v.get('Labels') or {}).get(L.PROJECT) == project or v['Name'] in wanted_vols},
             'images': {},
         }
         if with_images:
@@ -187,10 +181,10 @@ class ComposeEngine(object):
     def _build(self, project, name, service, ref):
         build = service.get('build') or {}
         kwargs = dict(path=build.get('context') or '.', tag=ref, rm=True, decode=True,
-                      buildargs=dict((k, str(v)) for k, v in (build.get('args') or {}).items()
-                                     if v is not None) or None,
+                      buildargs={k: str(v) for k, v in (build.get('args') or {}).items()
+                                 if v is not None} or None,
                       target=build.get('target'), network_mode=build.get('network'),
-                      labels=dict((k, str(v)) for k, v in (build.get('labels') or {}).items()) or None,
+                      labels={k: str(v) for k, v in (build.get('labels') or {}).items()} or None,
                       pull=bool(build.get('pull')), nocache=bool(build.get('no_cache')),
                       cache_from=build.get('cache_from'),
                       shmsize=spec.size_bytes(build.get('shm_size')),
@@ -202,7 +196,7 @@ class ComposeEngine(object):
             raise EngineError('services.%s.build.dockerfile_inline is not supported' % name)
         error = None
         for event in self._call('build image %s for service %s' % (ref, name), self.client.build,
-                                **dict((k, v) for k, v in kwargs.items() if v is not None)):
+                                **{k: v for k, v in kwargs.items() if v is not None}):
             if isinstance(event, dict) and (event.get('error') or event.get('errorDetail')):
                 error = event.get('error') or (event.get('errorDetail') or {}).get('message')
         if error:
@@ -241,7 +235,7 @@ class ComposeEngine(object):
                       enable_ipv6=net.get('enable_ipv6'), attachable=net.get('attachable'),
                       check_duplicate=True)
         self._call('create network %s' % kwargs['name'], self.client.create_network,
-                   **dict((k, v) for k, v in kwargs.items() if v is not None))
+                   **{k: v for k, v in kwargs.items() if v is not None})
 
     def _remove_network(self, real, disconnect=False):
         if disconnect:
@@ -344,7 +338,7 @@ class ComposeEngine(object):
         except spec.SpecError as exc:
             raise EngineError(str(exc))
         if inherit_from:
-            declared = set(m.get('Target') for m in body['HostConfig'].get('Mounts') or [])
+            declared = {m.get('Target') for m in body['HostConfig'].get('Mounts') or []}
             declared.update(b.split(':')[1] for b in body['HostConfig'].get('Binds') or [])
             for mount in inherit_from.get('Mounts') or []:
                 if (mount.get('Type') == 'volume' and _ANON_VOLUME_RE.match(mount.get('Name') or '')
@@ -497,8 +491,8 @@ class ComposeEngine(object):
         futures = {}
         with ThreadPoolExecutor(max_workers=max(1, min(pool_size, len(order)))) as pool:
             for name in order:  # dependencies are always submitted before their dependents
-                deps = dict((d, futures[d]) for d in (plan['services'][name].get('depends_on') or {})
-                            if d in futures)
+                deps = {d: futures[d] for d in (plan['services'][name].get('depends_on') or {})
+                        if d in futures}
                 futures[name] = pool.submit(self._service_task, ctx, name, deps)
             errors = []
             for name in order:
@@ -543,7 +537,7 @@ class ComposeEngine(object):
     def wait_ready(self, project, plan, timeout, completion_services=()):
         """Wait until every container of the planned services runs (and is healthy when it has a healthcheck)."""
         deadline = time.time() + timeout
-        wanted = set(n for n, s in plan['services'].items() if s.get('replicas'))
+        wanted = {n for n, s in plan['services'].items() if s.get('replicas')}
         while True:
             observed = [c for c in self.observe(project, with_images=False)['containers']
                         if c['service'] in wanted and not c['oneoff']]
@@ -619,7 +613,7 @@ class ComposeEngine(object):
         result = []
         for name in sorted(services):
             items = sorted(services[name], key=lambda c: c['number'])
-            states = sorted(set(c['state'] for c in items))
+            states = sorted({c['state'] for c in items})
             result.append({
                 'name': name,
                 'state': states[0] if len(states) == 1 else ('none' if not states else 'mixed'),

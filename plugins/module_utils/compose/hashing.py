@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
-# Copyright (c) dockyard.azure contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Configuration hashes of services, networks and volumes.
 
 Pure functions over the normalized model (the shape ``docker compose config
@@ -12,13 +11,10 @@ labels equal the ones the Compose CLI computes, so a later ``docker compose
 up`` on the host finds nothing to recreate.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import hashlib
-import math
 import json
+import math
 
 # Field order of the compose-go structs (json names).  A key listed under a
 # struct is written in this order; unknown keys follow in the order the model
@@ -132,7 +128,7 @@ def _order(value, schema):
                     out[key] = _order(value[key], None)
             return out
         child = schema[1] if schema is not None and schema[0] == 'map' else None
-        return dict((k, _order(value[k], child)) for k in sorted(value))
+        return {k: _order(value[k], child) for k in sorted(value)}
     if isinstance(value, list):
         child = schema[1] if schema is not None and schema[0] == 'list' else None
         return [_order(v, child) for v in value]
@@ -142,7 +138,7 @@ def _order(value, schema):
 def _floats(value):
     """Go writes integral floats without a fraction (1, not 1.0)."""
     if isinstance(value, dict):
-        return dict((k, _floats(v)) for k, v in value.items())
+        return {k: _floats(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_floats(v) for v in value]
     if isinstance(value, float) and not math.isnan(value) and abs(value) < 1e21 and value == int(value):
@@ -154,7 +150,7 @@ def go_json(value):
     """Compact JSON the way Go's encoding/json writes it (key order must already be Go's)."""
     text = json.dumps(_floats(value), separators=(',', ':'), ensure_ascii=False)
     return (text.replace('<', '\\u003c').replace('>', '\\u003e').replace('&', '\\u0026')
-            .replace(u'\u2028', '\\u2028').replace(u'\u2029', '\\u2029'))
+            .replace('\u2028', '\\u2028').replace('\u2029', '\\u2029'))
 
 
 def _sha256(value):
@@ -163,7 +159,7 @@ def _sha256(value):
 
 def service_hash(service):
     """``com.docker.compose.config-hash`` of a normalized service."""
-    config = dict((k, v) for k, v in service.items() if k not in _SERVICE_HASH_EXCLUDED)
+    config = {k: v for k, v in service.items() if k not in _SERVICE_HASH_EXCLUDED}
     deploy = config.get('deploy')
     if isinstance(deploy, dict) and 'replicas' in deploy:
         deploy = dict(deploy)

@@ -1,11 +1,7 @@
-# -*- coding: utf-8 -*-
-# Copyright (c) dockyard.azure contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The labels Compose puts on containers, networks and volumes (pure)."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import os
 
@@ -91,13 +87,13 @@ def container_labels(project, service_name, service, number, config_hash, image_
 
 
 def network_labels(project, key, network, config_hash):
-    labels = dict((k, str(v)) for k, v in (network.get('labels') or {}).items())
+    labels = {k: str(v) for k, v in (network.get('labels') or {}).items()}
     labels.update({PROJECT: project, NETWORK: key, VERSION: COMPOSE_VERSION, CONFIG_HASH: config_hash})
     return labels
 
 
 def volume_labels(project, key, volume, config_hash):
-    labels = dict((k, str(v)) for k, v in (volume.get('labels') or {}).items())
+    labels = {k: str(v) for k, v in (volume.get('labels') or {}).items()}
     labels.update({PROJECT: project, VOLUME: key, VERSION: COMPOSE_VERSION, CONFIG_HASH: config_hash})
     return labels
 

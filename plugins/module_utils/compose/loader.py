@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
-# Copyright (c) dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Compose file loader: files in, normalized model out.
 
 Pure: reads the Compose files, env files, and the files that ``env_file``
@@ -10,7 +9,6 @@ points at; never talks to Docker or the network.  The model returned by
 compose-go v2), so that what we deploy is what Compose would deploy.
 """
 
-from __future__ import absolute_import, division, print_function
 
 import copy
 import ipaddress
@@ -18,14 +16,12 @@ import os
 import re
 
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import _formats as fmt
-from ansible_collections.dockyard.azure.plugins.module_utils.compose import _model
-from ansible_collections.dockyard.azure.plugins.module_utils.compose import _schema
+from ansible_collections.dockyard.azure.plugins.module_utils.compose import _model, _schema
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import _template as tpl
-
-__metaclass__ = type
 
 try:
     import yaml
+
     from ansible_collections.dockyard.azure.plugins.module_utils.compose import _yaml
     HAS_YAML = True
     YAML_IMPORT_ERROR = None
@@ -64,7 +60,7 @@ class ComposeError(Exception):
         if key:
             parts.append(key)
         parts.append(message)
-        super(ComposeError, self).__init__(': '.join(parts))
+        super().__init__(': '.join(parts))
 
 
 def _key(path):
@@ -158,7 +154,7 @@ _CASTS = [
 ]
 
 
-class _Interpolator(object):
+class _Interpolator:
 
     def __init__(self, environment, filename):
         self.environment = environment
@@ -167,7 +163,7 @@ class _Interpolator(object):
 
     def __call__(self, value, path=()):
         if isinstance(value, dict):
-            return dict((k, self(v, path + (k,))) for k, v in value.items())
+            return {k: self(v, path + (k,)) for k, v in value.items()}
         if isinstance(value, list):
             return [self(v, path + (i,)) for i, v in enumerate(value)]
         if isinstance(value, str):
@@ -215,7 +211,7 @@ def _to_mapping(value, default=None):
     if isinstance(value, dict):
         return value
     if isinstance(value, list):
-        return dict((str(v), (dict(default) if default is not None else None)) for v in value)
+        return {str(v): (dict(default) if default is not None else None) for v in value}
     return {}
 
 
@@ -507,7 +503,7 @@ def _t_depends_on(value, path):
             dep.setdefault('required', True)
         return value
     if isinstance(value, list):
-        return dict((str(k), {'condition': 'service_started', 'required': True}) for k in value)
+        return {str(k): {'condition': 'service_started', 'required': True} for k in value}
     return value
 
 
@@ -542,7 +538,7 @@ def _t_extends(value, path):
 
 def _t_service_networks(value, path):
     if isinstance(value, list):
-        return dict((str(v), None) for v in value)
+        return {str(v): None for v in value}
     return value
 
 
@@ -793,7 +789,7 @@ def _validate_model(model):
 # paths and environment
 # ---------------------------------------------------------------------------
 
-class _Context(object):
+class _Context:
     """State shared by one load_project call."""
 
     def __init__(self, environment, home):
@@ -909,7 +905,7 @@ def read_env_files(paths, environment, missing_ok=False):
 # loading files
 # ---------------------------------------------------------------------------
 
-class _ConfigFile(object):
+class _ConfigFile:
     def __init__(self, filename, content=None, config=None):
         self.filename = filename
         self.content = content
@@ -938,7 +934,7 @@ def _read_documents(config_file):
         try:
             with open(config_file.filename, 'rb') as handle:
                 content = handle.read().decode('utf-8')
-        except (IOError, OSError) as exc:
+        except OSError as exc:
             raise ComposeError('cannot read file: %s' % exc, config_file.filename)
     if not HAS_YAML:
         raise ComposeError('the PyYAML Python library is required (%s)' % YAML_IMPORT_ERROR)
@@ -965,7 +961,7 @@ def _delete_path(model, path):
         node.pop(path[-1], None)
 
 
-class _Loader(object):
+class _Loader:
 
     def __init__(self, ctx):
         self.ctx = ctx
@@ -1288,7 +1284,7 @@ def _service_environment(name, service, project_env):
                     k, _sep, v = line.partition('=')
                     parsed[k] = v
         else:
-            service_values = dict((k, v) for k, v in env.items() if v is not None)
+            service_values = {k: v for k, v in env.items() if v is not None}
             lookup = tpl.mapping_lookup(project_env, service_values, from_files)
             try:
                 parsed = tpl.parse_dotenv(text, lookup)
@@ -1338,7 +1334,7 @@ def _check_cycles(services):
             cycle = visiting[visiting.index(name):] + [name]
             raise ComposeError('dependency cycle detected: %s' % ' -> '.join(cycle))
         visiting.append(name)
-        for dep in sorted((services[name].get('depends_on') or {})):
+        for dep in sorted(services[name].get('depends_on') or {}):
             if dep in services:
                 visit(dep)
         visiting.pop()
@@ -1472,7 +1468,7 @@ def load_project(project_dir=None, files=None, content=None, project_name=None,
     if environment is None:
         environment = dict(os.environ)
     else:
-        environment = dict((str(k), '' if v is None else str(v)) for k, v in environment.items())
+        environment = {str(k): '' if v is None else str(v) for k, v in environment.items()}
     home = environment.get('HOME') or os.path.expanduser('~')
     ctx = _Context(environment, home)
 
@@ -1552,8 +1548,8 @@ def load_project(project_dir=None, files=None, content=None, project_name=None,
 
 def _finish(model, project_env, profiles, selected):
     all_services = model.get('services') or {}
-    enabled = dict((n, s) for n, s in all_services.items() if _active(s, profiles))
-    disabled = dict((n, s) for n, s in all_services.items() if n not in enabled)
+    enabled = {n: s for n, s in all_services.items() if _active(s, profiles)}
+    disabled = {n: s for n, s in all_services.items() if n not in enabled}
     _check_consistency(model, enabled, disabled)
 
     rendered = {}
@@ -1578,8 +1574,8 @@ def _finish(model, project_env, profiles, selected):
             if sname not in disabled:
                 raise ComposeError('no such service: %s' % sname)
             active_profiles.extend(all_services[sname].get('profiles') or [])
-        enabled = dict((n, s) for n, s in all_services.items()
-                       if n in selected or _active(s, active_profiles))
+        enabled = {n: s for n, s in all_services.items()
+                   if n in selected or _active(s, active_profiles)}
         keep = set()
         stack = list(selected)
         while stack:
@@ -1592,9 +1588,9 @@ def _finish(model, project_env, profiles, selected):
                     stack.append(dep)
                 elif cfg.get('required', True):
                     raise ComposeError('service "%s" depends on undefined service "%s"' % (sname, dep))
-        enabled = dict((n, s) for n, s in enabled.items() if n in keep)
+        enabled = {n: s for n, s in enabled.items() if n in keep}
 
-    out_services = dict((n, rendered[n]) for n in enabled)
+    out_services = {n: rendered[n] for n in enabled}
     result = {'name': model['name'], 'services': out_services}
 
     used_networks, used_volumes, used_secrets, used_configs = set(), set(), set(), set()

@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
-# Copyright (c) dockyard.azure contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Compose planner: normalized model + observed engine state in, plan out.
 
 Pure: no Docker SDK, no I/O.  The engine observes the engine, calls
@@ -16,13 +15,9 @@ Observed state (built by the engine)::
      'images': {image_ref: image_id or None}}
 """
 
-from __future__ import absolute_import, division, print_function
 
-__metaclass__ = type
-
-from ansible_collections.dockyard.azure.plugins.module_utils.compose import hashing
+from ansible_collections.dockyard.azure.plugins.module_utils.compose import hashing, spec
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import labels as L
-from ansible_collections.dockyard.azure.plugins.module_utils.compose import spec
 
 DEFAULT_OPTIONS = dict(
     state='present',
@@ -256,7 +251,7 @@ def make_plan(project, model, observed, options=None):
     ``orphans``, ``actions`` (flat list, in execution order), ``warnings`` and ``changed``.
     """
     opts = dict(DEFAULT_OPTIONS)
-    opts.update(dict((k, v) for k, v in (options or {}).items() if v is not None))
+    opts.update({k: v for k, v in (options or {}).items() if v is not None})
     state = opts['state']
     if state not in ('present', 'stopped', 'restarted', 'absent'):
         raise PlanError('state must be one of present, stopped, restarted, absent')
@@ -295,8 +290,8 @@ def make_plan(project, model, observed, options=None):
         plan['images'] = image_actions(project, services, selected, images, opts)
         plan['networks'] = _network_actions(project, model, observed, warnings)
         plan['volumes'] = _volume_actions(project, model, observed, warnings)
-    pending_images = set(a['name'] for a in plan['images'])
-    recreated_networks = set(a['name'] for a in plan['networks'] if a['action'] == 'recreate')
+    pending_images = {a['name'] for a in plan['images']}
+    recreated_networks = {a['name'] for a in plan['networks'] if a['action'] == 'recreate'}
 
     changed_services = set()
     first_ids = {}
@@ -481,7 +476,7 @@ def _finish(plan):
 def diff(plan, observed):
     """Per-service before/after summaries for diff mode."""
     before, after = {}, {}
-    by_id = dict((c.get('id'), c) for c in observed.get('containers') or [])
+    by_id = {c.get('id'): c for c in observed.get('containers') or []}
     for name, svc in sorted(plan['services'].items()):
         b, a = {}, {}
         for e in svc['containers']:

@@ -1,11 +1,7 @@
-# -*- coding: utf-8 -*-
-# Copyright (c) dockyard.azure contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Translate a normalized service into a Docker Engine API container-create body (pure)."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import re
 
@@ -26,7 +22,7 @@ HANDLED_KEYS = frozenset((
 ))
 
 _DURATION_RE = re.compile(r'(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)')
-_DURATION_NS = {'ns': 1, 'us': 1000, u'µs': 1000, 'ms': 10 ** 6, 's': 10 ** 9, 'm': 60 * 10 ** 9,
+_DURATION_NS = {'ns': 1, 'us': 1000, 'µs': 1000, 'ms': 10 ** 6, 's': 10 ** 9, 'm': 60 * 10 ** 9,
                 'h': 3600 * 10 ** 9}
 _SIZE_RE = re.compile(r'^(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b?)$', re.IGNORECASE)
 _SIZE_MULT = {'': 1, 'k': 1024, 'm': 1024 ** 2, 'g': 1024 ** 3, 't': 1024 ** 4, 'p': 1024 ** 5}
@@ -168,7 +164,7 @@ def _mounts(service, model, project):
             if opts.get('subpath'):
                 vopts['Subpath'] = opts['subpath']
             if opts.get('labels'):
-                vopts['Labels'] = dict((k, str(v)) for k, v in opts['labels'].items())
+                vopts['Labels'] = {k: str(v) for k, v in opts['labels'].items()}
             if vopts:
                 mount['VolumeOptions'] = vopts
             if source and not vopts:
@@ -317,7 +313,7 @@ def create_body(project, name, service, model, container_name, labels, image,
         'ExtraHosts': [h.replace('=', ':', 1) for h in service.get('extra_hosts') or []],
         'GroupAdd': service.get('group_add'),
         'SecurityOpt': service.get('security_opt'),
-        'Sysctls': dict((k, str(v)) for k, v in (service.get('sysctls') or {}).items()) or None,
+        'Sysctls': {k: str(v) for k, v in (service.get('sysctls') or {}).items()} or None,
         'Ulimits': _ulimits(service.get('ulimits')) or None,
         'Tmpfs': _tmpfs(service.get('tmpfs')) or None,
         'PidMode': service.get('pid') or '',
@@ -342,8 +338,8 @@ def create_body(project, name, service, model, container_name, labels, image,
         host['CgroupnsMode'] = service['cgroup']
     if service.get('logging'):
         host['LogConfig'] = {'Type': service['logging'].get('driver') or '',
-                             'Config': dict((k, str(v)) for k, v in
-                                            (service['logging'].get('options') or {}).items())}
+                             'Config': {k: str(v) for k, v in
+                                        (service['logging'].get('options') or {}).items()}}
     memory = size_bytes(limits.get('memory')) or size_bytes(service.get('mem_limit'))
     if memory:
         host['Memory'] = memory

@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Docker on a VM: options -> install configuration -> rendered script, Custom Script settings or cloud-init.
 
 Pure (no Azure, no Docker SDK): the docker_extension module and the unit tests use it alike.
@@ -50,7 +49,7 @@ class DockerInstallError(Exception):
 
 
 def _read_file(path):
-    with open(path, 'r', encoding='utf-8') as handle:
+    with open(path, encoding='utf-8') as handle:
         return handle.read()
 
 
@@ -63,7 +62,7 @@ def read_pem(value, option, read_file=_read_file):
         path = os.path.expanduser(text.strip())
         try:
             text = read_file(path)
-        except (IOError, OSError) as exc:
+        except OSError as exc:
             raise DockerInstallError('%s: cannot read the PEM file %s: %s' % (option, path, exc), option) from exc
         if '-----BEGIN' not in text:
             raise DockerInstallError('%s: %s is not a PEM file' % (option, path), option)
@@ -82,7 +81,7 @@ def _check_pem_kind(text, option, want_key):
 
 def build_tls(params, read_file=_read_file):
     """The TLS part of the configuration, or None. A TCP port without TLS material is refused."""
-    material = dict((name, params.get(name)) for name in ('tls_ca_cert', 'tls_server_cert', 'tls_server_key'))
+    material = {name: params.get(name) for name in ('tls_ca_cert', 'tls_server_cert', 'tls_server_key')}
     given = [name for name, value in material.items() if value]
     port = params.get('tcp_port')
     if not given:
@@ -102,7 +101,7 @@ def build_tls(params, read_file=_read_file):
     if port == 2375:
         raise DockerInstallError('tcp_port 2375 is the conventional port of the plain-text Docker API; use 2376 for TLS.',
                                  'tcp_port')
-    texts = dict((name, read_pem(value, name, read_file)) for name, value in material.items())
+    texts = {name: read_pem(value, name, read_file) for name, value in material.items()}
     _check_pem_kind(texts['tls_ca_cert'], 'tls_ca_cert', want_key=False)
     _check_pem_kind(texts['tls_server_cert'], 'tls_server_cert', want_key=False)
     _check_pem_kind(texts['tls_server_key'], 'tls_server_key', want_key=True)

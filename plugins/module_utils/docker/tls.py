@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """TLS material for a Docker engine with client verification: a CA, a server and a client certificate.
 
 plan (read the directory, decide what to (re)generate and why) -> apply (generate and write).
@@ -384,8 +383,8 @@ def converge(directory, spec, check_mode=False, now=None):
     if os.path.exists(directory) and not os.path.isdir(directory):
         raise TlsError('path %s exists and is not a directory.' % directory, 'path')
     reasons, certs = plan(directory, spec, now) if os.path.isdir(directory) else (
-        dict((kind, 'missing directory') for kind in ORDER), dict((kind, None) for kind in ORDER))
-    before = dict((kind, cert_info(directory, kind, certs[kind])) for kind in ORDER)
+        {kind: 'missing directory' for kind in ORDER}, {kind: None for kind in ORDER})
+    before = {kind: cert_info(directory, kind, certs[kind]) for kind in ORDER}
     modes_fixed = ensure_modes(directory, check_mode) if os.path.isdir(directory) else []
     after_certs = dict(certs)
     if reasons and not check_mode:
@@ -404,7 +403,7 @@ def converge(directory, spec, check_mode=False, now=None):
                 _write(os.path.join(directory, FILES[kind][1]), _pem_key(key), 0o600)
                 _write(os.path.join(directory, FILES[kind][0]), _pem_cert(cert), 0o644)
                 after_certs[kind] = cert
-    after = dict((kind, cert_info(directory, kind, after_certs[kind])) for kind in ORDER)
+    after = {kind: cert_info(directory, kind, after_certs[kind]) for kind in ORDER}
     if check_mode:
         for kind in reasons:
             after[kind] = dict(after[kind], not_after='(regenerated)', serial=None, fingerprint_sha256=None)

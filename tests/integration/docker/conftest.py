@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Fixtures for the Docker modules' integration tests: real engine, real ansible-playbook.
 
 The collection is found through ANSIBLE_COLLECTIONS_PATH (set by the Makefile); without it a copy
@@ -166,10 +165,10 @@ class Project:
 
     def containers(self, all_=True):
         found = self.client.containers.list(all=all_, filters={"label": "com.docker.compose.project=%s" % self.name})
-        return dict((c.name, c) for c in found)
+        return {c.name: c for c in found}
 
     def ids(self):
-        return dict((name, c.id) for name, c in self.containers().items())
+        return {name: c.id for name, c in self.containers().items()}
 
     def compose(self, *args, check=True):
         return subprocess.run([reference_compose(), "-p", self.name] + list(args), cwd=str(self.dir),

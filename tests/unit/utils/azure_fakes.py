@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Fakes for module tests: an in-memory resource client and the slice of AzureModule managers use."""
 
 from __future__ import annotations
@@ -121,6 +120,6 @@ class FakeModule:
 
 
 def module_params(argument_spec, **values):
-    params = dict((name, spec.get('default')) for name, spec in argument_spec.items())
+    params = {name: spec.get('default') for name, spec in argument_spec.items()}
     params.update(values)
     return params

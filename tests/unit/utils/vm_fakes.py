@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """An in-memory stand-in for the Compute, Network and Resource SDK clients the VM code calls.
 
 It keeps REST-shaped dicts, records every call as 'operations.method', raises azure-core's own

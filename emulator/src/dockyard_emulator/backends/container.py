@@ -248,7 +248,7 @@ class ContainerVmBackend:
         """The emulator's bridge network (found by label, created on a free /24 when missing)."""
         with self._lock:
             nets = self.client.networks.list(filters={"label": [f"{LABEL_EMULATOR}={self.emulator_id}",
-                                                                  f"{LABEL_ROLE}=network"]})
+                                                                f"{LABEL_ROLE}=network"]})
             if nets:
                 return nets[0]
             used = self._used_subnets()
@@ -328,7 +328,7 @@ class ContainerVmBackend:
         """The VMs of this emulator found by label (e.g. after an emulator restart)."""
         out = []
         for c in self.client.containers.list(all=True, filters={"label": [f"{LABEL_EMULATOR}={self.emulator_id}",
-                                                                           f"{LABEL_ROLE}=vm"]}):
+                                                                          f"{LABEL_ROLE}=vm"]}):
             out.append({
                 "vm_key": c.labels.get(LABEL_VM), "container": c.name, "address": c.labels.get(LABEL_ADDRESS),
                 "computer_name": c.labels.get(LABEL_COMPUTER), "admin_username": c.labels.get(LABEL_ADMIN),
@@ -368,7 +368,7 @@ class ContainerVmBackend:
             try:
                 volume = self.client.volumes.create(
                     f"{name}-docker", labels=self._labels("docker-data", **{LABEL_VM: common["vm"],
-                                                                           LABEL_OS_DISK: os_disk}))
+                                                                            LABEL_OS_DISK: os_disk}))
                 host_config = self.client.api.create_host_config(
                     init=True,
                     cap_add=list(CAPABILITIES),
@@ -504,7 +504,7 @@ class ContainerVmBackend:
         """Drop a disk kept by delete(keep_os_disk=True): its committed image and its volumes."""
         with self._lock:
             for img in self.client.images.list(filters={"label": [f"{LABEL_EMULATOR}={self.emulator_id}",
-                                                                   f"{LABEL_OS_DISK}={os_disk_name}"]}):
+                                                                  f"{LABEL_OS_DISK}={os_disk_name}"]}):
                 try:
                     self.client.images.remove(img.id, force=True)
                 except docker.errors.NotFound:

@@ -507,7 +507,7 @@ class VirtualMachines(ResourceType):
             return None
         old = old or {}
         result = {"type": ", ".join(k for k, n in (("SystemAssigned", "systemassigned"),
-                                                    ("UserAssigned", "userassigned")) if n in kinds)}
+                                                   ("UserAssigned", "userassigned")) if n in kinds)}
         if "systemassigned" in kinds:
             result["principalId"] = old.get("principalId") or str(uuid.uuid4())
             result["tenantId"] = ctx.app.identity["tenant_id"]
@@ -566,11 +566,11 @@ class VirtualMachines(ResourceType):
         statuses = [status, {"code": f"PowerState/{power}", "level": "Info", "displayStatus": POWER_DISPLAY[power]}]
         disks = [props["storageProfile"]["osDisk"]] + props["storageProfile"]["dataDisks"]
         _, entry = catalog.lookup(*(props["storageProfile"]["imageReference"][k] for k in ("publisher", "offer",
-                                                                                             "sku")))
+                                                                                           "sku")))
         view = {"computerName": props["osProfile"]["computerName"], "hyperVGeneration": entry[0],
                 "disks": [{"name": d["name"], "statuses": [{"code": "ProvisioningState/succeeded", "level": "Info",
-                                                             "displayStatus": "Provisioning succeeded",
-                                                             "time": when}]} for d in disks],
+                                                            "displayStatus": "Provisioning succeeded",
+                                                            "time": when}]} for d in disks],
                 "statuses": statuses}
         if power != "deallocated":
             view.update(osName=entry[3], osVersion=entry[4])

@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
-# Copyright (c) dockyard.azure contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Unit tests of the compose, compose_info and image_copy modules and of the Docker connection options."""
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ WRITES = ('create_container_from_config', 'start', 'stop', 'restart', 'remove_co
           'tag', 'remove_image', 'unpause')
 
 
-class FakeClient(object):
+class FakeClient:
     """An engine with one image and nothing else; records every call."""
 
     def __init__(self):
@@ -109,7 +108,7 @@ def test_connection_error_is_one_line(run_module, monkeypatch, webdb, tmp_path):
 
 
 def test_image_copy_check_mode_plans_without_writing(run_module, monkeypatch):
-    class Engine(object):
+    class Engine:
         def __init__(self, images):
             self.images = images
             self.writes = []

@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """docker_extension, vm_extension and docker_tls end to end through main() on the fake backend."""
 
 from __future__ import annotations
@@ -10,12 +9,10 @@ import json
 import re
 
 import pytest
-
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.module import AzureModule
 from ansible_collections.dockyard.azure.plugins.modules import docker_extension, docker_tls, vm_extension
-
 from ansible_collections.dockyard.azure.tests.unit.utils.extension_fakes import (
     SUB,
     FakeAzure,
@@ -48,9 +45,8 @@ def azure(monkeypatch):
 
 
 def run_module(module, capsys, args):
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            module.main()
+    with patch_module_args(args), pytest.raises(SystemExit):
+        module.main()
     return json.loads(capsys.readouterr().out)
 
 

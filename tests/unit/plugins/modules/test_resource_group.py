@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -10,7 +9,6 @@ from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.module import AzureModule
 from ansible_collections.dockyard.azure.plugins.modules import resource_group
 from ansible_collections.dockyard.azure.plugins.modules.resource_group import ARGUMENT_SPEC, ResourceGroupManager
-
 from ansible_collections.dockyard.azure.tests.unit.utils.azure_fakes import FakeModule, module_params
 
 

@@ -1,11 +1,9 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
 from ansible_collections.dockyard.azure.plugins.modules.resource_group_info import ARGUMENT_SPEC, ResourceGroupInfo
-
 from ansible_collections.dockyard.azure.tests.unit.utils.azure_fakes import FakeModule, module_params
 
 

@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """ResourceGroupManager driving the real ResourceManagementClient over an in-memory ARM.
 
 A requests adapter answers the SDK's HTTP requests from a dict, so the SDK's own

@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The vm and vm_info modules end to end (argument parsing, check/diff mode, errors, warnings) on the fake backend."""
 
 from __future__ import annotations
@@ -9,13 +8,11 @@ import json
 
 import pytest
 import yaml
-
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.module import AzureModule
 from ansible_collections.dockyard.azure.plugins.modules import vm as vm_module
 from ansible_collections.dockyard.azure.plugins.modules import vm_info as vm_info_module
-
 from ansible_collections.dockyard.azure.tests.unit.utils.vm_fakes import ED25519, SUB, FakeAzure
 
 BASE = dict(name='vm1', resource_group='rg', size='Standard_B2s', image='debian12', ssh_public_keys=[ED25519],
@@ -32,9 +29,8 @@ def azure(monkeypatch):
 
 
 def run_module(module, capsys, args):
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            module.main()
+    with patch_module_args(args), pytest.raises(SystemExit):
+        module.main()
     return json.loads(capsys.readouterr().out)
 
 

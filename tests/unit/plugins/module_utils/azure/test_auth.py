@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ SUB = '00000000-0000-0000-0000-000000000001'
 
 def params(**overrides):
     """Module params as AnsibleModule would pass them: every common option present, defaults applied."""
-    values = dict((name, spec.get('default')) for name, spec in auth.AZURE_COMMON_ARGUMENT_SPEC.items())
+    values = {name: spec.get('default') for name, spec in auth.AZURE_COMMON_ARGUMENT_SPEC.items()}
     values.update(overrides)
     return values
 

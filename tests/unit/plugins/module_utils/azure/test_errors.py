@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -92,15 +91,13 @@ def test_is_not_found():
 
 
 def test_azure_operation_wraps_sdk_errors():
-    with pytest.raises(AzureModuleError) as info:
-        with azure_operation("Could not delete resource group 'x'"):
-            raise arm_error(409, 'ResourceGroupBeingDeleted', "The resource group 'x' is in deprovisioning state.")
+    with pytest.raises(AzureModuleError) as info, azure_operation("Could not delete resource group 'x'"):
+        raise arm_error(409, 'ResourceGroupBeingDeleted', "The resource group 'x' is in deprovisioning state.")
     assert info.value.msg == ("Could not delete resource group 'x': ResourceGroupBeingDeleted: "
                               "The resource group 'x' is in deprovisioning state.")
     assert info.value.extra == {'error_code': 'ResourceGroupBeingDeleted', 'status_code': 409}
 
 
 def test_azure_operation_leaves_other_exceptions_alone():
-    with pytest.raises(KeyError):
-        with azure_operation('anything'):
-            raise KeyError('bug')
+    with pytest.raises(KeyError), azure_operation('anything'):
+        raise KeyError('bug')

@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Image aliases, URNs, image IDs, 'latest' resolution and matching against a VM's image reference."""
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_images imp
     pick_latest,
     resolve_image,
 )
-
 from ansible_collections.dockyard.azure.tests.unit.utils.vm_fakes import FakeAzure
 
 GALLERY = ('/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/docker/versions/1.0.0')

@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """VmManager against the in-memory fake: create, idempotency, check mode, updates, power, replace, absent."""
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_manager import VmManager
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_state import CUSTOM_DATA_TAG, OWNER_TAG
 from ansible_collections.dockyard.azure.plugins.modules.vm import ARGUMENT_SPEC
-
 from ansible_collections.dockyard.azure.tests.unit.utils.vm_fakes import ED25519, SUB, FakeAzure, azure_error, ed25519_key, rid
 
 VM_ID = rid('rg', 'Microsoft.Compute/virtualMachines', 'vm1')
@@ -19,7 +17,7 @@ NET = 'Microsoft.Network/'
 
 
 def params(**overrides):
-    values = dict((name, spec.get('default')) for name, spec in ARGUMENT_SPEC.items())
+    values = {name: spec.get('default') for name, spec in ARGUMENT_SPEC.items()}
     values.update(name='vm1', resource_group='rg', size='Standard_B2s', image='debian12', ssh_public_keys=[ED25519],
                   public_ip=True, dns_label='vm1-label',
                   inbound_rules=[{'name': None, 'ports': ['22'], 'protocol': 'Tcp', 'source_prefixes': ['203.0.113.0/24'],

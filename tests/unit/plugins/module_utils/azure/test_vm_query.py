@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """vm_info reads: a constant number of calls whatever the number of VMs, joined in memory."""
 
 from __future__ import annotations
@@ -10,12 +9,11 @@ import pytest
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_manager import VmManager
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_query import VmQuery
 from ansible_collections.dockyard.azure.plugins.modules.vm import ARGUMENT_SPEC
-
 from ansible_collections.dockyard.azure.tests.unit.utils.vm_fakes import ED25519, SUB, FakeAzure, azure_error
 
 
 def create(azure, name, rg='rg', public_ip=True, tags=None):
-    values = dict((key, spec.get('default')) for key, spec in ARGUMENT_SPEC.items())
+    values = {key: spec.get('default') for key, spec in ARGUMENT_SPEC.items()}
     values.update(name=name, resource_group=rg, size='Standard_B2s', image='debian12', ssh_public_keys=[ED25519],
                   public_ip=public_ip, tags=tags)
     VmManager(values, azure.client, SUB, lambda poller, op: poller.result()).run()

@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Option validation, the create body and the desired-vs-actual comparison of a VM."""
 
 from __future__ import annotations
@@ -22,14 +21,13 @@ from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_spec impor
 )
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_state import CUSTOM_DATA_TAG
 from ansible_collections.dockyard.azure.plugins.modules.vm import ARGUMENT_SPEC
-
 from ansible_collections.dockyard.azure.tests.unit.utils.vm_fakes import ED25519, ed25519_key, rsa_key
 
 NIC = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/vm1-nic'
 
 
 def params(**overrides):
-    values = dict((name, spec.get('default')) for name, spec in ARGUMENT_SPEC.items())
+    values = {name: spec.get('default') for name, spec in ARGUMENT_SPEC.items()}
     values.update(name='vm1', resource_group='rg', size='Standard_B2s', image='debian12', ssh_public_keys=[ED25519])
     values.update(overrides)
     return values

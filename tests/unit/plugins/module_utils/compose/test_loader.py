@@ -1,6 +1,4 @@
-# -*- coding: utf-8 -*-
 """Unit tests of the Compose loader (pure: temporary files in, model out)."""
-from __future__ import absolute_import, division, print_function
 
 import os
 import textwrap

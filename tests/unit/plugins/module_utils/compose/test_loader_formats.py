@@ -1,6 +1,4 @@
-# -*- coding: utf-8 -*-
 """Unit tests of the loader's syntax helpers (ports, volumes, durations, templates, dotenv)."""
-from __future__ import absolute_import, division, print_function
 
 import pytest
 

@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
-# Copyright (c) dockyard.azure contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Unit tests of the pure Compose planner, hashing, labels and container spec.
 
 Fixtures are models printed by the reference CLI (``docker compose config --format json``,
@@ -15,10 +14,8 @@ import os
 
 import pytest
 
-from ansible_collections.dockyard.azure.plugins.module_utils.compose import hashing
+from ansible_collections.dockyard.azure.plugins.module_utils.compose import hashing, planner, spec
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import labels as L
-from ansible_collections.dockyard.azure.plugins.module_utils.compose import planner
-from ansible_collections.dockyard.azure.plugins.module_utils.compose import spec
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 IMAGE_ID = 'sha256:' + 'a' * 64
@@ -38,7 +35,7 @@ def webdb():
 
 
 def images_for(model, image_id=IMAGE_ID):
-    return dict((spec.image_ref(model['name'], n, s), image_id) for n, s in model['services'].items())
+    return {spec.image_ref(model['name'], n, s): image_id for n, s in model['services'].items()}
 
 
 def empty_observed(model):
@@ -49,7 +46,7 @@ def applied(model, plan, observed):
     """The observed state after a plan was applied (what the engine would leave)."""
     project = model['name']
     after = copy.deepcopy(observed)
-    by_id = dict((c['id'], c) for c in after['containers'])
+    by_id = {c['id']: c for c in after['containers']}
     for action in plan['networks']:
         if action['action'] == 'remove':
             after['networks'].pop(action['name'], None)

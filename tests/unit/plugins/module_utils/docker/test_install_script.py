@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Docker install configuration, script rendering, cloud-init, result parsing; the shipped copy of the script."""
 
 from __future__ import annotations
@@ -30,9 +29,9 @@ TLS = dict(tls_ca_cert=CA, tls_server_cert=CERT, tls_server_key=KEY)
 def test_shipped_script_is_the_shell_file():
     with open(SHELL_SOURCE, encoding='utf-8') as handle:
         text = handle.read()
-    assert INSTALL_SCRIPT == text, 'run: python tools/update_install_script.py'
+    assert text == INSTALL_SCRIPT, 'run: python tools/update_install_script.py'
     import hashlib
-    assert INSTALL_SCRIPT_SHA256 == hashlib.sha256(text.encode()).hexdigest()
+    assert hashlib.sha256(text.encode()).hexdigest() == INSTALL_SCRIPT_SHA256
 
 
 def test_tcp_port_without_tls_is_refused():

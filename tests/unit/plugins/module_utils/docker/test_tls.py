@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """TLS material: generation, idempotency, renewal with short-lived certificates, check mode."""
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ import os
 import ssl
 
 import pytest
-
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
@@ -33,7 +31,7 @@ def load(path):
 
 
 def fingerprints(result):
-    return dict((kind, result[kind]['fingerprint_sha256']) for kind in tls.ORDER)
+    return {kind: result[kind]['fingerprint_sha256'] for kind in tls.ORDER}
 
 
 def test_generates_all_with_modes_and_extensions(tmp_path):
@@ -118,7 +116,7 @@ def test_missing_or_mismatched_files(tmp_path):
     assert result['regenerated'] == [{'name': 'client', 'reason': 'missing key.pem'}]
     os.replace(result['client']['key_path'], result['server']['key_path'])
     result = tls.converge(str(tmp_path), spec(), now=NOW, check_mode=True)
-    names = dict((item['name'], item['reason']) for item in result['regenerated'])
+    names = {item['name']: item['reason'] for item in result['regenerated']}
     assert names['server'] == 'the key does not match the certificate' and names['client'] == 'missing key.pem'
 
 
