@@ -1,11 +1,7 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
-# Copyright (c) dockyard.azure contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r'''
 ---
@@ -253,14 +249,20 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.dockyard.azure.plugins.module_utils.docker.common import (
-    DOCKER_COMMON_ARGS, DockerConnectionError, HAS_DOCKER, DOCKER_IMPORT_ERROR, get_api_client)
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import labels as compose_labels
-from ansible_collections.dockyard.azure.plugins.module_utils.compose.planner import PlanError, diff as plan_diff
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.engine import ComposeEngine, EngineError
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.planner import PlanError
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.planner import diff as plan_diff
+from ansible_collections.dockyard.azure.plugins.module_utils.docker.common import (
+    DOCKER_COMMON_ARGS,
+    DOCKER_IMPORT_ERROR,
+    HAS_DOCKER,
+    DockerConnectionError,
+    get_api_client,
+)
 
 try:
-    from ansible_collections.dockyard.azure.plugins.module_utils.compose.loader import load_project, ComposeError
+    from ansible_collections.dockyard.azure.plugins.module_utils.compose.loader import ComposeError, load_project
     LOADER_ERROR = None
 except ImportError as exc:  # pragma: no cover - only while the loader is missing
     load_project = None
@@ -349,7 +351,7 @@ def main():
         params['project_src'], params['files'], params['env_files'])
     meta = {'working_dir': working_dir, 'config_files': config_files, 'environment_files': env_files}
     environment = dict(os.environ)
-    environment.update(dict((k, str(v)) for k, v in (params['environment'] or {}).items()))
+    environment.update({k: str(v) for k, v in (params['environment'] or {}).items()})
 
     try:
         client = get_api_client(params)

@@ -1,11 +1,7 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
-# Copyright (c) dockyard.azure contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r'''
 ---
@@ -98,10 +94,14 @@ volumes:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.engine import ComposeEngine, EngineError, list_projects
 from ansible_collections.dockyard.azure.plugins.module_utils.docker.common import (
-    DOCKER_COMMON_ARGS, DockerConnectionError, HAS_DOCKER, DOCKER_IMPORT_ERROR, get_api_client)
-from ansible_collections.dockyard.azure.plugins.module_utils.compose.engine import (
-    ComposeEngine, EngineError, list_projects)
+    DOCKER_COMMON_ARGS,
+    DOCKER_IMPORT_ERROR,
+    HAS_DOCKER,
+    DockerConnectionError,
+    get_api_client,
+)
 
 
 def main():

@@ -1,7 +1,6 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -433,7 +432,7 @@ def main():
         module.exit_json(changed=False, cloud_init=cloud_init(config), extension={}, docker_version=None,
                          endpoint=docker_endpoint(params['endpoint_host'], config['tls']['port']) if config['tls'] else None,
                          init=None, script_changed=None, script_output=None)
-    with module.azure_errors():
+    with module.errors():
         result = run_extension(module, config)
     module.exit_json(**result)
 

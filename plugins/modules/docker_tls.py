@@ -1,7 +1,6 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -208,7 +207,7 @@ def main():
         result = converge(module.params['path'], spec, check_mode=module.check_mode)
     except TlsError as exc:
         module.fail_json(msg=exc.msg, option=exc.option)
-    except (IOError, OSError) as exc:
+    except OSError as exc:
         module.fail_json(msg='Could not write the TLS material in %s: %s' % (module.params['path'], exc),
                          exception=traceback.format_exc())
     diff = result.pop('diff')

@@ -1,7 +1,6 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -198,7 +197,7 @@ class ResourceGroupManager:
         tags = self.params.get('tags')
         if tags is None:
             return dict(current_tags)
-        wanted = dict((str(key), '' if value is None else str(value)) for key, value in tags.items())
+        wanted = {str(key): '' if value is None else str(value) for key, value in tags.items()}
         if self.params['append_tags']:
             merged = dict(current_tags)
             merged.update(wanted)
@@ -295,7 +294,7 @@ ARGUMENT_SPEC = dict(
 
 def main():
     module = AzureModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    with module.azure_errors():
+    with module.errors():
         result = ResourceGroupManager(module).run()
     module.exit_json(**result)
 

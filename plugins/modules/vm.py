@@ -1,7 +1,6 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -644,7 +643,7 @@ MUTUALLY_EXCLUSIVE = [('network_interface', option) for option in NETWORK_CREATI
 def main():
     module = AzureModule(argument_spec=ARGUMENT_SPEC, mutually_exclusive=MUTUALLY_EXCLUSIVE, supports_check_mode=True)
     manager = None
-    with module.azure_errors():
+    with module.errors():
         manager = VmManager(module.params, module.client, module.subscription_id, module.wait_for,
                             check_mode=module.check_mode, diff=module._diff)
         result = manager.run()

@@ -1,7 +1,6 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -258,8 +257,8 @@ SPEC_KEYS = ('vm_name', 'resource_group', 'name', 'state', 'publisher', 'type', 
 
 def main():
     module = AzureModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    spec = dict((key, module.params[key]) for key in SPEC_KEYS)
-    with module.azure_errors():
+    spec = {key: module.params[key] for key in SPEC_KEYS}
+    with module.errors():
         manager = ExtensionManager(spec, module.client, module.wait_for, check_mode=module.check_mode, diff=module._diff)
         result = manager.run()
     module.exit_json(**result)

@@ -1,7 +1,6 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -194,7 +193,7 @@ ARGUMENT_SPEC = dict(
 
 def main():
     module = AzureModule(argument_spec=ARGUMENT_SPEC, required_by={'name': 'resource_group'}, supports_check_mode=True)
-    with module.azure_errors():
+    with module.errors():
         query = VmQuery(module.client)
         vms = query.query(resource_group=module.params.get('resource_group'), name=module.params.get('name'),
                           tags=module.params.get('tags'))

@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Common Azure options and their resolution into one connection config.
 
 Everything here is pure (module params + environment mapping in, AzureConnectionConfig out)
@@ -12,9 +11,11 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.clouds import CLOUDS, canonical_cloud_name
+from ansible_collections.dockyard.azure.plugins.module_utils.errors import DockyardError
 
 AUTH_SOURCES = ('auto', 'env', 'service_principal', 'workload_identity', 'managed_identity', 'cli')
 
@@ -33,7 +34,7 @@ DEFAULT_API_RETRY_BACKOFF_MAX = 60
 # Options merged into every Azure module's argument spec. No env_fallback here on purpose:
 # environment lookups happen in resolve_connection_config, which also knows the
 # azure.azcollection spellings and keeps "option beats environment" in one place.
-AZURE_COMMON_ARGUMENT_SPEC = dict(
+AZURE_COMMON_ARGUMENT_SPEC: dict[str, dict[str, Any]] = dict(
     auth_source=dict(type='str', default='auto', choices=list(AUTH_SOURCES)),
     subscription_id=dict(type='str'),
     tenant_id=dict(type='str'),
@@ -78,12 +79,11 @@ CREDENTIAL_OPTIONS = (
 SECRET_OPTIONS = ('client_secret', 'client_certificate_password')
 
 
-class AzureConfigError(Exception):
+class AzureConfigError(DockyardError):
     """Bad or incomplete Azure options; raised before any API call. `option` names the culprit."""
 
     def __init__(self, option, message):
-        super().__init__(message)
-        self.option = option
+        super().__init__(message, option=option)
 
 
 @dataclass
@@ -205,7 +205,7 @@ def _resolve_endpoints(reader):
         # A custom endpoint has no public instance metadata: MSAL must trust the authority as given.
         return 'custom', endpoint, endpoint + '/.default', authority, True
 
-    known_authorities = set(c.authority_host for c in CLOUDS.values())
+    known_authorities = {c.authority_host for c in CLOUDS.values()}
     authority = authority or cloud.authority_host
     return cloud.name, cloud.arm_endpoint, cloud.credential_scope, authority, authority not in known_authorities
 
@@ -270,7 +270,7 @@ def resolve_connection_config(params, environ=None):
 
     # auth_source=env ignores the credential options: the point is "take it from the environment".
     from_options = auth_source != 'env'
-    values = dict((name, reader.get(name, from_options=from_options)) for name in CREDENTIAL_OPTIONS)
+    values = {name: reader.get(name, from_options=from_options) for name in CREDENTIAL_OPTIONS}
     values['managed_identity_client_id'] = params.get('managed_identity_client_id')
     if auth_source not in ('managed_identity', 'cli'):
         _check_service_principal_parts(reader, values)

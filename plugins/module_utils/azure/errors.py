@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Exceptions of the collection and the mapping of Azure SDK errors to one-line messages.
 
 No SDK import at module level: SDK exceptions are recognised by their attributes, so this
@@ -12,6 +11,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.auth import AzureConfigError
+from ansible_collections.dockyard.azure.plugins.module_utils.errors import DockyardError, MissingLibraryError
 
 __all__ = [
     'AzureConfigError', 'AzureModuleError', 'AzureTimeoutError', 'MissingAzureLibrary',
@@ -21,26 +21,16 @@ __all__ = [
 MAX_DETAILS = 3
 
 
-class AzureModuleError(Exception):
-    """A failure a module reports as is: `msg` is the whole message, `extra` goes into the result."""
-
-    def __init__(self, msg, **extra):
-        super().__init__(msg)
-        self.msg = msg
-        self.extra = extra
+class AzureModuleError(DockyardError):
+    """A failure of an Azure call or an Azure-side rule, reported as is (`extra` goes into the result)."""
 
 
 class AzureTimeoutError(AzureModuleError):
     """A long-running operation did not finish within the module's timeout."""
 
 
-class MissingAzureLibrary(Exception):
+class MissingAzureLibrary(MissingLibraryError):
     """An Azure SDK package could not be imported; `package` is its pip name."""
-
-    def __init__(self, package, import_error):
-        super().__init__('%s is not installed: %s' % (package, import_error))
-        self.package = package
-        self.import_error = import_error
 
 
 def _one_line(text):

@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
-# Copyright (c) dockyard.azure contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Connection to a Docker engine: unix socket, tcp:// with TLS, ssh://.
 
 The Docker SDK for Python is imported lazily, so a module can report its
@@ -9,17 +8,17 @@ environment variables the Docker CLI reads (DOCKER_HOST, DOCKER_TLS_VERIFY,
 DOCKER_CERT_PATH, DOCKER_API_VERSION, DOCKER_TIMEOUT), then defaults.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import os
 import traceback
+from typing import Any
+
+from ansible_collections.dockyard.azure.plugins.module_utils.errors import DockyardError
 
 DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock'
 DEFAULT_TIMEOUT = 60
 
-DOCKER_COMMON_ARGS = dict(
+DOCKER_COMMON_ARGS: dict[str, dict[str, Any]] = dict(
     docker_host=dict(type='str', aliases=['docker_url']),
     tls=dict(type='bool'),
     validate_certs=dict(type='bool', aliases=['tls_verify']),
@@ -42,7 +41,7 @@ except ImportError:
     DOCKER_IMPORT_ERROR = traceback.format_exc()
 
 
-class DockerConnectionError(Exception):
+class DockerConnectionError(DockyardError):
     """The engine cannot be reached or the connection options are wrong."""
 
 

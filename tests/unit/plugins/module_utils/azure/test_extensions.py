@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
 # Copyright: dockyard.azure contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """ExtensionManager and the extension helpers: hashing, idempotency decisions, failures, check and diff mode."""
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ import pytest
 
 from ansible_collections.dockyard.azure.plugins.module_utils.azure import extensions as ext
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureModuleError
-
 from ansible_collections.dockyard.azure.tests.unit.utils.extension_fakes import FakeAzure, failed_view, succeeded_view
 
 SECRET = {'script': 'ZWNobyBzZWNyZXQ=', 'token': 's3cr3t-value'}
@@ -213,7 +211,7 @@ def test_missing_vm_and_missing_create_options(azure):
         run(azure, vm_name='nope')
     with pytest.raises(AzureModuleError, match='publisher is required') as info:
         run(azure, publisher=None)
-    assert info.value.extra['option'] == 'publisher'
+    assert info.value.option == 'publisher' and info.value.result_fields()['option'] == 'publisher'
     assert azure.writes() == []
 
 
