@@ -86,6 +86,7 @@ class Deployment:
                                   else (next(k for k in self.template if k.lower() == "resources"),))
             self._refuse_linked_templates()
             self._resolve_dependencies()
+            self._check_output_references()
             self._batches = order(self.resources)
         if preflight:
             self._preflight()
@@ -176,6 +177,16 @@ class Deployment:
                     group = position // size
                     earlier = [m.id for m in members[(group - 1) * size:group * size]]
                     member.depends_on = list(dict.fromkeys(member.depends_on + earlier))
+
+    def _check_output_references(self) -> None:
+        """reference('name') in outputs must name a template resource (ARM checks it up front)."""
+        for name, definition in (ci(self.template, "outputs") or {}).items():
+            holder = PlannedResource("", "", name, "", (), {"value": definition}, self.context)
+            for target in implicit_targets(holder):
+                if not target.startswith("/") and not matches(self.planned, self.loops, target):
+                    raise section_invalid("output", name, self.context.position("outputs", name),
+                                          f"The template reference '{target}' is not valid: could not find template "
+                                          "resource or resource copy with this name.")
 
     def _preflight(self) -> None:
         self.preview = True

@@ -15,10 +15,10 @@ from .errors import ExpressionError
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December"]
-_STANDARD_DATE = {
-    "d": "M/d/yyyy", "D": "dddd, MMMM d, yyyy", "t": "h:mm tt", "T": "h:mm:ss tt",
-    "f": "dddd, MMMM d, yyyy h:mm tt", "F": "dddd, MMMM d, yyyy h:mm:ss tt", "g": "M/d/yyyy h:mm tt",
-    "G": "M/d/yyyy h:mm:ss tt", "m": "MMMM d", "M": "MMMM d", "y": "MMMM yyyy", "Y": "MMMM yyyy",
+_STANDARD_DATE = {   # InvariantCulture patterns: utcNow('d') is documented as 03/05/2019
+    "d": "MM/dd/yyyy", "D": "dddd, dd MMMM yyyy", "t": "HH:mm", "T": "HH:mm:ss",
+    "f": "dddd, dd MMMM yyyy HH:mm", "F": "dddd, dd MMMM yyyy HH:mm:ss", "g": "MM/dd/yyyy HH:mm",
+    "G": "MM/dd/yyyy HH:mm:ss", "m": "MMMM dd", "M": "MMMM dd", "y": "yyyy MMMM", "Y": "yyyy MMMM",
     "u": "yyyy'-'MM'-'dd HH':'mm':'ss'Z'", "s": "yyyy'-'MM'-'dd'T'HH':'mm':'ss",
     "o": "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffffK", "O": "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffffK",
     "r": "ddd, dd MMM yyyy HH':'mm':'ss 'GMT'", "R": "ddd, dd MMM yyyy HH':'mm':'ss 'GMT'",
@@ -208,6 +208,23 @@ def _date_token(value: dt.datetime, token: str) -> str:
     if token == "K" or head == "z":
         return "Z" if token == "K" else "+00:00"[: {1: 3, 2: 3}.get(size, 6)]
     return token
+
+
+def same_format_as(text: str) -> str:
+    """The format a date-time text was written in (dateTimeAdd() keeps the base value's format)."""
+    stripped = text.strip()
+    if re.fullmatch(r"\d{8}T\d{6}Z", stripped):
+        return "yyyyMMddTHHmmssZ"
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z", stripped):
+        return "u"
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", stripped):
+        return "yyyy-MM-dd"
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", stripped):
+        return "s"
+    fraction = re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.(\d+)Z", stripped)
+    if fraction:
+        return "yyyy-MM-ddTHH:mm:ss." + "f" * min(len(fraction.group(1)), 7) + "Z"
+    return "yyyy-MM-ddTHH:mm:ssZ"
 
 
 _DURATION = re.compile(r"(-)?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?"

@@ -18,7 +18,8 @@ def _not_expected(name: str, why: str = "") -> ExpressionError:
 
 
 def _strings(name: str, args: list[Any]) -> list[str]:
-    return [expect(name, arg, "string") for arg in args]
+    """Resource id segments: strings, and integers as text (copyIndex() is a common name part)."""
+    return [str(arg) if isinstance(arg, int) and not isinstance(arg, bool) else expect(name, arg, "string") for arg in args]
 
 
 def _resource_id(ctx: Context, args: list[Any]) -> str:

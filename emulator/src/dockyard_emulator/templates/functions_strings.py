@@ -9,7 +9,7 @@ import urllib.parse
 import uuid
 from typing import Any
 
-from .dotnet import add_duration, composite_format, format_datetime, parse_datetime, to_text
+from .dotnet import add_duration, composite_format, format_datetime, parse_datetime, same_format_as, to_text
 from .errors import ExpressionError
 from .evaluator import Context, Function
 from .functions_values import expect
@@ -121,8 +121,9 @@ def _new_guid(ctx: Context, args: list[Any]) -> str:
 
 
 def _date_time_add(ctx: Context, args: list[Any]) -> str:
-    moved = add_duration(parse_datetime(expect("dateTimeAdd", args[0], "string")), expect("dateTimeAdd", args[1], "string"))
-    return format_datetime(moved, expect("dateTimeAdd", args[2], "string") if len(args) > 2 else "G")
+    base = expect("dateTimeAdd", args[0], "string")
+    moved = add_duration(parse_datetime(base), expect("dateTimeAdd", args[1], "string"))
+    return format_datetime(moved, expect("dateTimeAdd", args[2], "string") if len(args) > 2 else same_format_as(base))
 
 
 def _date_time_to_epoch(ctx: Context, args: list[Any]) -> int:
@@ -168,8 +169,8 @@ FUNCTIONS: dict[str, Function] = {
     "uri": Function(_uri, 2, 2),
     "uricomponent": Function(_uri_component, 1, 1),
     "uricomponenttostring": _simple(lambda a: urllib.parse.unquote(expect("uriComponentToString", a[0], "string")), 1),
-    "uniquestring": _simple(lambda a: unique_string(*_hash_args("uniqueString", a)), 1, None),
-    "guid": _simple(lambda a: arm_guid(*_hash_args("guid", a)), 1, None),
+    "uniquestring": Function(lambda ctx, a: unique_string(*_hash_args("uniqueString", a)), 1, None),
+    "guid": Function(lambda ctx, a: arm_guid(*_hash_args("guid", a)), 1, None),
     "newguid": Function(_new_guid, 0, 0),
     "utcnow": Function(_utc_now, 0, 1),
     "datetimeadd": Function(_date_time_add, 2, 3),

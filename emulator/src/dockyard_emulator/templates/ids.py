@@ -23,11 +23,14 @@ def build_id(prefix: str, resource_type: str, names: list[str], function: str = 
     """prefix + /providers/{ns}/{type1}/{name1}/{type2}/{name2}..."""
     namespace, types = split_type(resource_type)
     segments = name_segments(names)
-    if len(segments) != len(types):
+    if len(segments) < len(types):
         raise ExpressionError(f"Unable to evaluate template language function '{function}': the type '{resource_type.strip('/')}' "
                               f"requires '{len(types)}' resource name argument(s).")
+    # More names than type segments is not refused: the extra names are appended, as ARM lets such
+    # templates through (2-vms-loadbalancer-natrules passes resourceId(type, prefix, copyIndex())).
     path = "/".join(f"{kind}/{name}" for kind, name in zip(types, segments))
-    return f"{prefix.rstrip('/')}/providers/{namespace}/{path}"
+    extra = "".join(f"/{name}" for name in segments[len(types):])
+    return f"{prefix.rstrip('/')}/providers/{namespace}/{path}{extra}"
 
 
 def id_type(resource_id: str) -> str:

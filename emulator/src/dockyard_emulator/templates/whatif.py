@@ -156,7 +156,7 @@ def compute_what_if(desired: list[DesiredResource], get_resource: Callable[[str,
         changes.append(change)
     for existing in existing_in_scope or []:
         resource_id = existing.get("id", "")
-        if resource_id.lower() in declared:
+        if resource_id.lower() in declared or str(existing.get("type", "")).lower() == "microsoft.resources/deployments":
             continue
         if mode.lower() == "complete":
             changes.append({"resourceId": resource_id, "changeType": "Delete", "before": existing, "after": None})
