@@ -125,9 +125,10 @@ DOCUMENTED = [
     ("[sort(createArray(8, 3, 10, -13, 5), lambda('x', 'y', less(lambdaVariables('x'), lambdaVariables('y'))))]", [-13, 3, 5, 8, 10], BICEP),
     ("[sort(createArray('ghi', 'abc', 'def'), lambda('x', 'y', greater(lambdaVariables('x'), lambdaVariables('y'))))]", ["ghi", "def", "abc"], BICEP),
     ("[reduce(range(1, 5), 1, lambda('cur', 'next', mul(lambdaVariables('cur'), lambdaVariables('next'))))]", 120, BICEP),
-    ("[reduce(createArray(createObject('foo', 123), createObject('bar', 456)), createObject(), lambda('cur', 'next', union(lambdaVariables('cur'), lambdaVariables('next'))))]",
-     {"foo": 123, "bar": 456}, BICEP),
-    ("[map(items(createObject('ghiKey', 1, 'defKey', 2, 'abcKey', 3, '123Key', 4, 'GHIKey', 5, 'DEFKey', 6, 'ABCKey', 7, '456Key', 8)), lambda('i', lambdaVariables('i').key))]",
+    ("[reduce(createArray(createObject('foo', 123), createObject('bar', 456)), createObject(), "
+     "lambda('cur', 'next', union(lambdaVariables('cur'), lambdaVariables('next'))))]", {"foo": 123, "bar": 456}, BICEP),
+    ("[map(items(createObject('ghiKey', 1, 'defKey', 2, 'abcKey', 3, '123Key', 4, 'GHIKey', 5, 'DEFKey', 6, 'ABCKey', 7, "
+     "'456Key', 8)), lambda('i', lambdaVariables('i').key))]",
      ["123Key", "456Key", "abcKey", "ABCKey", "defKey", "DEFKey", "ghiKey", "GHIKey"], BICEP),
 ]
 

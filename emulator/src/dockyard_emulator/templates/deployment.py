@@ -156,7 +156,7 @@ class Deployment:
             depends: list[str] = []
             for target in item.declared_depends:
                 found = matches(self.planned, self.loops, target)
-                if not found:
+                if not found and target.strip().lower() not in self.loops:      # an empty copy loop is fine
                     raise validation_failed(f"The resource '{target}' is not defined in the template. "
                                             "Please see https://aka.ms/arm-syntax for usage details.")
                 depends += [f.id for f in found if f.condition and not f.existing and f is not item]
@@ -253,6 +253,8 @@ class Deployment:
         template_key = next(k for k in raw_properties if k.lower() == "template")
         base = (*item.owner.base_path, *item.path, prop_key, template_key)
         target = item.target or self.target
+        if target.resource_group != self.target.resource_group or target.subscription_id != self.target.subscription_id:
+            target = self.scope_for(target.subscription_id, target.resource_group)   # the group may exist by now
         options = ci(properties, "expressionEvaluationOptions") or {}
         common: dict[str, Any] = dict(scope=target, name=item.name, mode=str(ci(properties, "mode", "Incremental")),
                                       get_resource=self.get_resource, list_keys=self.list_keys, now=self.now,
@@ -279,7 +281,9 @@ class Deployment:
         for item in self.resources:
             ids.append(item.id)
             if item.is_deployment:
-                ids.extend(self.nested(item).resource_ids())
+                child = self.nested(item)
+                child.validate(preflight=False)
+                ids.extend(child.resource_ids())
         return ids
 
     # -- what expressions see ----------------------------------------------------------------

@@ -23,6 +23,9 @@ def build_id(prefix: str, resource_type: str, names: list[str], function: str = 
     """prefix + /providers/{ns}/{type1}/{name1}/{type2}/{name2}..."""
     namespace, types = split_type(resource_type)
     segments = name_segments(names)
+    if f"{namespace}/{types[0]}".lower() == "microsoft.resources/resourcegroups" and len(types) == 1 and segments:
+        subscription = prefix.split("/")[2] if prefix.lower().startswith("/subscriptions/") else ""
+        return f"/subscriptions/{subscription}/resourceGroups/{segments[0]}"      # groups have no /providers/ part
     if len(segments) < len(types):
         raise ExpressionError(f"Unable to evaluate template language function '{function}': the type '{resource_type.strip('/')}' "
                               f"requires '{len(types)}' resource name argument(s).")

@@ -109,7 +109,8 @@ class _Parser:
             self.skip()
             if self.peek() != '"':
                 shown = self.peek() or "end of input"
-                raise self.fail(f"Invalid property identifier character: {shown}.", path)
+                last = (*path, next(reversed(result))) if result else path     # Newtonsoft cites the last property
+                raise self.fail(f"Invalid property identifier character: {shown}.", last)
             try:
                 key, self.pos = _scanstring(self.text, self.pos + 1, True)
             except json.JSONDecodeError as exc:
