@@ -220,3 +220,13 @@ def test_runner_gives_the_nested_deployment_body_to_apply():
     body = store.get(f"{GROUP_ID}/providers/Microsoft.Resources/deployments/n")
     assert body["properties"]["outputs"] == {"x": {"type": "Int", "value": 1}}
     assert SCOPE.resource_group == "rg-templates"
+
+
+def test_nested_inline_template_may_use_utc_now_in_its_parameter_defaults():
+    template = {"resources": [{"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "n",
+                               "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"}, "template": {
+                                   "parameters": {"stamp": {"type": "string", "defaultValue": "[utcNow('yyyy')]"}},
+                                   "resources": [], "outputs": {"s": {"type": "string", "value": "[parameters('stamp')]"}}}}}],
+                "outputs": {"s": {"type": "string", "value": "[reference('n').outputs.s.value]"}}}
+    _, outputs = deploy(template)
+    assert outputs["s"]["value"] == "2019"

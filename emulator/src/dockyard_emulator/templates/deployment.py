@@ -93,8 +93,7 @@ class Deployment:
 
     def _check_expressions(self) -> None:
         """Syntax, unknown functions and misplaced utcNow()/newGuid(), everywhere, before evaluating."""
-        user = {f"{ci(ns, 'namespace', '')}.{m}".lower() for ns in ci(self.template, "functions") or []
-                for m in ci(ns, "members") or {}}
+        user = _user_function_names(self.template)
         for key, value in self.template.items():
             lowered = key.lower()
             if lowered == "resources":
@@ -129,8 +128,12 @@ class Deployment:
             for item in value:
                 self._check_value(item, user, in_defaults, fail)
         elif isinstance(value, dict):
+            nested_template = lookup(value, "resources")[0] and (lookup(value, "parameters")[0] or lookup(value, "$schema")[0])
             for key, item in value.items():
-                self._check_value(item, user, in_defaults and key.lower() != "metadata", fail)
+                if nested_template:        # an inline template: utcNow() is fine in its parameter defaults
+                    self._check_value(item, user, key.lower() == "parameters", fail)
+                else:
+                    self._check_value(item, user, in_defaults and key.lower() != "metadata", fail)
 
     def _refuse_linked_templates(self) -> None:
         for item in self.planned:
@@ -370,6 +373,20 @@ class Deployment:
             except TemplateError:
                 if not _has_unknown(body.get("properties")):
                     raise
+
+
+def _user_function_names(template: Any) -> set[str]:
+    """namespace.member names declared by the template and by the inline templates it nests."""
+    names: set[str] = set()
+    if isinstance(template, dict):
+        for namespace in ci(template, "functions") or []:
+            names.update(f"{ci(namespace, 'namespace', '')}.{member}".lower() for member in ci(namespace, "members") or {})
+        for value in template.values():
+            names |= _user_function_names(value)
+    elif isinstance(template, list):
+        for value in template:
+            names |= _user_function_names(value)
+    return names
 
 
 def _has_unknown(value: Any) -> bool:

@@ -140,18 +140,12 @@ def composite_format(template: str, args: list[Any]) -> str:
         value, spec = args[index], match.group(3) or ""
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             text = format_number(value, spec)
-        elif isinstance(value, str) and spec and _looks_like_date(value):
-            text = format_datetime(parse_datetime(value), spec)
         else:
             text = to_text(value, quote="'")
         width = int(match.group(2) or 0)
         out.append(text.rjust(width) if width >= 0 else text.ljust(-width))
         pos = end + 1
     return "".join(out)
-
-
-def _looks_like_date(value: str) -> bool:
-    return bool(re.match(r"\d{4}-\d{2}-\d{2}", value))
 
 
 def parse_datetime(value: str) -> dt.datetime:
