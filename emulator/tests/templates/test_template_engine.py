@@ -230,3 +230,14 @@ def test_nested_inline_template_may_use_utc_now_in_its_parameter_defaults():
                 "outputs": {"s": {"type": "string", "value": "[reference('n').outputs.s.value]"}}}
     _, outputs = deploy(template)
     assert outputs["s"]["value"] == "2019"
+
+
+def test_new_or_existing_pair_references_the_resource_whose_condition_holds():
+    template = {"parameters": {"newOrExisting": {"type": "string", "defaultValue": "new"}}, "resources": [
+        {**_storage("st", properties={"mark": "new"}), "condition": "[equals(parameters('newOrExisting'), 'new')]"},
+        {**_storage("st", properties={"mark": "existing"}), "condition": "[equals(parameters('newOrExisting'), 'existing')]"},
+        _storage("user", tags={"m": "[reference('st').mark]"})]}
+    store = FakeStore()
+    deploy(template, store=store)
+    assert store.get(f"{GROUP_ID}/providers/{ST}/user")["tags"] == {"m": "new"}
+    assert store.get(f"{GROUP_ID}/providers/{ST}/st")["properties"]["mark"] == "new"

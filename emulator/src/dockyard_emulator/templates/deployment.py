@@ -292,6 +292,7 @@ class Deployment:
     # -- what expressions see ----------------------------------------------------------------
     def _template_resource(self, target: str) -> PlannedResource | None:
         found = matches(self.planned, self.loops, target)
+        found.sort(key=lambda item: not item.condition)          # 'new or existing' pairs: the deployed one
         return found[0] if found else None
 
     def _target_id(self, function: str, target: str) -> tuple[str, PlannedResource | None]:
