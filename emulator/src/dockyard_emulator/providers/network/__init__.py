@@ -1,0 +1,13 @@
+"""Microsoft.Network: virtual networks (and subnets), network security groups (and security rules),
+public IP addresses and network interfaces.
+
+- :mod:`.common`            the provider, api-versions, base types, reference helpers
+- :mod:`.virtual_networks`  virtualNetworks and virtualNetworks/subnets
+- :mod:`.security_groups`   networkSecurityGroups and networkSecurityGroups/securityRules
+- :mod:`.public_ips`        publicIPAddresses
+- :mod:`.interfaces`        networkInterfaces
+"""
+from . import interfaces, public_ips, security_groups, virtual_networks
+from .common import PROVIDER
+
+__all__ = ["PROVIDER", "interfaces", "public_ips", "security_groups", "virtual_networks"]
