@@ -168,6 +168,15 @@ class ResourceType:
     def save(self, ctx: Context, resource_id: str, body: dict[str, Any], internal: dict[str, Any] | None = None) -> None:
         ctx.store.save_resource(resource_id, self.full_type, body, internal, utcnow())
 
+    def save_internal(self, ctx: Context, resource_id: str, key: str, value: Any) -> None:
+        """Set one key of a resource's private data in a transaction of its own (background work saving what
+        it did); nothing when the resource is gone meanwhile."""
+        with ctx.store.transaction():
+            record = ctx.store.resource(resource_id)
+            if record is not None:
+                record["internal"][key] = value
+                self.save(ctx, record["id"], record["body"], record["internal"])
+
     def start_operation(self, ctx: Context, target: str, kind: str, location: str | None) -> dict[str, str]:
         """Record a long-running operation of ``kind`` on ``target`` (with its background work); its headers."""
         return lro.start(ctx, self, target, kind, location, work=self.background_work(ctx, target, kind))

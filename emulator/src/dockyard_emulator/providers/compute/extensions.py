@@ -175,12 +175,7 @@ class Extensions(ResourceType):
             ext = wctx.store.resource(target)
             if ext is None or not self.pending(ext):
                 return
-            run = self.execute(wctx, ext, self.vm_of(wctx, ext))
-            with wctx.store.transaction():
-                current = wctx.store.resource(target)
-                if current is not None:
-                    current["internal"]["run"] = run
-                    self.save(wctx, current["id"], current["body"], current["internal"])
+            self.save_internal(wctx, target, "run", self.execute(wctx, ext, self.vm_of(wctx, ext)))
         return work
 
     def provisioned(self, ctx: Context, resource: Resource) -> None:

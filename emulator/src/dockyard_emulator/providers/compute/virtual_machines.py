@@ -204,10 +204,10 @@ class VirtualMachines(ResourceType):
                 return
             if kind in ("create", "update"):
                 vm_backend.provision(wctx, vm)
-                self.save_backend(wctx, target, vm["internal"].get("backend"))
+                self.save_internal(wctx, target, "backend", vm["internal"].get("backend"))
             elif kind == "delete":
                 vm_backend.delete(wctx, vm)
-                self.save_backend(wctx, target, dict(vm["internal"].get("backend") or {}, deleted=True))
+                self.save_internal(wctx, target, "backend", dict(vm["internal"].get("backend") or {}, deleted=True))
             else:
                 vm_backend.power(wctx, vm, backend_action(kind))
         return work
@@ -224,15 +224,8 @@ class VirtualMachines(ResourceType):
             if vm is None or (vm["internal"].get("backend") or {}).get("deleted"):
                 return
             vm_backend.delete(wctx, vm, keep_os_disk=False)
-            self.save_backend(wctx, target, dict(vm["internal"].get("backend") or {}, deleted=True))
+            self.save_internal(wctx, target, "backend", dict(vm["internal"].get("backend") or {}, deleted=True))
         return work
-
-    def save_backend(self, ctx: Context, target: str, data: dict[str, Any] | None) -> None:
-        with ctx.store.transaction():
-            record = ctx.store.resource(target)
-            if record is not None:
-                record["internal"]["backend"] = data
-                self.save(ctx, record["id"], record["body"], record["internal"])
 
     def release(self, ctx: Context, resource: Resource) -> None:
         """The VM goes: stop its backend, then delete or detach NICs and disks per their deleteOption."""

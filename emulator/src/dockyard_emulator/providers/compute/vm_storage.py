@@ -34,6 +34,18 @@ def managed_disk(given: dict[str, Any] | None, default_storage: str, figures: ca
     return storage
 
 
+def resized(given: dict[str, Any], old: dict[str, Any], target: str) -> dict[str, Any]:
+    """A VM's existing disk entry with the size and deleteOption ``given`` (disks can only grow)."""
+    size = given.get("diskSizeGB", old["diskSizeGB"])
+    if not isinstance(size, int) or size < old["diskSizeGB"]:
+        raise invalid(f"Disk size {size} GB is smaller than the current size {old['diskSizeGB']} GB of "
+                      f"disk '{old['name']}'. Disks can only be expanded.", f"{target}.diskSizeGB", "OperationNotAllowed")
+    result = dict(old, diskSizeGB=size)
+    if given.get("deleteOption"):
+        result["deleteOption"] = delete_option(given["deleteOption"], f"{target}.deleteOption")
+    return result
+
+
 def os_disk(ctx: Context, rid: ResourceId, given: dict[str, Any] | None, old: dict[str, Any] | None,
             image_entry: catalogue.ImageEntry, figures: catalogue.SizeFigures) -> dict[str, Any]:
     given = given or {}
@@ -41,15 +53,7 @@ def os_disk(ctx: Context, rid: ResourceId, given: dict[str, Any] | None, old: di
         if given.get("name") and given["name"] != old["name"]:
             raise invalid("Changing property 'osDisk.name' is not allowed.", "osDisk.name",
                           "PropertyChangeNotAllowed")
-        size = given.get("diskSizeGB", old["diskSizeGB"])
-        if not isinstance(size, int) or size < old["diskSizeGB"]:
-            raise invalid(f"Disk size {size} GB is smaller than the current size {old['diskSizeGB']} GB of "
-                          f"disk '{old['name']}'. Disks can only be expanded.", "osDisk.diskSizeGB",
-                          "OperationNotAllowed")
-        result = dict(old, diskSizeGB=size)
-        if given.get("deleteOption"):
-            result["deleteOption"] = delete_option(given["deleteOption"], "osDisk.deleteOption")
-        return result
+        return resized(given, old, "osDisk")
     option = given.get("createOption") or "FromImage"
     if option.lower() != "fromimage":
         raise invalid(f"The emulator creates OS disks from images only; createOption '{option}' is not "
@@ -98,15 +102,7 @@ def data_disks(ctx: Context, rid: ResourceId, given: list[dict[str, Any]] | None
                            f"createOption '{disk.get('createOption')}' of the data disk at LUN {lun} is not "
                            "supported.", "dataDisks.createOption")
         if previous and (not disk.get("name") or disk.get("name") == previous["name"]):
-            size = disk.get("diskSizeGB", previous["diskSizeGB"])
-            if not isinstance(size, int) or size < previous["diskSizeGB"]:
-                raise invalid(f"Disk size {size} GB is smaller than the current size {previous['diskSizeGB']} GB "
-                              f"of disk '{previous['name']}'. Disks can only be expanded.", "dataDisks.diskSizeGB",
-                              "OperationNotAllowed")
-            entry = dict(previous, diskSizeGB=size)
-            if disk.get("deleteOption"):
-                entry["deleteOption"] = delete_option(disk["deleteOption"], "dataDisks.deleteOption")
-            result.append(entry)
+            result.append(resized(disk, previous, "dataDisks"))
             continue
         if option == "Attach":
             target = ctx.store.resource((disk.get("managedDisk") or {}).get("id") or "")
