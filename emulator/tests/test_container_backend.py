@@ -51,7 +51,7 @@ def test_seam_adapter_drives_a_vm_from_an_arm_record(backend, key, state_dir):
     adapter.provision(ctx, vm)  # an update of a stopped VM keeps it stopped
     assert backend.power_state(vm["id"].lower()) == "stopped"
     adapter.power(ctx, vm, "start")
-    with pytest.raises(ArmError) as err:
+    with pytest.raises(cb.ArmError) as err:
         adapter.power(ctx, {"id": "/x/none", "body": {}, "internal": {}}, "start")
     assert err.value.code == "VMNotFoundInBackend"
     adapter.delete(ctx, vm)

@@ -1,12 +1,13 @@
 """Resource providers: one module (or package) per namespace, each with a ``PROVIDER``.
 
-``PROVIDERS`` is the registration: every emulator serves the providers of these modules (see
-``registry.Registry.load``). Add a provider by adding its module and one line here.
+``PROVIDERS`` is the registration: every emulator serves the providers of these modules, and
+``/providers`` lists them in this order (see ``registry.Registry.load``). Add a provider by adding
+its module and one line here.
 """
 
 PROVIDERS = (
-    "resources",          # Microsoft.Resources: subscriptions, locations, providers, resource groups
+    "compute",            # Microsoft.Compute: VMs, disks, extensions, sizes and images
     "managed_identity",   # Microsoft.ManagedIdentity: user-assigned identities
     "network",            # Microsoft.Network: VNets, subnets, NSGs, public IPs, NICs
-    "compute",            # Microsoft.Compute: VMs, disks, extensions, sizes and images
+    "resources",          # Microsoft.Resources: subscriptions, locations, providers, resource groups
 )

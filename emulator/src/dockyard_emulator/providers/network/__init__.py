@@ -7,7 +7,11 @@ public IP addresses and network interfaces.
 - :mod:`.public_ips`        publicIPAddresses
 - :mod:`.interfaces`        networkInterfaces
 """
-from . import interfaces, public_ips, security_groups, virtual_networks
+# Imported in the order the types are listed in the provider manifest.
+from . import virtual_networks  # isort: skip
+from . import security_groups  # isort: skip
+from . import public_ips  # isort: skip
+from . import interfaces  # isort: skip
 from .common import PROVIDER
 
 __all__ = ["PROVIDER", "interfaces", "public_ips", "security_groups", "virtual_networks"]
