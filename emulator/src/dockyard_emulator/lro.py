@@ -3,8 +3,10 @@
 ``start`` records an operation due ``--lro-seconds`` from now and returns the
 Azure-AsyncOperation / Location / Retry-After headers. Operations complete by elapsed time:
 ``settle`` (run before every ARM request, in the request's transaction) finishes those that
-are due, by calling the resource type's ``complete`` (or ``failed``). A provider whose work
-finishes on its own schedule (e.g. a container backend) passes ``work`` (below). Since everything is in SQLite, a restart loses no operation.
+are due, by calling the resource type's ``complete`` (or ``failed``). A resource type whose work
+finishes on its own schedule (e.g. a container backend) passes ``work`` (below). Since everything
+is in SQLite, a restart loses no operation. The handlers get a :class:`~.context.Context`, the same
+as the ARM core hands them (this module does not import ``arm``).
 
 Slow backend work (a container VM booting, a Custom Script running for minutes) must not run
 inside a request's store transaction, which would block every other request. ``start(...,

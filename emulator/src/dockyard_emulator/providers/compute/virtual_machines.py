@@ -29,8 +29,6 @@ POWER_DISPLAY = {"running": "VM running", "stopped": "VM stopped", "deallocated"
                  "starting": "VM starting", "stopping": "VM stopping", "deallocating": "VM deallocating"}
 
 
-
-
 def backend_action(kind: str) -> str:
     """The backend's name of a power operation kind (ARM's action path is lower-cased powerOff)."""
     return {"poweroff": "powerOff"}.get(kind, kind)
@@ -207,7 +205,7 @@ class VirtualMachines(ResourceType):
                 self.save_internal(wctx, target, "backend", vm["internal"].get("backend"))
             elif kind == "delete":
                 vm_backend.delete(wctx, vm)
-                self.save_internal(wctx, target, "backend", dict(vm["internal"].get("backend") or {}, deleted=True))
+                self.machine_deleted(wctx, vm)
             else:
                 vm_backend.power(wctx, vm, backend_action(kind))
         return work
@@ -224,8 +222,12 @@ class VirtualMachines(ResourceType):
             if vm is None or (vm["internal"].get("backend") or {}).get("deleted"):
                 return
             vm_backend.delete(wctx, vm, keep_os_disk=False)
-            self.save_internal(wctx, target, "backend", dict(vm["internal"].get("backend") or {}, deleted=True))
+            self.machine_deleted(wctx, vm)
         return work
+
+    def machine_deleted(self, ctx: Context, vm: Resource) -> None:
+        """Record that the backend removed the VM's machine (its release then leaves the backend alone)."""
+        self.save_internal(ctx, vm["id"], "backend", dict(vm["internal"].get("backend") or {}, deleted=True))
 
     def release(self, ctx: Context, resource: Resource) -> None:
         """The VM goes: stop its backend, then delete or detach NICs and disks per their deleteOption."""
