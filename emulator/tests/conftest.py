@@ -1,15 +1,20 @@
-"""Fixtures: a real emulator subprocess on a temporary state dir, and clients pointed at it.
+"""Fixtures: a real emulator subprocess on a temporary state dir, and clients pointed at it; container VMs
+on the real Docker engine for the container backend's tests.
 
 Any accidental request to a non-loopback host is sent to a closed loopback port through the
 proxy variables below, so no test traffic leaves the machine.
 """
 
+import base64
 import json
 import os
+import shutil
 import ssl
 import subprocess
 import sys
+import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
@@ -143,3 +148,92 @@ def fast(tmp_path_factory):
     emulator = Fast(tmp_path_factory.mktemp("fast"))
     yield emulator
     emulator.stop()
+
+
+# container VMs (backends/container) --------------------------------------------------------------
+def b64(text):
+    return base64.b64encode(text.encode() if isinstance(text, str) else text).decode()
+
+
+def _docker_ok():
+    try:
+        import docker
+        docker.from_env(timeout=10).ping()
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+needs_docker = pytest.mark.skipif(
+    not (_docker_ok() and os.geteuid() == 0 and shutil.which("debootstrap") and shutil.which("ssh")),
+    reason="needs the Docker engine, root, debootstrap and ssh")
+
+SSH_OPTS = ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
+            "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR"]
+
+
+@pytest.fixture(scope="session")
+def key(tmp_path_factory):
+    d = tmp_path_factory.mktemp("ssh")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(d / "id")], check=True)
+    return d / "id", (d / "id.pub").read_text().strip()
+
+
+@pytest.fixture(scope="session")
+def state_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("state")
+
+
+@pytest.fixture(scope="session")
+def backend(state_dir):
+    if not (_docker_ok() and os.geteuid() == 0 and shutil.which("debootstrap") and shutil.which("ssh")):
+        pytest.skip("needs the Docker engine, root, debootstrap and ssh")
+    from dockyard_emulator.backends.container.machines import LABEL_EMULATOR, ContainerMachines
+    b = ContainerMachines(state_dir, f"t{uuid.uuid4().hex[:8]}")
+    started = time.monotonic()
+    b.ensure_image()
+    print(f"\nVM image ready in {time.monotonic() - started:.1f}s: {b._image}")
+    yield b
+    b.cleanup()
+    client = b.client
+    flt = {"label": f"{LABEL_EMULATOR}={b.emulator_id}"}
+    assert not client.containers.list(all=True, filters=flt)
+    assert not client.volumes.list(filters=flt)
+    assert not client.networks.list(filters=flt)
+
+
+def ssh(key, user, address, command, check=True):
+    result = subprocess.run(["ssh", "-i", str(key[0]), *SSH_OPTS, f"{user}@{address}", command],
+                            capture_output=True, text=True, timeout=60)
+    if check and result.returncode:
+        raise AssertionError(f"ssh {user}@{address} {command!r} -> {result.returncode}\n{result.stdout}{result.stderr}")
+    return result
+
+
+CLOUD_CONFIG = """\
+#cloud-config
+write_files:
+  - path: /etc/dockyard-test/app.conf
+    content: |
+      greeting=hello
+    permissions: '0640'
+users:
+  - default
+  - name: deploy
+    sudo: ALL=(ALL) NOPASSWD:ALL
+    ssh_authorized_keys: [{key}]
+runcmd:
+  - echo "runcmd ran as $(id -un)" > /var/tmp/runcmd.txt
+  - [sh, -c, "hostname > /var/tmp/hostname.txt"]
+"""
+
+
+@pytest.fixture(scope="session")
+def vm(backend, key):
+    vm_key = "/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm1"
+    started = time.monotonic()
+    result = backend.create(vm_key, {
+        "computer_name": "web-01", "admin_username": "azureuser", "ssh_public_keys": [key[1]],
+        "custom_data": b64(CLOUD_CONFIG.format(key=key[1])), "os_disk_name": "vm1_OsDisk_1"})
+    print(f"\nVM created and ssh-ready in {time.monotonic() - started:.1f}s at {result['address']}")
+    return vm_key, result["address"]

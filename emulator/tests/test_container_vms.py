@@ -39,8 +39,8 @@ def emu(tmp_path_factory):
     emulator = Emulator(state, "--port", 0, "--lro-seconds", 0.2, "--retry-after", 1, "--vm-backend", "container")
     yield emulator
     emulator.stop()
-    from dockyard_emulator.backends.container import LABEL_EMULATOR, ContainerVmBackend
-    backend = ContainerVmBackend(state)
+    from dockyard_emulator.backends.container.machines import LABEL_EMULATOR, ContainerMachines
+    backend = ContainerMachines(state)
     backend.cleanup()
     assert not backend.client.containers.list(all=True, filters={"label": f"{LABEL_EMULATOR}={backend.emulator_id}"})
 
@@ -115,8 +115,8 @@ def vm(sdk, key):
 
 
 def container_of(emu, vm_id):
-    from dockyard_emulator.backends.container import ContainerVmBackend
-    backend = ContainerVmBackend(emu.state_dir)
+    from dockyard_emulator.backends.container import ContainerMachines
+    backend = ContainerMachines(emu.state_dir)
     return backend, backend.client.containers.get(backend.container_name(vm_id.lower()))
 
 

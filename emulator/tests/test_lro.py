@@ -12,9 +12,10 @@ import requests
 from azure.mgmt.resource.resources import ResourceManagementClient
 from azure.mgmt.resource.resources.models import GenericResource
 
-from dockyard_emulator.arm import Provider, ResourceType
+from dockyard_emulator.errors import ArmError
+from dockyard_emulator.registry import Provider
+from dockyard_emulator.resource_type import ResourceType
 from dockyard_emulator.server import Emulator, HttpsServer
-from dockyard_emulator.web import ArmError
 
 API = "2024-01-01"
 PROVIDER = Provider("Dockyard.Test")
@@ -53,6 +54,7 @@ class Gears(ResourceType):
 @pytest.fixture(scope="module")
 def local(tmp_path_factory):
     app = Emulator(tmp_path_factory.mktemp("lro"), {"lro_seconds": 0.3, "retry_after": 1, "port": 0})
+    app.registry.add(PROVIDER)  # a test-only provider, registered as providers.PROVIDERS registers the real ones
     server = HttpsServer(app, ("127.0.0.1", 0))
     app.base_url = f"https://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)

@@ -13,31 +13,13 @@ from functools import partial
 from urllib.parse import urlparse
 
 from . import crypto
-from .web import ArmError, Response, Route
+from .errors import AadError, ArmError, TokenError
+from .web import Response, Route
 
 TOKEN_LIFETIME = 3599
 FEDERATED_AUDIENCE = "api://azureadtokenexchange"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ARM_AUDIENCES = ("https://management.azure.com", "https://management.core.windows.net")
-
-
-class AadError(Exception):
-    """An error answered in Entra ID's format: {"error", "error_description", "error_codes", ...}."""
-
-    def __init__(self, status, error, code, description):
-        super().__init__(description)
-        self.status, self.error, self.code, self.description = status, error, code, description
-
-    def response(self):
-        trace, correlation = str(uuid.uuid4()), str(uuid.uuid4())
-        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
-        return Response(self.status, {
-            "error": self.error,
-            "error_description": f"AADSTS{self.code}: {self.description} Trace ID: {trace} "
-                                 f"Correlation ID: {correlation} Timestamp: {stamp}",
-            "error_codes": [self.code], "timestamp": stamp, "trace_id": trace, "correlation_id": correlation,
-            "error_uri": f"https://login.microsoftonline.com/error?code={self.code}",
-        })
 
 
 def _tenant(ctx, tenant, allow_common=False):
@@ -130,7 +112,7 @@ def _check_assertion(ctx, assertion_type, assertion, token_url):
                        f"'{ASSERTION_TYPE}'.")
     try:
         header, claims, _, _ = crypto.decode_jwt(assertion)
-    except ValueError:
+    except TokenError:
         raise AadError(400, "invalid_request", 50027, "JWT token is invalid or malformed.") from None
     audiences = claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]
     audiences = [a.lower().rstrip("/") for a in audiences if isinstance(a, str)]
@@ -154,7 +136,7 @@ def _check_assertion(ctx, assertion_type, assertion, token_url):
                            f"configured keys for app Id '{client_id}'.]")
         try:
             crypto.verify_jwt(assertion, public_key)
-        except ValueError:
+        except TokenError:
             raise AadError(401, "invalid_client", 700027, "Client assertion failed signature validation.") from None
         if claims.get("iss") != client_id or claims.get("sub") != client_id:
             raise AadError(401, "invalid_client", 700023, "Client assertion audience claim does not match Realm "
@@ -228,7 +210,7 @@ def authenticate(app, header):
                    "provided in an invalid format.")
     try:
         _, claims = crypto.verify_jwt(token.strip(), app.signing_key.public_key())
-    except ValueError:
+    except TokenError:
         raise fail("InvalidAuthenticationToken", "The access token is invalid.") from None
     now = time.time()
     if claims.get("exp", 0) < now:

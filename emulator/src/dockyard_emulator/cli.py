@@ -1,5 +1,7 @@
 """dockyard-emulator: serve | start | stop | status | env | requests | faults."""
 
+from __future__ import annotations
+
 import argparse
 import json
 import logging
@@ -13,6 +15,9 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
+
+from .errors import ControlApiError, NotRunningError
 
 FAULT_OPTIONS = [  # (option, settings key, type, help)
     ("--throttle-rate", "throttle_rate", float, "share of ARM calls answered 429 TooManyRequests (0..1)"),
@@ -48,8 +53,8 @@ def _serve_options(parser):
                         "0 picks a free one)")
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--vm-backend", choices=["none", "container"],
-                        help="how VMs are backed: 'none' (metadata only) or 'container' (recorded now; container "
-                        "VMs arrive with the Microsoft.Compute provider). Default: previous run's, else none")
+                        help="how VMs are backed: 'none' (metadata only) or 'container' (each VM a system "
+                        "container with sshd). Default: previous run's, else none")
     parser.add_argument("--lro-seconds", type=float, help="duration of long-running operations (default 0.5)")
     parser.add_argument("--retry-after", type=int, help="Retry-After seconds on long-running operations "
                         "(default 1; 0 allowed)")
@@ -97,11 +102,11 @@ def _endpoint(state_dir):
         return None
 
 
-def control(state_dir, method, path, body=None, timeout=5):
+def control(state_dir: Path, method: str, path: str, body: dict[str, Any] | None = None, timeout: float = 5) -> Any:
     """Call the control API of the emulator recorded in ``state_dir``; the parsed JSON answer."""
     endpoint = _endpoint(state_dir)
     if endpoint is None:
-        raise ConnectionError(f"no emulator is running for {state_dir} (no endpoint.json)")
+        raise NotRunningError(f"no emulator is running for {state_dir} (no endpoint.json)")
     context = ssl.create_default_context(cafile=str(state_dir / "ca.pem"))
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context))
     data = json.dumps(body).encode() if body is not None else None
@@ -111,15 +116,15 @@ def control(state_dir, method, path, body=None, timeout=5):
         with opener.open(request, timeout=timeout) as response:
             return json.loads(response.read() or b"null")
     except urllib.error.HTTPError as exc:
-        raise RuntimeError(exc.read().decode(errors="replace")) from None
+        raise ControlApiError(exc.read().decode(errors="replace")) from None
     except (urllib.error.URLError, OSError) as exc:
-        raise ConnectionError(f"the emulator at {endpoint['url']} does not answer: {exc}") from None
+        raise NotRunningError(f"the emulator at {endpoint['url']} does not answer: {exc}") from None
 
 
 def _health(state_dir):
     try:
         return control(state_dir, "GET", "health", timeout=2)
-    except (ConnectionError, RuntimeError):
+    except ControlApiError:
         return None
 
 
@@ -206,7 +211,7 @@ def cmd_status(args):
     return 0
 
 
-def environment(state_dir):
+def environment(state_dir: Path) -> dict[str, str]:
     """The variables that point Azure clients at the emulator recorded in ``state_dir``."""
     from .store import Store
     if not (state_dir / "state.db").exists():
@@ -254,10 +259,10 @@ def cmd_faults(args):
     return 0
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return globals()[f"cmd_{args.command}"](args)
-    except (ConnectionError, RuntimeError) as exc:
+    except ControlApiError as exc:
         print(f"dockyard-emulator: {exc}", file=sys.stderr)
         return 1

@@ -14,6 +14,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 
+from .errors import TokenError
+
 SYSTEM_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 
 
@@ -55,19 +57,19 @@ def ensure_pki(state_dir: Path):
     """Create the CA, the server certificate, a service principal client certificate and the CA bundle."""
     ca_pem, ca_key_pem = state_dir / "ca.pem", state_dir / "ca-key.pem"
     if not ca_pem.exists():
-        ca_key = ec.generate_private_key(ec.SECP256R1())
-        _write(ca_key_pem, _pem_key(ca_key), private=True)
-        ca_cert = _certificate("Dockyard Azure Emulator CA", "Dockyard Azure Emulator CA",
-                               ca_key.public_key(), ca_key, 3650, ca=True)
-        _write(ca_pem, ca_cert.public_bytes(serialization.Encoding.PEM))
+        new_ca_key = ec.generate_private_key(ec.SECP256R1())
+        _write(ca_key_pem, _pem_key(new_ca_key), private=True)
+        new_ca_cert = _certificate("Dockyard Azure Emulator CA", "Dockyard Azure Emulator CA",
+                                   new_ca_key.public_key(), new_ca_key, 3650, ca=True)
+        _write(ca_pem, new_ca_cert.public_bytes(serialization.Encoding.PEM))
     ca_key = serialization.load_pem_private_key(ca_key_pem.read_bytes(), None)
     ca_cert = x509.load_pem_x509_certificate(ca_pem.read_bytes())
     if not (state_dir / "server.pem").exists():
-        key = ec.generate_private_key(ec.SECP256R1())
+        server_key = ec.generate_private_key(ec.SECP256R1())
         san = [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.IPAddress(ipaddress.ip_address("::1")),
                x509.DNSName("localhost")]
-        cert = _certificate("localhost", "Dockyard Azure Emulator CA", key.public_key(), ca_key, 825, san=san)
-        _write(state_dir / "server-key.pem", _pem_key(key), private=True)
+        cert = _certificate("localhost", "Dockyard Azure Emulator CA", server_key.public_key(), ca_key, 825, san=san)
+        _write(state_dir / "server-key.pem", _pem_key(server_key), private=True)
         _write(state_dir / "server.pem", cert.public_bytes(serialization.Encoding.PEM)
                + ca_cert.public_bytes(serialization.Encoding.PEM))
     if not (state_dir / "client.pem").exists():
@@ -119,27 +121,27 @@ def encode_jwt(claims, key, kid):
 
 
 def decode_jwt(token):
-    """(header, claims, signing_input, signature) of a compact JWS; ValueError when malformed."""
+    """(header, claims, signing_input, signature) of a compact JWS; TokenError when malformed."""
     try:
         head, body, sig = token.split(".")
         header, claims = json.loads(b64url_decode(head)), json.loads(b64url_decode(body))
         signature = b64url_decode(sig)
     except (ValueError, AttributeError) as exc:
-        raise ValueError("malformed JWT") from exc
+        raise TokenError("malformed JWT") from exc
     if not isinstance(header, dict) or not isinstance(claims, dict) or "alg" not in header:
-        raise ValueError("malformed JWT")
+        raise TokenError("malformed JWT")
     return header, claims, f"{head}.{body}".encode(), signature
 
 
 def verify_jwt(token, public_key):
-    """Claims of a JWT signed with RS256 or PS256 by ``public_key``; ValueError otherwise."""
+    """Claims of a JWT signed with RS256 or PS256 by ``public_key``; TokenError otherwise."""
     header, claims, signing_input, signature = decode_jwt(token)
     pad = {"RS256": padding.PKCS1v15(),
            "PS256": padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO)}
     if header["alg"] not in pad:
-        raise ValueError("unsupported signing algorithm %r" % header["alg"])
+        raise TokenError("unsupported signing algorithm %r" % header["alg"])
     try:
         public_key.verify(signature, signing_input, pad[header["alg"]], hashes.SHA256())
     except InvalidSignature as exc:
-        raise ValueError("invalid signature") from exc
+        raise TokenError("invalid signature") from exc
     return header, claims

@@ -1,45 +1,48 @@
 """Fault injection for ARM calls: throttling, server errors, dropped connections, latency."""
+from __future__ import annotations
 
 import random
 import threading
 import time
+from typing import Any
 
-from .web import DROP, ArmError
+from .errors import ArmError, FaultSettingsError
+from .web import DROP, Response
 
-DEFAULTS = {"throttle_rate": 0.0, "error_rate": 0.0, "drop_rate": 0.0, "latency_ms": 0, "retry_after": 1,
+DEFAULTS: dict[str, Any] = {"throttle_rate": 0.0, "error_rate": 0.0, "drop_rate": 0.0, "latency_ms": 0, "retry_after": 1,
             "lro_failure_rate": 0.0, "seed": None}
 RATES = ("throttle_rate", "error_rate", "drop_rate", "lro_failure_rate")
 
 
-def validate(changes):
-    """Checked and typed fault settings from a JSON object; ValueError naming the bad key."""
+def validate(changes: Any) -> dict[str, Any]:
+    """Checked and typed fault settings from a JSON object; FaultSettingsError naming the bad key."""
     if not isinstance(changes, dict):
-        raise ValueError("fault settings must be a JSON object")
+        raise FaultSettingsError("fault settings must be a JSON object")
     clean = {}
     for key, value in changes.items():
         if key not in DEFAULTS:
-            raise ValueError(f"unknown fault setting '{key}' (known: {', '.join(DEFAULTS)})")
+            raise FaultSettingsError(f"unknown fault setting '{key}' (known: {', '.join(DEFAULTS)})")
         if key == "seed":
             if value is not None and not isinstance(value, int):
-                raise ValueError("seed must be an integer or null")
+                raise FaultSettingsError("seed must be an integer or null")
         elif key in RATES:
             if not isinstance(value, (int, float)) or not 0 <= value <= 1:
-                raise ValueError(f"{key} must be a number between 0 and 1")
+                raise FaultSettingsError(f"{key} must be a number between 0 and 1")
             value = float(value)
         elif not isinstance(value, (int, float)) or value < 0:
-            raise ValueError(f"{key} must be a non-negative number")
+            raise FaultSettingsError(f"{key} must be a non-negative number")
         clean[key] = value
     return clean
 
 
 class Faults:
-    def __init__(self, settings=None):
+    def __init__(self, settings: dict[str, Any] | None = None) -> None:
         self._lock = threading.Lock()
-        self.settings = dict(DEFAULTS)
+        self.settings: dict[str, Any] = dict(DEFAULTS)
         self._random = random.Random()
         self.update(settings or {})
 
-    def update(self, changes, reset=False):
+    def update(self, changes: Any, reset: bool = False) -> dict[str, Any]:
         changes = validate(changes)
         with self._lock:
             if reset:
@@ -49,14 +52,14 @@ class Faults:
                 self._random = random.Random(self.settings["seed"])
             return dict(self.settings)
 
-    def _roll(self, key):
+    def _roll(self, key: str) -> bool:
         with self._lock:
             return self.settings[key] > 0 and self._random.random() < self.settings[key]
 
-    def operation_fails(self):
+    def operation_fails(self) -> bool:
         return self._roll("lro_failure_rate")
 
-    def inject(self, subscription, is_write):
+    def inject(self, subscription: str | None, is_write: bool) -> Response | None:
         """Before an ARM request is handled: sleep, then maybe return DROP or raise the injected error."""
         latency = self.settings["latency_ms"]
         if latency:

@@ -3,9 +3,10 @@
 ``start`` records an operation due ``--lro-seconds`` from now and returns the
 Azure-AsyncOperation / Location / Retry-After headers. Operations complete by elapsed time:
 ``settle`` (run before every ARM request, in the request's transaction) finishes those that
-are due, by calling the resource type's ``complete`` (or ``failed``). A provider whose work
-finishes on its own schedule (e.g. a container backend) passes ``due=None`` and calls
-``finish`` itself. Since everything is in SQLite, a restart loses no operation.
+are due, by calling the resource type's ``complete`` (or ``failed``). A resource type whose work
+finishes on its own schedule (e.g. a container backend) passes ``work`` (below). Since everything
+is in SQLite, a restart loses no operation. The handlers get a :class:`~.context.Context`, the same
+as the ARM core hands them (this module does not import ``arm``).
 
 Slow backend work (a container VM booting, a Custom Script running for minutes) must not run
 inside a request's store transaction, which would block every other request. ``start(...,
@@ -15,26 +16,36 @@ saved). After an emulator restart, ``resume`` starts the work of such operations
 resource type's ``background_work`` gives it; backend work is idempotent).
 """
 
+from __future__ import annotations
+
 import datetime
 import logging
 import threading
 import time
 import traceback
 import uuid
+from typing import TYPE_CHECKING, Callable
 
-from .web import ArmError, Response, Route
+from .context import Context
+from .errors import ArmError
+from .store import Operation
+from .web import Response, Route
+
+if TYPE_CHECKING:
+    from .resource_type import ResourceType
+    from .server import Emulator
 
 
-def _iso(epoch):
+def _iso(epoch: float) -> str:
     return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def _path(op, kind):
+def _path(op: Operation, kind: str) -> str:
     return op["path"].format(subscription=op["subscription"], namespace=op["namespace"],
                              location=op["location"], kind=kind, id=op["id"])
 
 
-def _url(ctx, op, kind):
+def _url(ctx: Context, op: Operation, kind: str) -> str:
     """The URL of ``op`` for a kind like ``operationStatuses`` or ``operations?monitor=true``."""
     kind, _, extra = kind.partition("?")
     query = dict(part.split("=", 1) for part in extra.split("&") if part)
@@ -44,15 +55,16 @@ def _url(ctx, op, kind):
 log = logging.getLogger("dockyard_emulator.lro")
 
 
-def start(ctx, rtype, target, kind, location, due=..., work=None):
+def start(ctx: Context, rtype: ResourceType, target: str, kind: str, location: str | None,
+          work: Callable[[Context], None] | None = None) -> dict[str, str]:
     """Record an operation of ``kind`` (create/update/delete/<action>) on ``target``; return its headers.
 
     ``work``: a callable ``work(ctx)`` run in a background thread before the operation completes."""
     now = time.time()
-    op = {
+    op: Operation = {
         "id": str(uuid.uuid4()), "kind": kind, "target": target, "type": rtype.full_type,
         "namespace": rtype.provider.namespace, "location": location or "global", "subscription": ctx.subscription,
-        "status": "InProgress", "start": now, "due": now + ctx.app.settings["lro_seconds"] if due is ... else due,
+        "status": "InProgress", "start": now, "due": now + ctx.app.settings["lro_seconds"],
         "api_version": ctx.api_version, "path": rtype.operation_path, "headers": list(rtype.lro_headers),
         "kinds": list(rtype.operation_kinds),
         "fail": ctx.app.faults.operation_fails(),
@@ -66,11 +78,9 @@ def start(ctx, rtype, target, kind, location, due=..., work=None):
     return headers(ctx, op)
 
 
-def run_in_background(app, op_id, work):
+def run_in_background(app: Emulator, op_id: str, work: Callable[[Context], None]) -> None:
     """Run ``work(ctx)`` in a thread (it starts once the caller's transaction commits), then finish the operation."""
-    from .arm import Context
-
-    def runner():
+    def runner() -> None:
         ctx = Context(app)
         error = None
         try:
@@ -88,9 +98,8 @@ def run_in_background(app, op_id, work):
     threading.Thread(target=runner, name=f"lro-{op_id[:8]}", daemon=True).start()
 
 
-def resume(app):
+def resume(app: Emulator) -> None:
     """After a restart: run again the background work of operations still in progress."""
-    from .arm import Context
     ctx = Context(app)
     for op in app.store.background_operations():
         rtype = app.registry.type(op["type"])
@@ -104,7 +113,7 @@ def resume(app):
             run_in_background(app, op["id"], work)
 
 
-def headers(ctx, op):
+def headers(ctx: Context, op: Operation) -> dict[str, str]:
     result = {"Retry-After": str(ctx.app.settings["retry_after"])}
     status_kind, result_kind = op.get("kinds") or ("operationStatuses", "operationResults")
     if "Azure-AsyncOperation" in op["headers"]:
@@ -114,12 +123,12 @@ def headers(ctx, op):
     return result
 
 
-def settle(ctx):
+def settle(ctx: Context) -> None:
     for op in ctx.store.due_operations(time.time()):
         finish(ctx, op)
 
 
-def finish(ctx, op, error=None):
+def finish(ctx: Context, op: Operation, error: ArmError | None = None) -> Operation:
     """Complete ``op`` now: Succeeded, or Failed with ``error`` (an ArmError)."""
     rtype = ctx.app.registry.type(op["type"])
     with ctx.store.transaction():
@@ -129,26 +138,32 @@ def finish(ctx, op, error=None):
                                  "The operation failed (failure injected by the emulator's fault settings).")
             if error is not None:
                 raise error
+            if rtype is None:
+                raise ArmError(500, "InternalOperationError", f"The emulator no longer serves the type '{op['type']}'.")
             op["result"] = rtype.complete(ctx, op)
             op["status"] = "Succeeded"
         except ArmError as exc:
             op.update(status="Failed", error=exc.error(), http_status=exc.status)
-            rtype.failed(ctx, op, exc)
+            if rtype is not None:
+                rtype.failed(ctx, op, exc)
         op["end"] = time.time()
         ctx.store.save_operation(op)
     return op
 
 
-def _operation(ctx, op_id):
+def _operation(ctx: Context, op_id: str) -> Operation:
     op = ctx.store.operation(op_id)
     if op is None:
         raise ArmError(404, "OperationNotFound", f"The operation '{op_id}' could not be found.")
     return op
 
 
-def status(ctx, op, **_):
+def status(ctx: Context, op: str, **_: str) -> Response:
     """The Azure-AsyncOperation URL: always 200 with {"status": ...}."""
-    op = _operation(ctx, op)
+    return _status(ctx, _operation(ctx, op))
+
+
+def _status(ctx: Context, op: Operation) -> Response:
     body = {"id": _path(op, (op.get("kinds") or ["operationStatuses"])[0].partition("?")[0]), "name": op["id"], "status": op["status"],
             "startTime": _iso(op["start"])}
     if op.get("end"):
@@ -159,9 +174,12 @@ def status(ctx, op, **_):
     return Response(200, body, extra)
 
 
-def result(ctx, op, **_):
+def result(ctx: Context, op: str, **_: str) -> Response:
     """The Location URL: 202 while running, then the final body (200), 200/204 without one, or the error."""
-    op = _operation(ctx, op)
+    return _result(ctx, _operation(ctx, op))
+
+
+def _result(ctx: Context, op: Operation) -> Response:
     if op["status"] == "InProgress":
         return Response(202, None, {k: v for k, v in headers(ctx, op).items() if k != "Azure-AsyncOperation"})
     if op["status"] != "Succeeded":
@@ -171,9 +189,9 @@ def result(ctx, op, **_):
     return Response(200, op["result"])
 
 
-def status_or_result(ctx, op, **_):
+def status_or_result(ctx: Context, op: str, **_: str) -> Response:
     """``.../operations/{id}``: the status, or with ``monitor=true`` the result (Microsoft.Compute's style)."""
-    if ctx.request.query.get("monitor", "").lower() == "true":
+    if ctx.query.get("monitor", "").lower() == "true":
         return result(ctx, op)
     return status(ctx, op)
 

@@ -6,6 +6,8 @@ arm.dispatch in one store transaction; anything else: the identity endpoints (au
 Every non-control request is recorded in the request log.
 """
 
+from __future__ import annotations
+
 import datetime
 import ipaddress
 import json
@@ -22,36 +24,43 @@ import traceback
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from . import __version__, arm, auth, crypto
+from . import __version__, arm, auth, crypto, lro
+from .backends import VmBackend, create_backend
+from .context import Context
+from .errors import AadError, ArmError, FaultSettingsError
 from .faults import Faults
+from .providers import PROVIDERS
+from .registry import Registry
 from .store import Store
-from .web import DROP, ArmError, Request, Response
+from .web import DROP, Request, Response, error_response
 
 log = logging.getLogger("dockyard_emulator")
 
 ARM_PATHS = re.compile(r"^/(subscriptions|providers|tenants)(/|$)", re.IGNORECASE)
 SUBSCRIPTION = re.compile(r"^/subscriptions/([^/]+)", re.IGNORECASE)
 CONTROL = "/_emulator/"
-SETTINGS_DEFAULTS = {"lro_seconds": 0.5, "retry_after": 1, "vm_backend": "none", "host": "127.0.0.1", "port": None}
+SETTINGS_DEFAULTS: dict[str, Any] = {"lro_seconds": 0.5, "retry_after": 1, "vm_backend": "none", "host": "127.0.0.1", "port": None}
 
 
-def is_write(request):
+def is_write(request: Request) -> bool:
     """ARM's notion of a write: PUT/PATCH/DELETE, and POST except list*-style reads (listKeys, ...)."""
     if request.method in ("PUT", "PATCH", "DELETE"):
         return True
     return request.method == "POST" and not request.path.rstrip("/").rsplit("/", 1)[-1].lower().startswith("list")
 
 
-def _uuid():
+def _uuid() -> str:
     return str(uuid.uuid4())
 
 
 class Emulator:
-    """State, identity and request handling; independent of the socket layer."""
+    """State, identity, providers, VM backend and request handling; independent of the socket layer."""
 
-    def __init__(self, state_dir, settings=None, faults=None):
+    def __init__(self, state_dir: str | Path, settings: dict[str, Any] | None = None,
+                 faults: dict[str, Any] | None = None) -> None:
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         crypto.ensure_pki(self.state_dir)
@@ -71,15 +80,42 @@ class Emulator:
                 self.store.put("signing_key_id", secrets.token_hex(8))
         self.signing_key = crypto.load_key(self.store.get("signing_key"))
         self.key_id = self.store.get("signing_key_id")
-        self.registry = arm.REGISTRY.load()
+        self.registry = Registry.load(PROVIDERS)
         self.faults = Faults(faults)
-        self.base_url = None  # set once the port is known
+        self.base_url = ""  # set once the port is known
+        self._backend: VmBackend | None = None
+        self._backend_lock = threading.Lock()
+
+    @property
+    def vm_backend(self) -> VmBackend:
+        """The VM backend chosen with ``--vm-backend``: one instance for this emulator, made on first use."""
+        with self._backend_lock:
+            if self._backend is None:
+                self._backend = create_backend(self.settings.get("vm_backend") or "none", self.state_dir)
+            return self._backend
+
+    def reconcile_vms(self) -> threading.Thread | None:
+        """At start (serve): reconcile the stored VMs with the backend's machines, in the background."""
+        if (self.settings.get("vm_backend") or "none") == "none":
+            return None
+
+        def run() -> None:
+            try:
+                vms = self.store.resources("/subscriptions/", ["Microsoft.Compute/virtualMachines"])
+                self.vm_backend.reconcile(Context(self), vms)
+            except Exception:  # noqa: BLE001 - a failed reconcile must not stop the emulator
+                log.exception("reconciling the VMs with the %s backend failed", self.settings.get("vm_backend"))
+
+        thread = threading.Thread(target=run, name="vm-reconcile", daemon=True)
+        thread.start()
+        return thread
 
     # pipeline ---------------------------------------------------------------------------
-    def handle(self, request):
+    def handle(self, request: Request) -> Response:
         if request.path.startswith(CONTROL):
             return self.control(request)
         started, injected = time.monotonic(), None
+        response: Response | None
         is_arm = bool(ARM_PATHS.match(request.path))
         write = is_arm and is_write(request)
         try:
@@ -94,11 +130,11 @@ class Emulator:
                     raise
             if response is None:
                 response = self.arm(request) if is_arm else self.identity_endpoint(request)
-        except (ArmError, auth.AadError) as exc:
-            response = exc.response()
+        except (ArmError, AadError) as exc:
+            response = error_response(exc)
         except Exception:  # noqa: BLE001 - answer like ARM, keep the details in the log
             log.error("unhandled error for %s %s\n%s", request.method, request.path, traceback.format_exc())
-            response = ArmError(500, "InternalServerError", "Encountered internal server error.").response()
+            response = error_response(ArmError(500, "InternalServerError", "Encountered internal server error."))
         if response is not DROP:
             self.decorate(request, response)
         self.store.log_request({
@@ -112,26 +148,27 @@ class Emulator:
         return response
 
     @staticmethod
-    def decorate(request, response):
+    def decorate(request: Request, response: Response) -> None:
         request_id = _uuid()
         correlation = request.header("x-ms-correlation-request-id") or request_id
         response.headers.update({"x-ms-request-id": request_id, "x-ms-correlation-request-id": correlation,
                                  "x-ms-routing-request-id": f"WESTEUROPE:{time.strftime('%Y%m%dT%H%M%SZ')}:"
                                                             f"{request_id}",
                                  "Cache-Control": "no-cache"})
-        if request.header("x-ms-client-request-id"):
-            response.headers["x-ms-client-request-id"] = request.header("x-ms-client-request-id")
+        client_request_id = request.header("x-ms-client-request-id")
+        if client_request_id:
+            response.headers["x-ms-client-request-id"] = client_request_id
 
-    def arm(self, request):
+    def arm(self, request: Request) -> Response:
         auth.authenticate(self, request.header("authorization"))
         if not request.query.get("api-version"):
             raise ArmError(400, "MissingApiVersionParameter",
                            "The api-version query parameter (?api-version=) is required for all requests.")
         with self.store.transaction():
-            return arm.dispatch(arm.Context(self, request))
+            return arm.dispatch(Context(self, request))
 
-    def identity_endpoint(self, request):
-        ctx = arm.Context(self, request)
+    def identity_endpoint(self, request: Request) -> Response:
+        ctx = Context(self, request)
         for route in auth.ROUTES:
             match = route.regex.fullmatch(request.path)
             if match and request.method in route.methods:
@@ -139,7 +176,7 @@ class Emulator:
         raise ArmError(404, "NotFound", f"The requested path '{request.path}' was not found.")
 
     # control API --------------------------------------------------------------------------
-    def control(self, request):
+    def control(self, request: Request) -> Response:
         if not ipaddress.ip_address(request.client.split("%")[0]).is_loopback:
             return Response(403, {"error": {"code": "Forbidden", "message": "The control API is loopback-only."}})
         what = (request.method, request.path.rstrip("/")[len(CONTROL):])
@@ -157,23 +194,37 @@ class Emulator:
             return Response(200, {"deleted": self.store.clear_requests()})
         if what[1] == "faults" and request.method in ("GET", "PUT", "DELETE"):
             try:
-                body = json.loads(request.body or b"{}") if request.method == "PUT" else {}
-                reset = request.method == "DELETE" or bool(body.pop("reset", False))
-                return Response(200, self.faults.update(body, reset=reset))
-            except (ValueError, AttributeError) as exc:
-                return Response(400, {"error": {"code": "InvalidFaultSettings", "message": str(exc)}})
+                return Response(200, self.change_faults(request))
+            except FaultSettingsError as exc:
+                return Response(exc.status, {"error": {"code": exc.code, "message": exc.message}})
         return Response(404, {"error": {"code": "NotFound", "message": f"No control endpoint {what[0]} {what[1]}."}})
 
 
+    def change_faults(self, request: Request) -> dict[str, Any]:
+        """GET shows the fault settings, PUT merges a JSON object into them, DELETE resets them."""
+        body: Any = {}
+        if request.method == "PUT":
+            try:
+                body = json.loads(request.body or b"{}")
+            except ValueError as exc:
+                raise FaultSettingsError(str(exc)) from None
+            if not isinstance(body, dict):
+                raise FaultSettingsError("fault settings must be a JSON object")
+        reset = request.method == "DELETE" or bool(body.pop("reset", False))
+        return self.faults.update(body, reset=reset)
+
+
 class _Handler(BaseHTTPRequestHandler):
+    server: HttpsServer
+
     protocol_version = "HTTP/1.1"
     server_version = f"DockyardAzureEmulator/{__version__}"
     timeout = 120
 
-    def log_message(self, fmt, *args):
+    def log_message(self, fmt: str, *args: Any) -> None:
         log.debug("%s " + fmt, self.client_address[0], *args)
 
-    def _handle(self):
+    def _handle(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         url = urlsplit(self.path)
@@ -203,13 +254,13 @@ class HttpsServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, app, address):
+    def __init__(self, app: Emulator, address: tuple[str, int]) -> None:
         self.app = app
         self.ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self.ssl_context.load_cert_chain(app.state_dir / "server.pem", app.state_dir / "server-key.pem")
         super().__init__(address, _Handler)
 
-    def finish_request(self, request, client_address):
+    def finish_request(self, request: Any, client_address: Any) -> None:
         # The TLS handshake runs here, in the connection's own thread.
         request.settimeout(30)
         try:
@@ -217,21 +268,21 @@ class HttpsServer(ThreadingHTTPServer):
         except (OSError, ssl.SSLError):
             return
         try:
-            self.RequestHandlerClass(request, client_address, self)
+            _Handler(request, client_address, self)
         finally:
             request.close()
 
-    def handle_error(self, request, client_address):
+    def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("connection error from %s", client_address, exc_info=True)
 
 
-def write_json(path, data):
+def write_json(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2) + "\n")
     os.replace(tmp, path)
 
 
-def serve(state_dir, settings, faults=None):
+def serve(state_dir: str | Path, settings: dict[str, Any], faults: dict[str, Any] | None = None) -> None:
     """Run until SIGTERM/SIGINT. ``settings`` None values fall back to what the state recorded."""
     app = Emulator(state_dir, settings, faults)
     host, port = app.settings["host"], app.settings["port"] or 0
@@ -246,13 +297,12 @@ def serve(state_dir, settings, faults=None):
     app.settings["port"] = port
     with app.store.transaction():
         app.store.put("settings", app.settings)
-    from . import lro, vm_backends
     lro.resume(app)              # operations whose background work the previous process did not finish
-    vm_backends.startup(app)     # find the backend's machines again (container VMs) and reconcile power
+    app.reconcile_vms()          # find the backend's machines again (container VMs) and reconcile power
     endpoint = app.state_dir / "endpoint.json"
     write_json(endpoint, {"url": app.base_url, "port": port, "pid": os.getpid(), "host": host})
 
-    def stop(*_):
+    def stop(*_: Any) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)

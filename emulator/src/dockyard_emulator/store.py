@@ -4,10 +4,15 @@ One connection shared by the server threads, serialised by a re-entrant lock; ev
 multi-statement change runs inside ``transaction()`` (BEGIN IMMEDIATE ... COMMIT).
 """
 
+from __future__ import annotations
+
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypedDict
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -35,8 +40,23 @@ CREATE TABLE IF NOT EXISTS requests (
 """
 
 
+class Resource(TypedDict):
+    """A stored resource: its ARM representation (``body``) and the emulator-private data (``internal``)."""
+
+    id: str
+    type: str        # lower-cased full type, e.g. microsoft.compute/virtualmachines
+    body: dict[str, Any]
+    internal: dict[str, Any]
+    created: str
+    changed: str
+
+
+# A long-running operation as stored (see lro.start for its keys: id, kind, target, type, status, due, ...).
+Operation = dict[str, Any]
+
+
 class Store:
-    def __init__(self, path):
+    def __init__(self, path: str | Path) -> None:
         self._lock = threading.RLock()
         self._depth = 0
         self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
@@ -45,12 +65,12 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
 
-    def close(self):
+    def close(self) -> None:
         with self._lock:
             self.db.close()
 
     @contextmanager
-    def transaction(self):
+    def transaction(self) -> Iterator[Store]:
         with self._lock:
             if self._depth:
                 self._depth += 1
@@ -71,35 +91,36 @@ class Store:
             finally:
                 self._depth = 0
 
-    def _all(self, sql, *args):
+    def _all(self, sql: str, *args: Any) -> list[sqlite3.Row]:
         with self._lock:
             return self.db.execute(sql, args).fetchall()
 
-    def _run(self, sql, *args):
+    def _run(self, sql: str, *args: Any) -> sqlite3.Cursor:
         with self._lock:
             return self.db.execute(sql, args)
 
     # settings ---------------------------------------------------------------------------
-    def get(self, key, default=None):
+    def get(self, key: str, default: Any = None) -> Any:
         rows = self._all("SELECT value FROM meta WHERE key = ?", key)
         return json.loads(rows[0]["value"]) if rows else default
 
-    def put(self, key, value):
+    def put(self, key: str, value: Any) -> None:
         self._run("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, json.dumps(value))
 
     # resources --------------------------------------------------------------------------
     @staticmethod
-    def _resource(row):
+    def _resource(row: sqlite3.Row) -> Resource:
         return {
             "id": row["id"], "type": row["type"], "body": json.loads(row["body"]),
             "internal": json.loads(row["internal"]), "created": row["created"], "changed": row["changed"],
         }
 
-    def resource(self, rid):
+    def resource(self, rid: str) -> Resource | None:
         rows = self._all("SELECT * FROM resources WHERE key = ?", rid.lower())
         return self._resource(rows[0]) if rows else None
 
-    def save_resource(self, rid, rtype, body, internal, now):
+    def save_resource(self, rid: str, rtype: str, body: dict[str, Any], internal: dict[str, Any] | None,
+                      now: str) -> None:
         self._run(
             "INSERT INTO resources (key, id, type, body, internal, created, changed) VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT(key) DO UPDATE SET body = excluded.body, internal = excluded.internal,"
@@ -107,7 +128,7 @@ class Store:
             rid.lower(), rid, rtype.lower(), json.dumps(body), json.dumps(internal or {}), now, now,
         )
 
-    def resources(self, prefix="", types=None):
+    def resources(self, prefix: str = "", types: list[str] | None = None) -> list[Resource]:
         """Resources whose id starts with ``prefix`` (case-insensitive), optionally of given types."""
         prefix = prefix.lower()
         sql, args = "SELECT * FROM resources WHERE substr(key, 1, ?) = ?", [len(prefix), prefix]
@@ -117,42 +138,42 @@ class Store:
             args += types
         return [self._resource(r) for r in self._all(sql + " ORDER BY key", *args)]
 
-    def delete_resource(self, rid):
+    def delete_resource(self, rid: str) -> None:
         self._run("DELETE FROM resources WHERE key = ?", rid.lower())
 
     # operations -------------------------------------------------------------------------
-    def operation(self, op_id):
+    def operation(self, op_id: str) -> Operation | None:
         rows = self._all("SELECT data FROM operations WHERE id = ?", op_id)
         return json.loads(rows[0]["data"]) if rows else None
 
-    def save_operation(self, op):
+    def save_operation(self, op: Operation) -> None:
         self._run(
             "INSERT OR REPLACE INTO operations (id, status, due, data) VALUES (?, ?, ?, ?)",
             op["id"], op["status"], op.get("due"), json.dumps(op),
         )
 
-    def due_operations(self, now):
+    def due_operations(self, now: float) -> list[Operation]:
         rows = self._all(
             "SELECT data FROM operations WHERE status = 'InProgress' AND due IS NOT NULL AND due <= ? ORDER BY due", now
         )
         return [json.loads(r["data"]) for r in rows]
 
-    def background_operations(self):
+    def background_operations(self) -> list[Operation]:
         """Operations in progress that their handler completes (``due`` NULL)."""
         rows = self._all("SELECT data FROM operations WHERE status = 'InProgress' AND due IS NULL")
         return [json.loads(r["data"]) for r in rows]
 
-    def operations_for(self, target_key):
+    def operations_for(self, target_key: str) -> list[Operation]:
         rows = self._all("SELECT data FROM operations WHERE status = 'InProgress'")
         return [op for op in map(json.loads, (r["data"] for r in rows)) if op["target"].lower() == target_key]
 
     # request log ------------------------------------------------------------------------
-    def log_request(self, entry):
+    def log_request(self, entry: dict[str, Any]) -> None:
         self._run("INSERT INTO requests (data) VALUES (?)", json.dumps(entry))
 
-    def requests(self, since=0):
+    def requests(self, since: int = 0) -> list[dict[str, Any]]:
         rows = self._all("SELECT seq, data FROM requests WHERE seq > ? ORDER BY seq", since)
         return [{"seq": r["seq"], **json.loads(r["data"])} for r in rows]
 
-    def clear_requests(self):
+    def clear_requests(self) -> int:
         return self._run("DELETE FROM requests").rowcount

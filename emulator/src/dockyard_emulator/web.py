@@ -1,9 +1,13 @@
-"""Request/response values and the ARM error type shared by the core and the providers."""
+"""HTTP values shared by the server, the ARM core and the providers: request, response, route."""
+from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any, Callable
 from urllib.parse import parse_qs
+
+from .errors import AadError, ArmError
 
 
 @dataclass
@@ -11,22 +15,23 @@ class Request:
     method: str
     path: str
     query_string: str
-    headers: dict  # lower-cased names
+    headers: dict[str, str]  # lower-cased names
     body: bytes
     client: str
+    query: dict[str, str] = field(init=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         parsed = parse_qs(self.query_string, keep_blank_values=True)
         # ARM treats query parameter names case-insensitively.
         self.query = {k.lower(): v[-1] for k, v in parsed.items()}
 
-    def header(self, name, default=None):
+    def header(self, name: str, default: str | None = None) -> str | None:
         return self.headers.get(name.lower(), default)
 
-    def form(self):
+    def form(self) -> dict[str, str]:
         return {k: v[-1] for k, v in parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True).items()}
 
-    def json(self, required=True):
+    def json(self, required: bool = True) -> dict[str, Any]:
         """The JSON body as a dict; ARM's InvalidRequestContent when it isn't one."""
         if not self.body.strip():
             if required:
@@ -47,10 +52,10 @@ class Request:
 @dataclass
 class Response:
     status: int
-    body: object = None  # dict/list -> JSON, bytes -> raw, None -> empty
-    headers: dict = field(default_factory=dict)
+    body: Any = None  # dict/list -> JSON, bytes -> raw, None -> empty
+    headers: dict[str, str] = field(default_factory=dict)
 
-    def payload(self):
+    def payload(self) -> bytes:
         if self.body is None:
             return b""
         if isinstance(self.body, bytes):
@@ -59,40 +64,21 @@ class Response:
         return json.dumps(self.body).encode()
 
 
-DROP = object()  # a handler result meaning "close the connection without answering"
+def error_response(error: ArmError | AadError) -> Response:
+    """The answer to an error: its status, its error document and its headers (e.g. Retry-After)."""
+    return Response(error.status, error.body(), dict(error.headers))
 
 
-class ArmError(Exception):
-    """An error answered with ARM's envelope {"error": {"code", "message", ...}}."""
+DROP = Response(0)  # a handler result meaning "close the connection without answering"
 
-    def __init__(self, status, code, message, details=None, headers=None, target=None):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-        self.details, self.headers, self.target = details, headers or {}, target
-
-    def error(self):
-        error = {"code": self.code, "message": self.message}
-        if self.target:
-            error["target"] = self.target
-        if self.details:
-            error["details"] = self.details
-        return error
-
-    def response(self):
-        return Response(self.status, {"error": self.error()}, dict(self.headers))
-
-
-def not_found(kind, name, rg=None):
-    """ARM's 404 for a missing resource group or resource."""
-    if kind == "resourceGroups":
-        return ArmError(404, "ResourceGroupNotFound", f"Resource group '{name}' could not be found.")
-    where = f" under resource group '{rg}'" if rg else ""
-    return ArmError(404, "ResourceNotFound", f"The Resource '{kind}/{name}'{where} was not found. For more "
-                    "details please go to https://aka.ms/ARMResourceNotFoundFix")
+Handler = Callable[..., Response]
 
 
 class Route:
-    def __init__(self, methods, template, handler, api_versions=None):
+    """A path template such as ``/subscriptions/{subscription}/locations`` with its methods and handler."""
+
+    def __init__(self, methods: list[str], template: str, handler: Handler,
+                 api_versions: tuple[str, ...] | None = None) -> None:
         self.methods, self.handler, self.api_versions = set(methods), handler, api_versions
         parts = re.split(r"\{(\w+)\}", template.rstrip("/"))  # literal, name, literal, name, ...
         pattern = "".join(f"(?P<{p}>[^/]+)" if i % 2 else re.escape(p) for i, p in enumerate(parts))

@@ -1,2 +1,13 @@
-"""Resource providers. Every module here is imported at start-up and registers itself with
-``arm.Provider(namespace)``: add a provider by adding a module, without touching the core."""
+"""Resource providers: one module (or package) per namespace, each with a ``PROVIDER``.
+
+``PROVIDERS`` is the registration: every emulator serves the providers of these modules, and
+``/providers`` lists them in this order (see ``registry.Registry.load``). Add a provider by adding
+its module and one line here.
+"""
+
+PROVIDERS = (
+    "compute",            # Microsoft.Compute: VMs, disks, extensions, sizes and images
+    "managed_identity",   # Microsoft.ManagedIdentity: user-assigned identities
+    "network",            # Microsoft.Network: VNets, subnets, NSGs, public IPs, NICs
+    "resources",          # Microsoft.Resources: subscriptions, locations, providers, resource groups
+)

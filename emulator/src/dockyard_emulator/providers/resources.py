@@ -1,11 +1,17 @@
 """Microsoft.Resources: subscriptions, locations, providers, resource groups and generic resource listing."""
 
+from __future__ import annotations
+
 import re
-from dataclasses import dataclass
+from typing import Any, Callable
 
 from .. import locations
-from ..arm import REGISTRY, Provider, ResourceType, resource_group_id
-from ..web import ArmError, Response, not_found
+from ..context import Context
+from ..errors import ArmError, not_found
+from ..registry import Provider
+from ..resource_type import ResourceId, ResourceType, Work, resource_group_id
+from ..store import Resource
+from ..web import Response
 
 PROVIDER = Provider("Microsoft.Resources")
 VERSIONS = ("2025-04-01", "2025-03-01", "2024-11-01", "2024-07-01", "2024-03-01", "2023-07-01", "2022-09-01",
@@ -21,14 +27,6 @@ FORCE_DELETION_TYPES = {"microsoft.compute/virtualmachines", "microsoft.compute/
 SUB = "/subscriptions/{subscription}"
 
 
-@dataclass
-class GroupId:
-    id: str
-    name: str
-    rg: str
-    parent: str = None
-
-
 @PROVIDER.resource_type
 class ResourceGroups(ResourceType):
     name = "resourceGroups"
@@ -38,11 +36,11 @@ class ResourceGroups(ResourceType):
     operation_path = "/subscriptions/{subscription}/operationresults/{id}"
 
     @staticmethod
-    def group_id(ctx, rg):
+    def group_id(ctx: Context, rg: str) -> ResourceId:
         existing = ctx.store.resource(resource_group_id(ctx.subscription, rg))
-        return GroupId(existing["id"] if existing else resource_group_id(ctx.subscription, rg), rg, rg)
+        return ResourceId(existing["id"] if existing else resource_group_id(ctx.subscription, rg), rg, rg)
 
-    def check_scope(self, ctx, rid):
+    def check_scope(self, ctx: Context, rid: ResourceId) -> None:
         if not GROUP_NAME.match(rid.name) or rid.name.endswith("."):
             raise ArmError(400, "InvalidResourceGroup", f"The provided resource group name '{rid.name}' has these "
                            "invalid characters: see https://aka.ms/ResourceGroupNamingRestrictions. The name can "
@@ -53,61 +51,61 @@ class ResourceGroups(ResourceType):
             raise ArmError(409, "ResourceGroupBeingDeleted", f"The resource group '{rid.name}' is in "
                            "deprovisioning state and cannot perform this operation.")
 
-    def build(self, ctx, rid, body, existing):
+    def build(self, ctx: Context, rid: ResourceId, body: dict[str, Any], existing: Resource | None) -> dict[str, Any]:
         return {"managedBy": body["managedBy"]} if body.get("managedBy") else {}
 
-    def location_error(self, given):
+    def location_error(self, given: str) -> ArmError:
         return ArmError(400, "LocationNotAvailableForResourceGroup", f"The provided location '{given}' is not "
                         f"available for resource group. List of available regions is '{','.join(locations.NAMES)}'.")
 
-    def location_change_error(self, rid, existing, given):
+    def location_change_error(self, rid: ResourceId, existing: str, given: str) -> ArmError:
         return ArmError(400, "InvalidResourceGroupLocation", f"Invalid resource group location '{given}'. The "
                         f"Resource group already exists in location '{existing}'.")
 
-    def get_existing(self, ctx, rid):
+    def get_existing(self, ctx: Context, rid: ResourceId) -> Resource:
         resource = ctx.store.resource(rid.id)
         if resource is None:
             raise not_found("resourceGroups", rid.name)
         return resource
 
-    def delete(self, ctx, rid):
+    def delete(self, ctx: Context, rid: ResourceId) -> Response:
         self.get_existing(ctx, rid)
-        given = ctx.request.query.get("forcedeletiontypes")
+        given = ctx.query.get("forcedeletiontypes")
         if given and any(t.strip().lower() not in FORCE_DELETION_TYPES for t in given.split(",")):
             raise ArmError(400, "InvalidForceDeletionType", f"The force deletion type '{given}' is not supported. "
                            "Supported types: Microsoft.Compute/virtualMachines, "
                            "Microsoft.Compute/virtualMachineScaleSets.")
         return super().delete(ctx, rid)
 
-    def background_work(self, ctx, target, kind):
+    def background_work(self, ctx: Context, target: str, kind: str) -> Work | None:
         """Slow backend work of the group's resources (e.g. removing container VMs) runs before the removal."""
         if kind != "delete":
             return None
         works = []
         for resource in ctx.store.resources(target + "/"):
-            rtype = REGISTRY.type(resource["type"])
-            hook = getattr(rtype, "background_removal", None)
-            work = hook(ctx, resource) if hook else None
-            if work is not None:
-                works.append(work)
+            rtype = ctx.app.registry.type(resource["type"])
+            removal = rtype.background_removal(ctx, resource) if rtype else None
+            if removal is not None:
+                works.append(removal)
         if not works:
             return None
 
-        def work(wctx):
+        def work(wctx: Context) -> None:
             for step in works:
                 step(wctx)
         return work
 
 
-GROUPS = REGISTRY.type("Microsoft.Resources/resourceGroups")
+GROUPS = PROVIDER.instance(ResourceGroups)
 
 
-def _group_handler(method):
-    def handler(ctx, subscription, rg):
+def _group_handler(method: str) -> Callable[..., Response]:
+    def handler(ctx: Context, subscription: str, rg: str) -> Response:
         rid = GROUPS.group_id(ctx, rg)
         if method == "HEAD":
             return Response(204 if ctx.store.resource(rid.id) else 404)
-        return getattr(GROUPS, method.lower())(ctx, rid)
+        answer: Response = getattr(GROUPS, method.lower())(ctx, rid)
+        return answer
     return handler
 
 
@@ -208,7 +206,7 @@ def compile_filter(text):
 
 
 def _filtered(ctx, items):
-    text, top = ctx.request.query.get("$filter"), ctx.request.query.get("$top")
+    text, top = ctx.query.get("$filter"), ctx.query.get("$top")
     if text:
         keep = compile_filter(text)
         items = [r for r in items if keep(r)]
@@ -224,9 +222,9 @@ def list_groups(ctx, subscription):
 
 def _generic(ctx, prefix):
     """GenericResourceExpanded items of the tracked resources under ``prefix``."""
-    expand = {e.strip() for e in ctx.request.query.get("$expand", "").split(",")}
+    expand = {e.strip() for e in ctx.query.get("$expand", "").split(",")}
     resources = [r for r in ctx.store.resources(prefix)
-                 if getattr(REGISTRY.type(r["type"]), "tracked", False) and r["type"] != GROUPS.full_type.lower()]
+                 if getattr(ctx.app.registry.type(r["type"]), "tracked", False) and r["type"] != GROUPS.full_type.lower()]
     items = []
     for resource in _filtered(ctx, resources):
         body = resource["body"]
@@ -282,8 +280,8 @@ def list_tenants(ctx):
                                      "displayName": "Dockyard Emulator", "defaultDomain": "dockyard.emulator"}]})
 
 
-def _provider(namespace):
-    provider = REGISTRY.provider(namespace)
+def _provider(ctx: Context, namespace: str) -> Provider:
+    provider = ctx.app.registry.provider(namespace)
     if provider is None:
         raise ArmError(404, "InvalidResourceNamespace", f"The resource namespace '{namespace}' is invalid.")
     return provider
@@ -292,7 +290,7 @@ def _provider(namespace):
 @PROVIDER.route(["GET"], SUB + "/providers", VERSIONS)
 @PROVIDER.route(["GET"], "/providers", VERSIONS)
 def list_providers(ctx, subscription=None):
-    return Response(200, {"value": [p.manifest(ctx.subscription) for p in REGISTRY.providers.values()]})
+    return Response(200, {"value": [p.manifest(ctx.subscription) for p in ctx.app.registry.providers.values()]})
 
 
 @PROVIDER.route(["GET"], SUB + "/providers/{namespace}", VERSIONS)
@@ -300,4 +298,4 @@ def list_providers(ctx, subscription=None):
 @PROVIDER.route(["POST"], SUB + "/providers/{namespace}/register", VERSIONS)
 @PROVIDER.route(["POST"], SUB + "/providers/{namespace}/unregister", VERSIONS)
 def get_provider(ctx, namespace, subscription=None):
-    return Response(200, _provider(namespace).manifest(ctx.subscription))
+    return Response(200, _provider(ctx, namespace).manifest(ctx.subscription))

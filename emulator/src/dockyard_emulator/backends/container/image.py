@@ -23,6 +23,8 @@ import subprocess
 import tempfile
 import time
 
+from ...errors import ImageBuildError
+
 IMAGE_REPOSITORY = "dockyard-emulator/debian-vm"
 LABEL_IMAGE_KEY = "dockyard.emulator.image-key"
 SUITE = "bookworm"
@@ -40,6 +42,13 @@ DEFAULT_SECURITY_MIRROR = "http://deb.debian.org/debian-security"
 # ---------------------------------------------------------------------------------------------
 # Files we add to the root filesystem. Their text is part of the content key.
 
+# One utmp record saying "runlevel 2" (what `runlevel` and invoke-rc.d read), written by the VM's init.
+UTMP_RUNLEVEL = (
+    "python3 -c 'import struct, time; open(\"/run/utmp\", \"wb\").write(struct.pack(\"@hi32s4s32s256shhiii4i20s\", 1, "
+    "ord(\"2\") + 256 * ord(\"N\"), b\"~\", b\"~~\", b\"runlevel\", b\"\", 0, 0, 0, int(time.time()), 0, 0, 0, 0, 0, b\"\"))' "
+    "|| true\n"
+)
+
 INIT_SCRIPT = r"""#!/bin/bash
 # dockyard-init: the VM's init. Runs under docker-init (tini, PID 1), which reaps orphans and
 # forwards SIGTERM here. First boot: provision (admin user, keys, host keys). Every boot: start
@@ -53,8 +62,7 @@ STATE=/var/lib/dockyard
 mkdir -p /run/sshd /run/lock "$STATE"
 chmod 0755 /run/sshd
 # runlevel 2 in utmp, so invoke-rc.d (apt-get install of a service) starts services as on a VM
-python3 -c 'import struct, time; open("/run/utmp", "wb").write(struct.pack("@hi32s4s32s256shhiii4i20s", 1, ord("2") + 256 * ord("N"), b"~", b"~~", b"runlevel", b"", 0, 0, 0, int(time.time()), 0, 0, 0, 0, 0, b""))' || true
-
+""" + UTMP_RUNLEVEL + r"""
 if [ ! -e "$STATE/provisioned" ] && [ -x "$STATE/provision.sh" ]; then
     log "first boot: provisioning"
     if "$STATE/provision.sh"; then touch "$STATE/provisioned"; else log "provisioning failed"; fi
@@ -260,10 +268,6 @@ def image_tag(rec):
 
 # ---------------------------------------------------------------------------------------------
 # Build
-
-class ImageBuildError(RuntimeError):
-    pass
-
 
 def _run(cmd, log):
     log(f"$ {' '.join(cmd)}")

@@ -1,19 +1,13 @@
-"""Microsoft.Compute through the unmodified azure-mgmt-compute client (models checked strictly)."""
+"""Microsoft.Compute virtual machines and their disks (providers/compute/virtual_machines.py, vm_profile.py,
+vm_storage.py, disks.py) through the unmodified azure-mgmt-compute client (models checked strictly)."""
 
 import base64
-import struct
 import uuid
 
 import pytest
-from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.core.exceptions import ResourceNotFoundError
+from compute_helpers import error, network, power, ssh_key, vm_body
 from sdk_models import strict, strict_all
-
-
-def ssh_key(seed=7):
-    def string(data):
-        return struct.pack(">I", len(data)) + data
-    blob = string(b"ssh-ed25519") + string(bytes([seed]) * 32)
-    return f"ssh-ed25519 {base64.b64encode(blob).decode()} test@dockyard"
 
 
 @pytest.fixture
@@ -21,89 +15,6 @@ def rg(fast):
     name = f"rg-vm-{uuid.uuid4().hex[:6]}"
     fast.resource.resource_groups.create_or_update(name, {"location": "westeurope"})
     return name
-
-
-def network(fast, rg, nic_name="nic", vnet="vnet", public_ip=None):
-    existing = {v.name for v in fast.network.virtual_networks.list(rg)}
-    if vnet not in existing:
-        fast.network.virtual_networks.begin_create_or_update(rg, vnet, {
-            "location": "westeurope", "properties": {"addressSpace": {"addressPrefixes": ["10.5.0.0/16"]},
-                                                     "subnets": [{"name": "default", "properties": {
-                                                         "addressPrefix": "10.5.0.0/24"}}]}}).result()
-    subnet = fast.network.subnets.get(rg, vnet, "default")
-    config = {"subnet": {"id": subnet.id}}
-    if public_ip:
-        config["publicIPAddress"] = {"id": public_ip}
-    return fast.network.network_interfaces.begin_create_or_update(rg, nic_name, {
-        "location": "westeurope", "properties": {"ipConfigurations": [{"name": "ipconfig1",
-                                                                       "properties": config}]}}).result()
-
-
-def vm_body(nic_id, size="Standard_B1s", image=("Debian", "debian-12", "12-gen2", "latest"), **extra):
-    publisher, offer, sku, version = image
-    body = {
-        "location": "westeurope",
-        "tags": {"env": "dev", "team": "a"},
-        "properties": {
-            "hardwareProfile": {"vmSize": size},
-            "storageProfile": {"imageReference": {"publisher": publisher, "offer": offer, "sku": sku,
-                                                  "version": version},
-                               "osDisk": {"createOption": "FromImage", "deleteOption": "Delete",
-                                          "managedDisk": {"storageAccountType": "StandardSSD_LRS"}},
-                               "dataDisks": [{"lun": 0, "createOption": "Empty", "diskSizeGB": 8,
-                                              "deleteOption": "Delete"}]},
-            "osProfile": {"computerName": "web1", "adminUsername": "deploy",
-                          "customData": base64.b64encode(b"#cloud-config\n").decode(),
-                          "linuxConfiguration": {"disablePasswordAuthentication": True, "ssh": {"publicKeys": [
-                              {"path": "/home/deploy/.ssh/authorized_keys", "keyData": ssh_key()}]}}},
-            "networkProfile": {"networkInterfaces": [{"id": nic_id, "properties": {"deleteOption": "Delete"}}]},
-        },
-    }
-    for key, value in extra.items():
-        body["properties"][key] = value
-    return body
-
-
-def error(call):
-    with pytest.raises(HttpResponseError) as info:
-        result = call()
-        if hasattr(result, "result"):
-            result.result()
-    return info.value
-
-
-def power(vm):
-    return [s.code for s in vm.properties.instance_view.statuses if s.code.startswith("PowerState/")]
-
-
-def test_sizes_and_image_catalogue(fast):
-    sizes = {s.name: s for s in strict_all(fast.compute.virtual_machine_sizes.list("westeurope"))}
-    for name in ("Standard_B1s", "Standard_B1ms", "Standard_B2s", "Standard_B2ms", "Standard_D2s_v3",
-                 "Standard_D2s_v5", "Standard_D4s_v5", "Standard_F2s_v2"):
-        assert name in sizes
-    assert (sizes["Standard_B2s"].number_of_cores, sizes["Standard_B2s"].memory_in_mb,
-            sizes["Standard_B2s"].max_data_disk_count) == (2, 4096, 4)
-    images = fast.compute.virtual_machine_images
-    assert {"Canonical", "Debian", "RedHat"} <= {p.name for p in strict_all(images.list_publishers("westeurope"))}
-    assert {"debian-11", "debian-12"} <= {o.name for o in strict_all(images.list_offers("westeurope", "Debian"))}
-    assert {"12", "12-gen2"} <= {s.name for s in strict_all(images.list_skus("westeurope", "Debian", "debian-12"))}
-    assert {"22_04-lts", "22_04-lts-gen2"} <= {s.name for s in images.list_skus(
-        "westeurope", "Canonical", "0001-com-ubuntu-server-jammy")}
-    assert "server" in {s.name for s in images.list_skus("westeurope", "Canonical", "ubuntu-24_04-lts")}
-    versions = strict_all(images.list("westeurope", "Debian", "debian-12", "12-gen2"))
-    assert len(versions) >= 2 and versions[0].id.startswith(f"/Subscriptions/{fast.subscription}/Providers/")
-    newest = images.list("westeurope", "debian", "DEBIAN-12", "12-gen2", top=1, orderby="name desc")
-    assert [v.name for v in newest] == [max((v.name for v in versions),
-                                            key=lambda v: [int(p) for p in v.split(".")])]
-    image = strict(images.get("westeurope", "Debian", "debian-12", "12-gen2", versions[0].name))
-    assert image.properties.hyper_v_generation == "V2" and image.properties.os_disk_image.operating_system == "Linux"
-    for call in (lambda: list(images.list_offers("westeurope", "NoSuchPublisher")),
-                 lambda: list(images.list_skus("westeurope", "Debian", "debian-99")),
-                 lambda: list(images.list("westeurope", "Debian", "debian-12", "99-gen2")),
-                 lambda: images.get("westeurope", "Debian", "debian-12", "12-gen2", "0.1.2")):
-        with pytest.raises(ResourceNotFoundError) as info:
-            call()
-        assert info.value.error.code == "NotFound"
 
 
 def test_vm_lifecycle(fast, rg):

@@ -27,6 +27,8 @@ import shlex
 
 import yaml
 
+from ...errors import CustomDataError
+
 SHEBANG = "#!/bin/bash\n"
 
 SUPPORTED_KEYS = {
@@ -34,10 +36,6 @@ SUPPORTED_KEYS = {
     "package_reboot_if_required", "packages", "runcmd", "bootcmd", "apt_update", "apt_upgrade",
     "final_message", "groups",
 }
-
-
-class CustomDataError(ValueError):
-    pass
 
 
 def decode_custom_data(custom_data):

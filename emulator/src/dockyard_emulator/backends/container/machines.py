@@ -1,6 +1,7 @@
-"""The ``container`` VM backend: every VM is a system container on a Docker network the emulator owns.
+"""Container VMs: the lifecycle of system containers on a Docker network the emulator owns.
 
-A VM is a container from the Debian image of :mod:`dockyard_emulator.vm_image`:
+This module knows containers, not ARM (the ``container`` backend, :mod:`.backend`, maps ARM's VM
+records onto it). A VM is a container from the Debian image of :mod:`.image`:
 
 - PID 1 is docker-init (tini), running ``/usr/local/sbin/dockyard-init``: a small bash init that
   provisions the VM at first boot (admin user, SSH keys, passwordless sudo, host keys), starts the
@@ -17,33 +18,32 @@ A VM is a container from the Debian image of :mod:`dockyard_emulator.vm_image`:
   exists, so stop/start/deallocate keep everything written anywhere in the VM) plus the
   /var/lib/docker volume. Delete removes both; deleting with the disk kept commits the writable
   layer to an image and keeps the volume, both labelled with the disk's name, until
-  :meth:`ContainerVmBackend.delete_os_disk`.
+  :meth:`ContainerMachines.delete_os_disk`.
 - Everything carries the label ``dockyard.emulator=<emulator id>``, so a restarted emulator
   finds its VMs again (:meth:`find_existing`) and a cleanup finds all of it.
 """
 from __future__ import annotations
 
-import base64
 import hashlib
-import io
 import ipaddress
 import logging
 import os
 import re
 import secrets
-import shlex
 import socket
-import tarfile
 import threading
 import time
 import uuid
+from collections.abc import Iterable
+from typing import Any, Callable
 
 import docker
 import docker.errors
 from docker.types import IPAMConfig, IPAMPool
 
-from .. import vm_image
-from . import cloud_init
+from ...errors import BackendError, CustomDataError, MachineSpecError, VmNotFound, VmNotRunning
+from . import cloud_init, image
+from .guest import START_DOCKERD_LINK, START_DOCKERD_SERVICE, MachineSpec, output_tail, provision_script, tar_archive, validate_spec
 
 log = logging.getLogger("dockyard_emulator.backends.container")
 
@@ -68,113 +68,13 @@ CAPABILITIES = (
 STOP_TIMEOUT = 30          # seconds the init gets to stop sshd/dockerd and the VM's containers
 READY_TIMEOUT = 90         # seconds from start until sshd answers
 SUBNET_BASE = ipaddress.ip_network("10.199.0.0/16")
-USERNAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$")
-HOSTNAME_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,62})$")
 
 
-# Started by the VM's init with the other runlevel-2 services (after the packaged docker script, if
-# any): Docker installed where systemd is not PID 1 (the collection's install script) leaves a helper
-# that starts dockerd; run it at every boot. A no-op without the helper or when dockerd already runs.
-START_DOCKERD_LINK = "/etc/rc2.d/S99dockyard-start-dockerd"
-START_DOCKERD_SERVICE = """#!/bin/sh
-# dockyard emulator VM: start dockerd at boot through /usr/local/sbin/dockyard-start-dockerd when present
-case "$1" in
-  start) [ -x /usr/local/sbin/dockyard-start-dockerd ] && /usr/local/sbin/dockyard-start-dockerd; exit 0 ;;
-  *) exit 0 ;;
-esac
-"""
-
-
-class BackendError(RuntimeError):
-    """A VM operation failed; the message says why and what to do."""
-
-
-class VmNotFound(BackendError):
-    pass
-
-
-class VmNotRunning(BackendError):
-    pass
-
-
-def _tail(data, limit):
-    if data is None:
-        return ""
-    if isinstance(data, bytes):
-        data = data[-limit:] if limit else data
-        return data.decode("utf-8", "replace")
-    return data[-limit:] if limit else data
-
-
-def _tar(files):
-    """{path: (bytes, mode)} -> tar archive (bytes) to extract at /."""
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        dirs = set()
-        for path in files:
-            parts = path.strip("/").split("/")[:-1]
-            for i in range(1, len(parts) + 1):
-                dirs.add("/".join(parts[:i]))
-        for d in sorted(dirs):
-            info = tarfile.TarInfo(d)
-            info.type = tarfile.DIRTYPE
-            info.mode = 0o755
-            info.mtime = int(time.time())
-            tar.addfile(info)
-        for path, (data, mode) in files.items():
-            info = tarfile.TarInfo(path.strip("/"))
-            info.size = len(data)
-            info.mode = mode
-            info.mtime = int(time.time())
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
-def provision_script(admin_username, ssh_public_keys):
-    """First-boot script: the admin user with its keys and passwordless sudo (as Azure's agents do)."""
-    keys = "".join(k.strip() + "\n" for k in ssh_public_keys)
-    user = shlex.quote(admin_username)
-    return f"""#!/bin/bash
-set -eu
-if ! id {user} >/dev/null 2>&1; then
-    useradd -m -s /bin/bash -c '' {user}
-fi
-for g in adm sudo; do getent group "$g" >/dev/null && usermod -aG "$g" {user}; done
-passwd -l {user} >/dev/null
-echo {shlex.quote(f'{admin_username} ALL=(ALL) NOPASSWD:ALL')} > /etc/sudoers.d/90-cloud-init-users
-chmod 0440 /etc/sudoers.d/90-cloud-init-users
-home=$(getent passwd {user} | cut -d: -f6)
-install -d -m 700 -o {user} -g "$(id -gn {user})" "$home/.ssh"
-echo {shlex.quote(base64.b64encode(keys.encode()).decode())} | base64 -d > "$home/.ssh/authorized_keys"
-chown {user}: "$home/.ssh/authorized_keys"
-chmod 600 "$home/.ssh/authorized_keys"
-ssh-keygen -A >/dev/null
-"""
-
-
-def validate_spec(spec):
-    """Reject what would make a broken VM, with messages that name the field."""
-    name = spec.get("computer_name") or ""
-    if not HOSTNAME_RE.match(name):
-        raise BackendError(f"computer_name {name!r} is not a valid Linux host name (letters, digits and "
-                           "hyphens, at most 64 characters, not starting with a hyphen)")
-    user = spec.get("admin_username") or ""
-    if not USERNAME_RE.match(user) or user in ("root",):
-        raise BackendError(f"admin_username {user!r} is not a valid Linux user name for the VM ("
-                           "letters, digits, '_', '.' and '-', at most 32 characters; not root)")
-    keys = spec.get("ssh_public_keys") or []
-    if not keys:
-        raise BackendError("the VM needs at least one SSH public key (password login is disabled)")
-    for k in keys:
-        if not isinstance(k, str) or "\n" in k.strip() or not k.strip().startswith(("ssh-", "ecdsa-", "sk-")):
-            raise BackendError("every SSH public key must be one line in OpenSSH format (ssh-rsa AAAA..., "
-                               "ssh-ed25519 AAAA..., ecdsa-sha2-...)")
-
-
-class ContainerVmBackend:
+class ContainerMachines:
     """VMs as system containers. Thread-safe; one instance per emulator process."""
 
-    def __init__(self, state_dir, emulator_id=None, *, client=None, log_fn=None):
+    def __init__(self, state_dir: str | os.PathLike[str], emulator_id: str | None = None, *,
+                 client: docker.DockerClient | None = None, log_fn: Callable[[str], None] | None = None) -> None:
         self.state_dir = str(state_dir)
         os.makedirs(self.state_dir, exist_ok=True)
         if emulator_id and not re.match(r"^[a-z0-9][a-z0-9-]{0,30}$", emulator_id):
@@ -185,7 +85,7 @@ class ContainerVmBackend:
         self._exec_client = (lambda t: docker.from_env(timeout=t)) if client is None else (lambda t: client)
         self.network_name = f"dockyard-emu-{self.emulator_id}"
         self._lock = threading.RLock()
-        self._image = None
+        self._image: str | None = None
         self._log = log_fn or log.info
 
     # ----------------------------------------------------------------------------- identity
@@ -208,7 +108,7 @@ class ContainerVmBackend:
             f.write(value + "\n")
         return value
 
-    def container_name(self, vm_key):
+    def container_name(self, vm_key: str) -> str:
         return f"dockyard-vm-{self.emulator_id}-{hashlib.sha256(vm_key.encode()).hexdigest()[:12]}"
 
     def _labels(self, role, **extra):
@@ -217,11 +117,12 @@ class ContainerVmBackend:
         return labels
 
     # ----------------------------------------------------------------------------- image, network
-    def ensure_image(self):
+    def ensure_image(self) -> str:
         with self._lock:
             if self._image is None:
-                self._image = vm_image.ensure_image(self.client, log=self._log)
-            return self._image
+                self._image = image.ensure_image(self.client, log=self._log)
+            tag: str = self._image
+            return tag
 
     def _used_subnets(self):
         used = []
@@ -267,7 +168,7 @@ class ContainerVmBackend:
                 ipam=IPAMConfig(pool_configs=[IPAMPool(subnet=str(candidate), gateway=gateway)]),
                 labels=self._labels("network"))
 
-    def free_address(self, avoid=()):
+    def free_address(self, avoid: Iterable[str] = ()) -> str:
         """A free address on the emulator's network that no VM and nothing in ``avoid`` uses (a public IP
         resource takes one when it is created, so its address is fixed before its VM exists, as on Azure)."""
         with self._lock:
@@ -303,20 +204,20 @@ class ContainerVmBackend:
         except docker.errors.NotFound:
             raise VmNotFound(f"no container VM for {vm_key}") from None
 
-    def exists(self, vm_key):
+    def exists(self, vm_key: str) -> bool:
         try:
             self._get(vm_key)
             return True
         except VmNotFound:
             return False
 
-    def address(self, vm_key):
+    def address(self, vm_key: str) -> str | None:
         try:
             return self._get(vm_key).labels.get(LABEL_ADDRESS)
         except VmNotFound:
             return None
 
-    def power_state(self, vm_key):
+    def power_state(self, vm_key: str) -> str | None:
         """'running', 'stopped' or None (no such VM)."""
         try:
             c = self._get(vm_key)
@@ -324,7 +225,7 @@ class ContainerVmBackend:
             return None
         return "running" if c.status in ("running", "restarting") else "stopped"
 
-    def find_existing(self):
+    def find_existing(self) -> list[dict[str, Any]]:
         """The VMs of this emulator found by label (e.g. after an emulator restart)."""
         out = []
         for c in self.client.containers.list(all=True, filters={"label": [f"{LABEL_EMULATOR}={self.emulator_id}",
@@ -338,22 +239,22 @@ class ContainerVmBackend:
         return out
 
     # ----------------------------------------------------------------------------- lifecycle
-    def create(self, vm_key, spec):
+    def create(self, vm_key: str, spec: MachineSpec) -> dict[str, str | None]:
         """Create and boot the VM; returns {"address": ip} once sshd answers.
 
         spec: computer_name, admin_username, ssh_public_keys, custom_data (base64 or None),
         os_disk_name. Creating a VM that exists already starts it if needed and returns its address.
         A failed create leaves nothing behind.
         """
-        validate_spec(spec)
+        computer_name, admin_username = validate_spec(spec)
         try:
-            user_script = cloud_init.first_boot_script(spec.get("custom_data"), spec["admin_username"])
-        except cloud_init.CustomDataError as exc:
-            raise BackendError(f"custom_data: {exc}") from exc
+            user_script = cloud_init.first_boot_script(spec.get("custom_data"), admin_username)
+        except CustomDataError as exc:
+            raise MachineSpecError(f"custom_data: {exc}") from exc
         if self.exists(vm_key):
             self.start(vm_key)
             return {"address": self.address(vm_key)}
-        image = self.ensure_image()
+        image_tag = self.ensure_image()
         name = self.container_name(vm_key)
         os_disk = spec.get("os_disk_name") or f"{spec['computer_name']}_OsDisk"
         with self._lock:
@@ -361,8 +262,8 @@ class ContainerVmBackend:
             address = self._allocate_address(network, spec.get("address"), spec.get("avoid_addresses") or ())
             common = dict(vm=vm_key, os_disk=os_disk)
             labels = self._labels("vm", **{LABEL_VM: vm_key, LABEL_OS_DISK: os_disk,
-                                           LABEL_COMPUTER: spec["computer_name"],
-                                           LABEL_ADMIN: spec["admin_username"], LABEL_ADDRESS: address})
+                                           LABEL_COMPUTER: computer_name,
+                                           LABEL_ADMIN: admin_username, LABEL_ADDRESS: address})
             volume = None
             container = None
             try:
@@ -383,18 +284,18 @@ class ContainerVmBackend:
                 networking = self.client.api.create_networking_config({
                     self.network_name: self.client.api.create_endpoint_config(ipv4_address=address)})
                 created = self.client.api.create_container(
-                    image, name=name, hostname=spec["computer_name"], labels=labels, host_config=host_config,
+                    image_tag, name=name, hostname=computer_name, labels=labels, host_config=host_config,
                     networking_config=networking, stop_timeout=STOP_TIMEOUT, detach=True)
                 container = self.client.containers.get(created["Id"])
                 files = {"/var/lib/dockyard/provision.sh":
-                         (provision_script(spec["admin_username"], spec["ssh_public_keys"]).encode(), 0o700)}
+                         (provision_script(admin_username, spec["ssh_public_keys"]).encode(), 0o700)}
                 if spec.get("custom_data"):
                     files["/var/lib/cloud/instance/user-data.txt"] = (
                         cloud_init.decode_custom_data(spec["custom_data"]), 0o600)
                 if user_script:
                     files["/var/lib/cloud/instance/scripts/part-001"] = (user_script.encode(), 0o700)
                 files[START_DOCKERD_LINK] = (START_DOCKERD_SERVICE.encode(), 0o755)
-                container.put_archive("/", _tar(files))
+                container.put_archive("/", tar_archive(files))
                 container.start()
                 self._log(f"VM {spec['computer_name']} ({vm_key}) started as {name} at {address}")
             except Exception:
@@ -445,27 +346,27 @@ class ContainerVmBackend:
                                    f"within {timeout}s:\n{logs}")
             time.sleep(0.3)
 
-    def start(self, vm_key):
+    def start(self, vm_key: str) -> None:
         c = self._get(vm_key)
         if c.status != "running":
             c.start()
         self.wait_ready(vm_key)
 
-    def stop(self, vm_key):
+    def stop(self, vm_key: str) -> None:
         c = self._get(vm_key)
         if c.status in ("running", "restarting", "paused"):
             c.stop(timeout=STOP_TIMEOUT)
 
-    def deallocate(self, vm_key):
+    def deallocate(self, vm_key: str) -> None:
         """Same as stop: the container (the VM's disk) is kept, its address too."""
         self.stop(vm_key)
 
-    def restart(self, vm_key):
+    def restart(self, vm_key: str) -> None:
         c = self._get(vm_key)
         c.restart(timeout=STOP_TIMEOUT)
         self.wait_ready(vm_key)
 
-    def delete(self, vm_key, keep_os_disk=False):
+    def delete(self, vm_key: str, keep_os_disk: bool = False) -> None:
         """Remove the VM. keep_os_disk: commit its filesystem to an image and keep its volumes."""
         try:
             c = self._get(vm_key)
@@ -496,11 +397,11 @@ class ContainerVmBackend:
             filters.append(f"{LABEL_OS_DISK}={os_disk}")
         return self.client.volumes.list(filters={"label": filters})
 
-    def kept_os_disks(self):
+    def kept_os_disks(self) -> list[str]:
         return sorted({img.labels.get(LABEL_OS_DISK) for img in self.client.images.list(
             filters={"label": [f"{LABEL_EMULATOR}={self.emulator_id}", f"{LABEL_ROLE}=os-disk"]})} - {None})
 
-    def delete_os_disk(self, os_disk_name):
+    def delete_os_disk(self, os_disk_name: str) -> None:
         """Drop a disk kept by delete(keep_os_disk=True): its committed image and its volumes."""
         with self._lock:
             for img in self.client.images.list(filters={"label": [f"{LABEL_EMULATOR}={self.emulator_id}",
@@ -513,7 +414,7 @@ class ContainerVmBackend:
                 all=True, filters={"label": f"{LABEL_EMULATOR}={self.emulator_id}"}) for m in c.attrs.get("Mounts", [])}
             self._remove(None, [v for v in self._volumes(os_disk=os_disk_name) if v.name not in in_use])
 
-    def cleanup(self):
+    def cleanup(self) -> None:
         """Remove every container, volume, image and network of this emulator id (tests, reset)."""
         flt = {"label": f"{LABEL_EMULATOR}={self.emulator_id}"}
         with self._lock:
@@ -533,7 +434,8 @@ class ContainerVmBackend:
                     pass
 
     # ----------------------------------------------------------------------------- in the VM
-    def run_command(self, vm_key, script, env=None, timeout=600.0, tail=4096):
+    def run_command(self, vm_key: str, script: str | bytes, env: dict[str, str] | None = None, timeout: float = 600.0,
+                    tail: int = 4096) -> tuple[int, str, str]:
         """Run ``script`` in the VM as root; returns (exit_code, stdout_tail, stderr_tail).
 
         A script with a ``#!`` line runs with that interpreter, any other with /bin/bash. After
@@ -545,7 +447,7 @@ class ContainerVmBackend:
         run_id = uuid.uuid4().hex
         path = f"/var/lib/dockyard/run/{run_id}/script"
         data = script.encode() if isinstance(script, str) else script
-        c.put_archive("/", _tar({path: (data, 0o700)}))
+        c.put_archive("/", tar_archive({path: (data, 0o700)}))
         argv = [path] if data.startswith(b"#!") else ["/bin/bash", path]
         secs = max(1, int(timeout + 0.999))
         cmd = ["timeout", "--kill-after=10", f"{secs}s"] + argv
@@ -562,7 +464,7 @@ class ContainerVmBackend:
                 c.exec_run(["rm", "-rf", f"/var/lib/dockyard/run/{run_id}"], user="root")
             except docker.errors.APIError:
                 pass
-        return code, _tail(stdout, tail), _tail(stderr, tail)
+        return code, output_tail(stdout, tail), output_tail(stderr, tail)
 
     def custom_data_status(self, vm_key):
         """('running' | 'done' | 'error <rc>', tail of /var/log/cloud-init-output.log)."""
@@ -579,164 +481,3 @@ class ContainerVmBackend:
             if status != "running" or time.monotonic() > deadline:
                 return status, output
             time.sleep(interval)
-
-
-# ---------------------------------------------------------------------------------------------
-# The emulator's VM backend seam (vm_backends.VmBackend): ARM records in, container operations out.
-
-from ..vm_backends import VmBackend  # noqa: E402
-from ..web import ArmError  # noqa: E402
-
-
-class ContainerBackend(VmBackend):
-    """``--vm-backend container``: :class:`ContainerVmBackend` behind the Compute provider's hooks.
-
-    The VM key is the lower-cased ARM id. The backend's id (labels, network name) is kept in the
-    state dir, so a restarted emulator finds its containers again.
-    """
-
-    name = "container"
-    asynchronous = True  # booting a VM or running a script takes seconds to minutes: not in a transaction
-
-    def __init__(self, app=None):
-        self._app = app
-        self._impl = None
-        self._lock = threading.Lock()
-
-    def impl(self, ctx=None):
-        with self._lock:
-            if self._impl is None:
-                app = self._app or ctx.app
-                try:
-                    self._impl = ContainerVmBackend(app.state_dir)
-                except docker.errors.DockerException as exc:
-                    raise ArmError(500, "VMBackendNotAvailable", f"The container VM backend cannot reach the Docker "
-                                   f"engine: {exc}. Start Docker or restart the emulator with --vm-backend none.") from exc
-            return self._impl
-
-    @staticmethod
-    def key(vm):
-        return vm["id"].lower()
-
-    @staticmethod
-    def spec(vm):
-        props = vm["body"]["properties"]
-        profile = props.get("osProfile") or {}
-        linux = profile.get("linuxConfiguration") or {}
-        keys = [k.get("keyData", "") for k in (linux.get("ssh") or {}).get("publicKeys") or []]
-        return {"computer_name": profile.get("computerName") or vm["body"]["name"],
-                "admin_username": profile.get("adminUsername"), "ssh_public_keys": keys,
-                "custom_data": (vm.get("internal") or {}).get("customData"),
-                "os_disk_name": ((props.get("storageProfile") or {}).get("osDisk") or {}).get("name")}
-
-    @staticmethod
-    def _fail(exc):
-        if isinstance(exc, VmNotFound):
-            return ArmError(409, "VMNotFoundInBackend", f"The VM's container is gone: {exc}. Delete and recreate the VM.")
-        code = "InvalidParameter" if "is not a valid" in str(exc) or "custom_data" in str(exc) or "SSH public key" in str(exc) \
-            else "OSProvisioningInternalError"
-        return ArmError(400 if code == "InvalidParameter" else 500, code, f"Container VM: {exc}")
-
-    @staticmethod
-    def planned_addresses(ctx, vm):
-        """(the address of the VM's public IP resource or None, the addresses other public IPs hold)."""
-        if getattr(ctx, "store", None) is None:
-            return None, []
-        pips = ctx.store.resources(f"/subscriptions/{ctx.subscription}/", ["Microsoft.Network/publicIPAddresses"])
-        avoid = {p["body"]["properties"].get("ipAddress") for p in pips} - {None}
-        references = vm["body"]["properties"].get("networkProfile", {}).get("networkInterfaces", [])
-        primary = next((r for r in references if (r.get("properties") or {}).get("primary")), None) or \
-            (references[0] if references else None)
-        nic = ctx.store.resource(primary["id"]) if primary else None
-        wanted = None
-        for config in (nic or {}).get("body", {}).get("properties", {}).get("ipConfigurations", []):
-            pip_id = (config["properties"].get("publicIPAddress") or {}).get("id")
-            if config["properties"].get("primary") and pip_id:
-                pip = ctx.store.resource(pip_id)
-                wanted = pip and pip["body"]["properties"].get("ipAddress")
-        avoid.discard(wanted)
-        return wanted, sorted(avoid)
-
-    def public_address(self, ctx, taken):
-        """Public IP resources get their (static) address on the VM network when they are created."""
-        try:
-            return self.impl(ctx).free_address(taken)
-        except (BackendError, docker.errors.DockerException) as exc:
-            log.warning("no address on the VM network for a public IP: %s", exc)
-            return None
-
-    def provision(self, ctx, vm):
-        impl, key = self.impl(ctx), self.key(vm)
-        internal = vm.setdefault("internal", {})
-        power = internal.get("power", "running")
-        try:
-            if not impl.exists(key):
-                wanted, avoid = self.planned_addresses(ctx, vm)
-                impl.create(key, dict(self.spec(vm), address=wanted, avoid_addresses=avoid))
-                if power in ("stopped", "deallocated"):
-                    impl.stop(key)
-            elif power == "running" and impl.power_state(key) != "running":
-                impl.start(key)
-            internal["backend"] = {"kind": self.name, "container": impl.container_name(key),
-                                   "address": impl.address(key)}
-        except BackendError as exc:
-            raise self._fail(exc) from exc
-
-    def power(self, ctx, vm, action):
-        impl, key = self.impl(ctx), self.key(vm)
-        try:
-            {"start": impl.start, "powerOff": impl.stop, "deallocate": impl.deallocate,
-             "restart": impl.restart}[action](key)
-        except BackendError as exc:
-            raise self._fail(exc) from exc
-
-    def delete(self, ctx, vm, keep_os_disk=None):
-        """The OS disk's data is kept (committed) unless its deleteOption is Delete; see delete_disk."""
-        os_disk = ((vm["body"]["properties"].get("storageProfile") or {}).get("osDisk") or {})
-        if keep_os_disk is None:
-            keep_os_disk = os_disk.get("deleteOption") != "Delete"
-        self.impl(ctx).delete(self.key(vm), keep_os_disk=keep_os_disk)
-
-    def reconcile(self, ctx, vms):
-        """Emulator start: find the containers by label and give them the power state ARM records."""
-        impl = self.impl(ctx)
-        found = {v["vm_key"]: v for v in impl.find_existing()}
-        for vm in vms:
-            data = (vm.get("internal") or {}).get("backend") or {}
-            if data.get("kind") != self.name or data.get("deleted") or ctx.store.operations_for(vm["id"].lower()):
-                continue
-            key, want = self.key(vm), vm["internal"].get("power", "running")
-            have = found.get(key)
-            if have is None:
-                log.warning("the container of VM %s is gone; delete and recreate the VM", vm["id"])
-                continue
-            try:
-                if want == "running" and have["power_state"] != "running":
-                    log.info("starting the container of VM %s (ARM: running)", vm["id"])
-                    impl.start(key)
-                elif want in ("stopped", "deallocated") and have["power_state"] == "running":
-                    log.info("stopping the container of VM %s (ARM: %s)", vm["id"], want)
-                    impl.stop(key)
-            except BackendError as exc:
-                log.warning("could not reconcile VM %s: %s", vm["id"], exc)
-
-    def delete_disk(self, ctx, disk):
-        """A Microsoft.Compute/disks resource is deleted: drop the data a VM delete kept for it."""
-        self.impl(ctx).delete_os_disk(disk["body"]["name"])
-
-    def instance_view(self, ctx, vm):
-        impl, key = self.impl(ctx), self.key(vm)
-        if impl.power_state(key) != "running":
-            return {}
-        return {"computerName": self.spec(vm)["computer_name"], "osName": "debian", "osVersion": "12"}
-
-    def addresses(self, ctx, vm):
-        address = self.impl(ctx).address(self.key(vm))
-        return (address, 22) if address else None
-
-    def run_command(self, ctx, vm, script, env=None, timeout=5400.0):
-        """For the Custom Script extension: (exit code, stdout tail, stderr tail)."""
-        try:
-            return self.impl(ctx).run_command(self.key(vm), script, env or {}, timeout)
-        except BackendError as exc:
-            raise self._fail(exc) from exc

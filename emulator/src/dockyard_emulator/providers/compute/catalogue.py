@@ -1,12 +1,27 @@
-"""What Microsoft.Compute offers in every emulated region: VM sizes and marketplace images.
+"""What Microsoft.Compute offers in every emulated region: VM sizes and marketplace images, and the
+location-level routes that list them (``locations/{l}/vmSizes``, ``publishers/.../versions/{v}``).
 
 Sizes carry Azure's published figures (cores, memory, resource disk, data disk count) and the
 Hyper-V generations they boot. Images are a small set of current Linux marketplace images, each
 with a few versions (oldest first) so that 'latest' resolves to something definite.
 """
+from __future__ import annotations
+
+from typing import Any
+
+from ... import locations
+from ...context import Context
+from ...errors import ArmError
+from ...web import Response
+from .common import IMAGE_PATH, LOCATION_PATH, PROVIDER, VM_VERSIONS, image_id
+
+# (cores, memoryMB, resourceDiskMB, maxDataDisks, premium storage, hyper-V generations)
+SizeFigures = tuple[int, int, int, int, bool, tuple[str, ...]]
+# (hyperVGeneration, architecture, os disk GB, os name, os version, [versions])
+ImageEntry = tuple[str, str, int, str, str, list[str]]
 
 # name: (cores, memoryMB, resourceDiskMB, maxDataDisks, premium storage, hyper-V generations)
-SIZES = {
+SIZES: dict[str, SizeFigures] = {
     "Standard_A1_v2": (1, 2048, 10240, 2, False, ("V1",)),
     "Standard_A2_v2": (2, 4096, 20480, 4, False, ("V1",)),
     "Standard_A4_v2": (4, 8192, 40960, 8, False, ("V1",)),
@@ -46,7 +61,7 @@ ARM64_SIZES = {"Standard_B2pts_v2", "Standard_D2ps_v5", "Standard_D4ps_v5"}
 OS_DISK_MAX_MB = 1047552
 
 
-def size(name):
+def size(name: Any) -> tuple[str, SizeFigures] | tuple[None, None]:
     """(canonical name, figures) for a size name in any case; (None, None) when unknown."""
     for known, figures in SIZES.items():
         if isinstance(name, str) and known.lower() == name.lower():
@@ -54,14 +69,14 @@ def size(name):
     return None, None
 
 
-def size_entry(name):
+def size_entry(name: str) -> dict[str, Any]:
     cores, memory, resource_disk, data_disks, _, _ = SIZES[name]
     return {"name": name, "numberOfCores": cores, "osDiskSizeInMB": OS_DISK_MAX_MB,
             "resourceDiskSizeInMB": resource_disk, "memoryInMB": memory, "maxDataDiskCount": data_disks}
 
 
 # publisher: {offer: {sku: (hyperVGeneration, architecture, os disk GB, os name, os version, [versions])}}
-IMAGES = {
+IMAGES: dict[str, dict[str, dict[str, ImageEntry]]] = {
     "Canonical": {
         "0001-com-ubuntu-server-jammy": {
             "22_04-lts": ("V1", "x64", 30, "ubuntu", "22.04", ["22.04.202501150", "22.04.202502120",
@@ -112,14 +127,14 @@ IMAGES = {
 }
 
 
-def _find(mapping, name):
+def _find(mapping: dict[str, Any], name: Any) -> tuple[str, Any] | tuple[None, None]:
     for key, value in mapping.items():
         if isinstance(name, str) and key.lower() == name.lower():
             return key, value
     return None, None
 
 
-def lookup(publisher, offer=None, sku=None):
+def lookup(publisher: Any, offer: Any = None, sku: Any = None) -> tuple[Any, Any]:
     """Canonical names and the entry for (publisher[, offer[, sku]]), case-insensitively; None parts when unknown."""
     p_name, offers = _find(IMAGES, publisher)
     if offers is None or offer is None:
@@ -131,11 +146,16 @@ def lookup(publisher, offer=None, sku=None):
     return (p_name, o_name, s_name), entry
 
 
-def version_key(version):
+def can_boot(size_name: str, figures: SizeFigures, entry: ImageEntry) -> bool:
+    """Whether a VM of this size boots the image (its Hyper-V generation and its architecture)."""
+    return entry[0] in figures[5] and (entry[1] == "Arm64") == (size_name in ARM64_SIZES)
+
+
+def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
 
 
-def resolve(publisher, offer, sku, version):
+def resolve(publisher: Any, offer: Any, sku: Any, version: Any) -> tuple[tuple[str, str, str], ImageEntry, str] | None:
     """(names, entry, exact version) of a marketplace image reference; None when it doesn't exist."""
     names, entry = lookup(publisher, offer, sku)
     if entry is None or not all(names):
@@ -144,3 +164,87 @@ def resolve(publisher, offer, sku, version):
     if str(version).lower() == "latest":
         return names, entry, max(versions, key=version_key)
     return (names, entry, version) if version in versions else None
+
+
+# location-level routes ---------------------------------------------------------------------------
+def _location(location: str) -> str:
+    name = locations.normalize(location)
+    if name is None:
+        raise ArmError(404, "NotFound", f"The location '{location}' is not available for this subscription. "
+                       f"Available locations: {', '.join(locations.NAMES)}.")
+    return name
+
+
+@PROVIDER.route(["GET"], LOCATION_PATH + "/vmSizes", VM_VERSIONS, manifest_type="locations/vmSizes")
+def location_sizes(ctx: Context, subscription: str, location: str) -> Response:
+    _location(location)
+    return Response(200, {"value": [size_entry(name) for name in SIZES]})
+
+
+def _artifact_missing() -> ArmError:
+    return ArmError(404, "NotFound", "Artifact: VMImage was not found.")
+
+
+def _items(ctx: Context, location: str, names: Any, *parents: str) -> list[dict[str, Any]]:
+    return [{"location": location, "name": name, "id": image_id(ctx, location, *parents, name)} for name in names]
+
+
+@PROVIDER.route(["GET"], LOCATION_PATH + "/publishers", VM_VERSIONS, manifest_type="locations/publishers")
+def list_publishers(ctx: Context, subscription: str, location: str) -> Response:
+    location = _location(location)
+    return Response(200, _items(ctx, location, IMAGES))
+
+
+@PROVIDER.route(["GET"], LOCATION_PATH + "/publishers/{publisher}/artifacttypes/vmimage/offers", VM_VERSIONS)
+def list_offers(ctx: Context, subscription: str, location: str, publisher: str) -> Response:
+    location = _location(location)
+    name, offers = lookup(publisher)
+    if offers is None:
+        raise ArmError(404, "NotFound", f"Publisher: {publisher} was not found.")
+    return Response(200, _items(ctx, location, offers, name))
+
+
+@PROVIDER.route(["GET"], LOCATION_PATH + "/publishers/{publisher}/artifacttypes/vmimage/offers/{offer}/skus",
+                VM_VERSIONS)
+def list_skus(ctx: Context, subscription: str, location: str, publisher: str, offer: str) -> Response:
+    location = _location(location)
+    names, skus = lookup(publisher, offer)
+    if skus is None:
+        raise _artifact_missing()
+    return Response(200, _items(ctx, location, skus, *names))
+
+
+@PROVIDER.route(["GET"], IMAGE_PATH + "/versions", VM_VERSIONS)
+def list_versions(ctx: Context, subscription: str, location: str, publisher: str, offer: str, sku: str) -> Response:
+    location = _location(location)
+    names, entry = lookup(publisher, offer, sku)
+    if entry is None:
+        raise _artifact_missing()
+    versions = sorted(entry[5], key=version_key)
+    if "desc" in ctx.query.get("$orderby", "").lower():
+        versions.reverse()
+    top = ctx.query.get("$top", "")
+    if top.isdigit():
+        versions = versions[:int(top)]
+    return Response(200, _items(ctx, location, versions, *names))
+
+
+@PROVIDER.route(["GET"], IMAGE_PATH + "/versions/{version}", VM_VERSIONS)
+def get_version(ctx: Context, subscription: str, location: str, publisher: str, offer: str, sku: str, version: str) -> Response:
+    location = _location(location)
+    found = resolve(publisher, offer, sku, version)
+    if found is None:
+        raise _artifact_missing()
+    names, entry, exact = found
+    generation, architecture, size_gb = entry[0], entry[1], entry[2]
+    features = [{"name": "IsAcceleratedNetworkSupported", "value": "True"},
+                {"name": "DiskControllerTypes", "value": "SCSI, NVMe" if generation == "V2" else "SCSI"}]
+    if generation == "V2":
+        features.append({"name": "SecurityType", "value": "TrustedLaunchSupported"})
+    return Response(200, {"location": location, "name": exact, "id": image_id(ctx, location, *names, exact),
+                          "properties": {"hyperVGeneration": generation, "architecture": architecture,
+                                         "osDiskImage": {"operatingSystem": "Linux", "sizeInGb": size_gb},
+                                         "dataDiskImages": [], "features": features,
+                                         "automaticOSUpgradeProperties": {"automaticOSUpgradeSupported": False},
+                                         "disallowed": {"vmDiskType": "Unmanaged"},
+                                         "imageDeprecationStatus": {"imageState": "Active"}}})
