@@ -14,13 +14,16 @@ EMULATOR := $(VENV)/bin/dockyard-emulator
 # Evaluated when a recipe runs, i.e. after `setup` created the venv.
 PYTHON_VERSION = $(shell $(VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 PYTEST_WORKERS ?= 2
+# The collection tarball `make build` writes (name from galaxy.yml).
+GALAXY_FIELD = $(shell sed -n 's/^$(1): *//p' $(ROOT)/galaxy.yml)
+TARBALL = $(ROOT)/build/$(call GALAXY_FIELD,namespace)-$(call GALAXY_FIELD,name)-$(call GALAXY_FIELD,version).tar.gz
 
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup sync test sanity lint ruff typecheck units compose-reference emulator-tests integration molecule demo demo-images demo-down bench changelog clean
+.PHONY: help setup sync test sanity lint ruff typecheck units compose-reference emulator-tests integration molecule release-tests build demo demo-images demo-down bench changelog clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -32,7 +35,7 @@ sync: ## refresh the collection copy from the working tree (make setup does this
 	@bash tools/setup.sh --sync-only
 
 test: setup ## every test layer; fails if any fails
-	@$(MAKE) --no-print-directory sanity lint units compose-reference emulator-tests integration molecule
+	@$(MAKE) --no-print-directory sanity lint units compose-reference emulator-tests integration molecule release-tests
 	@echo "make test: all test layers passed"
 
 sanity: ## ansible-test sanity on the collection copy
@@ -67,6 +70,15 @@ molecule: ## molecule scenarios of the roles, against an emulator with container
 	@# The scenarios follow AZURE_* from the environment, exactly as they would on real Azure.
 	if eval "$$($(EMULATOR) env --state-dir $(MOLECULE_STATE))" && molecule test --all; then rc=0; else rc=$$?; fi; \
 		$(EMULATOR) stop --state-dir $(MOLECULE_STATE); exit $$rc
+
+release-tests: ## the collection as users get it: tarball contents, install, ansible-doc, a playbook from it
+	cd $(ROOT) && python -m pytest -q -p no:cacheprovider tests/release
+	@cat $(ROOT)/tests/output/release/tarball-summary.txt
+
+build: ## the Galaxy tarball, into build/ (contents checked by make release-tests)
+	mkdir -p build
+	ansible-galaxy collection build --force --output-path build
+	@echo "$(TARBALL): $$(stat -c %s $(TARBALL)) bytes, $$(tar -tzf $(TARBALL) | grep -vc '/$$') files"
 
 demo-images: ## build the demo application's images on the local Docker engine
 	bash demo/build-images.sh

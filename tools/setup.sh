@@ -59,9 +59,10 @@ ensure_venv() {
 }
 
 ensure_python_packages() {
-    # Re-install only when a requirements file or the emulator's metadata changed.
+    # Re-install only when a requirements file (the collection's runtime requirements.txt, the dev
+    # lists under requirements/) or the emulator's metadata changed.
     local stamp="$VENV/.requirements.sha256" sum
-    sum=$({ cat "$ROOT"/requirements/*.txt; cat "$ROOT"/emulator/pyproject.toml 2>/dev/null || true; } | sha256sum | cut -d' ' -f1)
+    sum=$({ cat "$ROOT"/requirements.txt "$ROOT"/requirements/*.txt; cat "$ROOT"/emulator/pyproject.toml 2>/dev/null || true; } | sha256sum | cut -d' ' -f1)
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ]; then return 0; fi
     log "installing Python dependencies into .venv"
     "$VENV/bin/pip" install -q -r "$ROOT/requirements/dev.txt"
