@@ -23,7 +23,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup sync test sanity lint ruff typecheck units compose-reference emulator-tests integration molecule release-tests build demo demo-images demo-down bench changelog clean
+.PHONY: help setup sync test sanity lint ruff typecheck units compose-reference emulator-tests integration molecule release-tests build ee demo demo-images demo-down bench changelog clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -79,6 +79,12 @@ build: ## the Galaxy tarball, into build/ (contents checked by make release-test
 	mkdir -p build
 	ansible-galaxy collection build --force --output-path build
 	@echo "$(TARBALL): $$(stat -c %s $(TARBALL)) bytes, $$(tar -tzf $(TARBALL) | grep -vc '/$$') files"
+
+ee: build ## build context of the execution environment (execution-environment.yml) in build/ee; no image build
+	mkdir -p build/ee-collection
+	cp $(TARBALL) build/ee-collection/dockyard-azure.tar.gz
+	ansible-builder create --file execution-environment.yml --context build/ee --output-filename Containerfile
+	@echo "Build the image where a registry is reachable: see docs/execution-environment.md"
 
 demo-images: ## build the demo application's images on the local Docker engine
 	bash demo/build-images.sh
