@@ -17,13 +17,18 @@ PYTEST_WORKERS ?= 2
 # The collection tarball `make build` writes (name from galaxy.yml).
 GALAXY_FIELD = $(shell sed -n 's/^$(1): *//p' $(ROOT)/galaxy.yml)
 TARBALL = $(ROOT)/build/$(call GALAXY_FIELD,namespace)-$(call GALAXY_FIELD,name)-$(call GALAXY_FIELD,version).tar.gz
+# The docs site: antsibull-docs + Sphinx sources in DOCS_SRC, HTML in DOCS_HTML. Guide links to files
+# outside docs/ point at DOCS_SOURCE_URL (the repository from galaxy.yml, GitHub/GitLab layout).
+DOCS_SRC := $(ROOT)/build/docs/src
+DOCS_HTML := $(ROOT)/build/docs/html
+DOCS_SOURCE_URL ?= $(call GALAXY_FIELD,repository)/blob/main
 
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup sync test sanity lint ruff typecheck units compose-reference emulator-tests integration molecule release-tests build ee demo demo-images demo-down bench changelog clean
+.PHONY: help setup sync test sanity lint ruff typecheck units compose-reference emulator-tests integration molecule release-tests build ee docs docs-lint demo demo-images demo-down bench changelog clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -71,7 +76,7 @@ molecule: ## molecule scenarios of the roles, against an emulator with container
 	if eval "$$($(EMULATOR) env --state-dir $(MOLECULE_STATE))" && molecule test --all; then rc=0; else rc=$$?; fi; \
 		$(EMULATOR) stop --state-dir $(MOLECULE_STATE); exit $$rc
 
-release-tests: ## the collection as users get it: tarball contents, install, ansible-doc, a playbook from it
+release-tests: docs ## the collection as users get it: tarball, install, ansible-doc, a playbook from it, EE context, docs site in Chromium
 	cd $(ROOT) && python -m pytest -q -p no:cacheprovider tests/release
 	@cat $(ROOT)/tests/output/release/tarball-summary.txt
 
@@ -85,6 +90,21 @@ ee: build ## build context of the execution environment (execution-environment.y
 	cp $(TARBALL) build/ee-collection/dockyard-azure.tar.gz
 	ansible-builder create --file execution-environment.yml --context build/ee --output-filename Containerfile
 	@echo "Build the image where a registry is reachable: see docs/execution-environment.md"
+
+docs: sync ## the docs site (antsibull-docs: modules, role argument specs; plus the guides in docs/) into build/docs/html
+	rm -rf $(DOCS_SRC) $(DOCS_HTML)
+	install -d -m 0755 $(DOCS_SRC) $(DOCS_SRC)/rst
+	antsibull-docs sphinx-init --use-current --dest-dir $(DOCS_SRC) --index-rst-source docs/docsite/site/index.rst \
+		--project dockyard.azure --title dockyard.azure --html-short-title dockyard.azure \
+		--copyright "dockyard.azure contributors" dockyard.azure >/dev/null
+	cat docs/docsite/site/conf_extra.py >> $(DOCS_SRC)/conf.py
+	antsibull-docs --config-file $(DOCS_SRC)/antsibull-docs.cfg collection --use-current --dest-dir $(DOCS_SRC)/rst dockyard.azure
+	mkdir -p $(DOCS_SRC)/rst/guides && cp docs/*.md $(DOCS_SRC)/rst/guides/
+	DOCKYARD_DOCS_SOURCE_URL=$(DOCS_SOURCE_URL) sphinx-build -q -b html -c $(DOCS_SRC) $(DOCS_SRC)/rst $(DOCS_HTML)
+	@echo "docs site: $(DOCS_HTML)/index.html, $$(find $(DOCS_HTML) -name '*.html' | wc -l) pages"
+
+docs-lint: sync ## antsibull-docs lint: plugin DOCUMENTATION, role argument specs, docs/docsite
+	cd $(COLLECTION) && antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs --validate-collection-refs all .
 
 demo-images: ## build the demo application's images on the local Docker engine
 	bash demo/build-images.sh

@@ -16,6 +16,8 @@ COLLECTION="$COLLECTION_ROOT/ansible_collections/dockyard/azure"
 APT_PACKAGES=(rsync busybox-static debootstrap openssh-client iproute2 ca-certificates shellcheck git openssl util-linux)
 # Debian's engine only where no engine is installed (docker-ce and docker.io conflict).
 command -v dockerd >/dev/null || APT_PACKAGES+=(docker.io)
+# Headless Chromium and its WebDriver for the docs site test (tests/release), unless already there.
+{ command -v chromium && command -v chromedriver; } >/dev/null || APT_PACKAGES+=(chromium chromium-driver)
 
 log() { printf '==> %s\n' "$*"; }
 
