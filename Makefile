@@ -28,7 +28,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup sync test sanity lint ruff typecheck units compose-reference emulator-tests integration molecule release-tests build ee docs docs-lint demo demo-images demo-down bench changelog clean
+.PHONY: help setup sync test sanity lint ruff typecheck units compose-reference emulator-tests integration molecule release-tests build ee docs docs-lint demo demo-images demo-down bench changelog clean clean-docker
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -130,5 +130,29 @@ bench: setup ## benchmarks (side-by-side measurements, not pass/fail tests)
 changelog: ## build CHANGELOG.rst from the fragments
 	antsibull-changelog release
 
-clean: ## remove local state (venv, collection copy, demo state, test output)
+clean: clean-docker ## remove local state (venv, collection copy, demo state, test output, build) and its Docker objects
 	rm -rf .venv .ansible .demo build tests/output
+
+# This checkout's emulators keep their state (state.db) under .demo/ and tests/output/; the
+# container VM backend labels every container, volume, network and committed disk image it makes
+# with dockyard.emulator=<id>, the id being in the state dir's container-backend.id. Only those ids
+# are touched: other checkouts may share this Docker engine.
+clean-docker: ## stop this checkout's emulators and remove their containers, volumes, networks and disk images
+	@for state in $$(find .demo tests/output -name state.db -printf '%h\n' 2>/dev/null | sort -u); do \
+		if [ -x $(EMULATOR) ]; then $(EMULATOR) stop --state-dir "$$state" >/dev/null 2>&1 || true; \
+		elif [ -f "$$state/emulator.pid" ] && grep -qa dockyard-emulator "/proc/$$(cat "$$state/emulator.pid")/cmdline" 2>/dev/null; then \
+			kill "$$(cat "$$state/emulator.pid")" || true; fi; \
+	done
+	@command -v docker >/dev/null && timeout 10 docker info >/dev/null 2>&1 || { echo "clean-docker: no Docker engine answers, nothing to remove"; exit 0; }; \
+	for id in $$(cat $$(find .demo tests/output -name container-backend.id 2>/dev/null) /dev/null | sort -u); do \
+		label="dockyard.emulator=$$id"; \
+		containers=$$(docker ps -aq --filter "label=$$label"); \
+		[ -z "$$containers" ] || docker rm -f -v $$containers >/dev/null || echo "clean-docker: could not remove all containers of emulator $$id"; \
+		volumes=$$(docker volume ls -q --filter "label=$$label"); \
+		[ -z "$$volumes" ] || docker volume rm -f $$volumes >/dev/null || echo "clean-docker: could not remove all volumes of emulator $$id"; \
+		networks=$$(docker network ls -q --filter "label=$$label"); \
+		[ -z "$$networks" ] || docker network rm $$networks >/dev/null || echo "clean-docker: could not remove all networks of emulator $$id"; \
+		images=$$(docker images -q --filter "label=$$label" | sort -u); \
+		[ -z "$$images" ] || docker rmi -f $$images >/dev/null || echo "clean-docker: could not remove all images of emulator $$id"; \
+		echo "clean-docker: emulator $$id: removed $$(echo $$containers | wc -w) containers, $$(echo $$volumes | wc -w) volumes, $$(echo $$networks | wc -w) networks, $$(echo $$images | wc -w) images"; \
+	done
