@@ -8,15 +8,29 @@ import zlib as _zlib
 # The guides (docs/*.md, copied to guides/ by `make docs`) are Markdown.
 globals()["extensions"].append("myst_parser")
 
-# No network while building. The generated pages link to two pages of the Ansible docs by label;
-# a small local intersphinx inventory resolves them to docs.ansible.com (Sphinx would otherwise
-# download the whole inventory from there).
+# No network while building: Sphinx would download the Ansible docs' whole intersphinx inventory.
+# The generated pages link by label to two pages of the Ansible docs and to the plugins of other
+# collections (M(ansible.builtin.uri) ...); a small local inventory resolves exactly those labels
+# to their pages on docs.ansible.com.
 _ANSIBLE_DOCS = "https://docs.ansible.com/projects/ansible/devel/"
 _ANSIBLE_LABELS = {
     "common_return_values": ("reference_appendices/common_return_values.html", "Return Values"),
     "ansible_configuration_settings": ("reference_appendices/config.html", "Ansible Configuration Settings"),
 }
-_INVENTORY = _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "ansible_devel.inv")
+_HERE = _os.path.dirname(_os.path.abspath(__file__))
+# ansible_collections.<namespace>.<name>.<plugin>_<type>[__<anchor>] of any collection but this one
+_OTHER_COLLECTION_LABEL = _re.compile(
+    r"ansible_collections\.(?!dockyard\.azure\.)([a-z0-9_]+)\.([a-z0-9_]+)\.([a-z0-9_]+)_([a-z]+)(?:__([A-Za-z0-9_./-]+))?")
+for _root, _dirs, _files in _os.walk(_os.path.join(_HERE, "rst")):
+    for _file in _files:
+        if _file.endswith(".rst"):
+            with open(_os.path.join(_root, _file), encoding="utf-8") as _source:
+                for _match in _OTHER_COLLECTION_LABEL.finditer(_source.read()):
+                    _namespace, _name, _plugin, _type, _anchor = _match.groups()
+                    _ANSIBLE_LABELS[_match.group(0)] = (
+                        "collections/%s/%s/%s_%s.html%s" % (_namespace, _name, _plugin, _type, "#" + _anchor if _anchor else ""),
+                        "%s.%s.%s %s" % (_namespace, _name, _plugin, _type))
+_INVENTORY = _os.path.join(_HERE, "ansible_devel.inv")
 with open(_INVENTORY, "wb") as _inventory:
     _inventory.write(b"# Sphinx inventory version 2\n# Project: Ansible\n# Version: devel\n"
                      b"# The remainder of this file is compressed using zlib.\n")
