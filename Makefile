@@ -46,9 +46,10 @@ test: setup ## every test layer; fails if any fails
 sanity: ## ansible-test sanity on the collection copy
 	cd $(COLLECTION) && ansible-test sanity --venv --python $(PYTHON_VERSION) --color no
 
-lint: ## ansible-lint (production profile) and the changelog fragments
+lint: ## ansible-lint (production profile), the changelog fragments, antsibull-docs lint (make docs-lint)
 	ansible-lint
 	antsibull-changelog lint
+	@$(MAKE) --no-print-directory docs-lint
 
 ruff: ## ruff on all Python of the tree (ruff.toml)
 	ruff check .
@@ -98,9 +99,9 @@ docs: sync ## the docs site (antsibull-docs: modules, role argument specs; plus 
 		--project dockyard.azure --title dockyard.azure --html-short-title dockyard.azure \
 		--copyright "dockyard.azure contributors" dockyard.azure >/dev/null
 	cat docs/docsite/site/conf_extra.py >> $(DOCS_SRC)/conf.py
-	antsibull-docs --config-file $(DOCS_SRC)/antsibull-docs.cfg collection --use-current --dest-dir $(DOCS_SRC)/rst dockyard.azure
+	antsibull-docs --config-file $(DOCS_SRC)/antsibull-docs.cfg collection --use-current --fail-on-error --dest-dir $(DOCS_SRC)/rst dockyard.azure
 	mkdir -p $(DOCS_SRC)/rst/guides && cp docs/*.md $(DOCS_SRC)/rst/guides/
-	DOCKYARD_DOCS_SOURCE_URL=$(DOCS_SOURCE_URL) sphinx-build -q -b html -c $(DOCS_SRC) $(DOCS_SRC)/rst $(DOCS_HTML)
+	DOCKYARD_DOCS_SOURCE_URL=$(DOCS_SOURCE_URL) sphinx-build -q -b html -W --keep-going -c $(DOCS_SRC) $(DOCS_SRC)/rst $(DOCS_HTML)
 	@echo "docs site: $(DOCS_HTML)/index.html, $$(find $(DOCS_HTML) -name '*.html' | wc -l) pages"
 
 docs-lint: sync ## antsibull-docs lint: plugin DOCUMENTATION, role argument specs, docs/docsite
