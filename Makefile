@@ -14,13 +14,21 @@ EMULATOR := $(VENV)/bin/dockyard-emulator
 # Evaluated when a recipe runs, i.e. after `setup` created the venv.
 PYTHON_VERSION = $(shell $(VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 PYTEST_WORKERS ?= 2
+# The collection tarball `make build` writes (name from galaxy.yml).
+GALAXY_FIELD = $(shell sed -n 's/^$(1): *//p' $(ROOT)/galaxy.yml)
+TARBALL = $(ROOT)/build/$(call GALAXY_FIELD,namespace)-$(call GALAXY_FIELD,name)-$(call GALAXY_FIELD,version).tar.gz
+# The docs site: antsibull-docs + Sphinx sources in DOCS_SRC, HTML in DOCS_HTML. Guide links to files
+# outside docs/ point at DOCS_SOURCE_URL (the repository from galaxy.yml, GitHub/GitLab layout).
+DOCS_SRC := $(ROOT)/build/docs/src
+DOCS_HTML := $(ROOT)/build/docs/html
+DOCS_SOURCE_URL ?= $(call GALAXY_FIELD,repository)/blob/main
 
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup sync test sanity lint ruff typecheck units compose-reference emulator-tests integration molecule demo demo-images demo-down bench changelog clean
+.PHONY: help setup sync test sanity lint ruff typecheck units compose-reference emulator-tests integration molecule release-tests build ee docs docs-lint demo demo-images demo-down bench changelog clean clean-docker
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -32,15 +40,16 @@ sync: ## refresh the collection copy from the working tree (make setup does this
 	@bash tools/setup.sh --sync-only
 
 test: setup ## every test layer; fails if any fails
-	@$(MAKE) --no-print-directory sanity lint units compose-reference emulator-tests integration molecule
+	@$(MAKE) --no-print-directory sanity lint units compose-reference emulator-tests integration molecule release-tests
 	@echo "make test: all test layers passed"
 
 sanity: ## ansible-test sanity on the collection copy
 	cd $(COLLECTION) && ansible-test sanity --venv --python $(PYTHON_VERSION) --color no
 
-lint: ## ansible-lint (production profile) and the changelog fragments
+lint: ## ansible-lint (production profile), the changelog fragments, antsibull-docs lint (make docs-lint)
 	ansible-lint
 	antsibull-changelog lint
+	@$(MAKE) --no-print-directory docs-lint
 
 ruff: ## ruff on all Python of the tree (ruff.toml)
 	ruff check .
@@ -68,6 +77,36 @@ molecule: ## molecule scenarios of the roles, against an emulator with container
 	if eval "$$($(EMULATOR) env --state-dir $(MOLECULE_STATE))" && molecule test --all; then rc=0; else rc=$$?; fi; \
 		$(EMULATOR) stop --state-dir $(MOLECULE_STATE); exit $$rc
 
+release-tests: docs ## the collection as users get it: tarball, install, ansible-doc, a playbook from it, EE context, docs site in Chromium
+	cd $(ROOT) && python -m pytest -q -p no:cacheprovider tests/release
+	@cat $(ROOT)/tests/output/release/tarball-summary.txt
+
+build: ## the Galaxy tarball, into build/ (contents checked by make release-tests)
+	mkdir -p build
+	ansible-galaxy collection build --force --output-path build
+	@echo "$(TARBALL): $$(stat -c %s $(TARBALL)) bytes, $$(tar -tzf $(TARBALL) | grep -vc '/$$') files"
+
+ee: build ## build context of the execution environment (execution-environment.yml) in build/ee; no image build
+	mkdir -p build/ee-collection
+	cp $(TARBALL) build/ee-collection/dockyard-azure.tar.gz
+	ansible-builder create --file execution-environment.yml --context build/ee --output-filename Containerfile
+	@echo "Build the image where a registry is reachable: see docs/execution-environment.md"
+
+docs: sync ## the docs site (antsibull-docs: modules, role argument specs; plus the guides in docs/) into build/docs/html
+	rm -rf $(DOCS_SRC) $(DOCS_HTML)
+	install -d -m 0755 $(DOCS_SRC) $(DOCS_SRC)/rst
+	antsibull-docs sphinx-init --use-current --dest-dir $(DOCS_SRC) --index-rst-source docs/docsite/site/index.rst \
+		--project dockyard.azure --title dockyard.azure --html-short-title dockyard.azure \
+		--copyright "dockyard.azure contributors" dockyard.azure >/dev/null
+	cat docs/docsite/site/conf_extra.py >> $(DOCS_SRC)/conf.py
+	antsibull-docs --config-file $(DOCS_SRC)/antsibull-docs.cfg collection --use-current --fail-on-error --dest-dir $(DOCS_SRC)/rst dockyard.azure
+	mkdir -p $(DOCS_SRC)/rst/guides && cp docs/*.md $(DOCS_SRC)/rst/guides/
+	DOCKYARD_DOCS_SOURCE_URL=$(DOCS_SOURCE_URL) sphinx-build -q -b html -W --keep-going -c $(DOCS_SRC) $(DOCS_SRC)/rst $(DOCS_HTML)
+	@echo "docs site: $(DOCS_HTML)/index.html, $$(find $(DOCS_HTML) -name '*.html' | wc -l) pages"
+
+docs-lint: sync ## antsibull-docs lint: plugin DOCUMENTATION, role argument specs, docs/docsite
+	cd $(COLLECTION) && antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs --validate-collection-refs all .
+
 demo-images: ## build the demo application's images on the local Docker engine
 	bash demo/build-images.sh
 
@@ -92,5 +131,29 @@ bench: setup ## benchmarks (side-by-side measurements, not pass/fail tests)
 changelog: ## build CHANGELOG.rst from the fragments
 	antsibull-changelog release
 
-clean: ## remove local state (venv, collection copy, demo state, test output)
+clean: clean-docker ## remove local state (venv, collection copy, demo state, test output, build) and its Docker objects
 	rm -rf .venv .ansible .demo build tests/output
+
+# This checkout's emulators keep their state (state.db) under .demo/ and tests/output/; the
+# container VM backend labels every container, volume, network and committed disk image it makes
+# with dockyard.emulator=<id>, the id being in the state dir's container-backend.id. Only those ids
+# are touched: other checkouts may share this Docker engine.
+clean-docker: ## stop this checkout's emulators and remove their containers, volumes, networks and disk images
+	@for state in $$(find .demo tests/output -name state.db -printf '%h\n' 2>/dev/null | sort -u); do \
+		if [ -x $(EMULATOR) ]; then $(EMULATOR) stop --state-dir "$$state" >/dev/null 2>&1 || true; \
+		elif [ -f "$$state/emulator.pid" ] && grep -qa dockyard-emulator "/proc/$$(cat "$$state/emulator.pid")/cmdline" 2>/dev/null; then \
+			kill "$$(cat "$$state/emulator.pid")" || true; fi; \
+	done
+	@command -v docker >/dev/null && timeout 10 docker info >/dev/null 2>&1 || { echo "clean-docker: no Docker engine answers, nothing to remove"; exit 0; }; \
+	for id in $$(cat $$(find .demo tests/output -name container-backend.id 2>/dev/null) /dev/null | sort -u); do \
+		label="dockyard.emulator=$$id"; \
+		containers=$$(docker ps -aq --filter "label=$$label"); \
+		[ -z "$$containers" ] || docker rm -f -v $$containers >/dev/null || echo "clean-docker: could not remove all containers of emulator $$id"; \
+		volumes=$$(docker volume ls -q --filter "label=$$label"); \
+		[ -z "$$volumes" ] || docker volume rm -f $$volumes >/dev/null || echo "clean-docker: could not remove all volumes of emulator $$id"; \
+		networks=$$(docker network ls -q --filter "label=$$label"); \
+		[ -z "$$networks" ] || docker network rm $$networks >/dev/null || echo "clean-docker: could not remove all networks of emulator $$id"; \
+		images=$$(docker images -q --filter "label=$$label" | sort -u); \
+		[ -z "$$images" ] || docker rmi -f $$images >/dev/null || echo "clean-docker: could not remove all images of emulator $$id"; \
+		echo "clean-docker: emulator $$id: removed $$(echo $$containers | wc -w) containers, $$(echo $$volumes | wc -w) volumes, $$(echo $$networks | wc -w) networks, $$(echo $$images | wc -w) images"; \
+	done

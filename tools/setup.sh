@@ -16,6 +16,8 @@ COLLECTION="$COLLECTION_ROOT/ansible_collections/dockyard/azure"
 APT_PACKAGES=(rsync busybox-static debootstrap openssh-client iproute2 ca-certificates shellcheck git openssl util-linux)
 # Debian's engine only where no engine is installed (docker-ce and docker.io conflict).
 command -v dockerd >/dev/null || APT_PACKAGES+=(docker.io)
+# Headless Chromium and its WebDriver for the docs site test (tests/release), unless already there.
+{ command -v chromium && command -v chromedriver; } >/dev/null || APT_PACKAGES+=(chromium chromium-driver)
 
 log() { printf '==> %s\n' "$*"; }
 
@@ -59,9 +61,10 @@ ensure_venv() {
 }
 
 ensure_python_packages() {
-    # Re-install only when a requirements file or the emulator's metadata changed.
+    # Re-install only when a requirements file (the collection's runtime requirements.txt, the dev
+    # lists under requirements/) or the emulator's metadata changed.
     local stamp="$VENV/.requirements.sha256" sum
-    sum=$({ cat "$ROOT"/requirements/*.txt; cat "$ROOT"/emulator/pyproject.toml 2>/dev/null || true; } | sha256sum | cut -d' ' -f1)
+    sum=$({ cat "$ROOT"/requirements.txt "$ROOT"/requirements/*.txt; cat "$ROOT"/emulator/pyproject.toml 2>/dev/null || true; } | sha256sum | cut -d' ' -f1)
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ]; then return 0; fi
     log "installing Python dependencies into .venv"
     "$VENV/bin/pip" install -q -r "$ROOT/requirements/dev.txt"
