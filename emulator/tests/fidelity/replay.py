@@ -335,7 +335,7 @@ def replay_example(client: Client, path: Path, hits: dict[str, int], number: int
         location=True if "location" in listed_headers else None,
         final_status="Succeeded" if final is not None and status < 300 else None,
         error_code=_error(body_expected)[0],
-        mode="generated-example" if "_Gen" in path.stem else "example")
+        mode="example" if operation.method == "PUT" and "_Gen" not in path.stem else "example-envelope")
     result.ops.append(OpResult(f"example: {name}", operation.method, path_sent, gaps.resource_type(path_sent), body,
                                expected, actual, scoring.score(expected, actual, body, hits),
                                sorted(seeder.failures.values())))
@@ -423,6 +423,16 @@ def table(results: list[FileResult]) -> str:
     return "\n".join(lines)
 
 
+def scores(results: list[FileResult]) -> dict[str, float]:
+    """% of operations matching: per recording, for all examples, and overall (the floors' keys)."""
+    def pct(ops: list[OpResult]) -> float:
+        return 100 * sum(op.score.matched for op in ops) / len(ops) if ops else 100.0
+    found = {f"recording:{r.name}": pct(r.ops) for r in results if r.kind == "recording"}
+    found["examples"] = pct([op for r in results if r.kind == "example" for op in r.ops])
+    found["total"] = pct([op for r in results for op in r.ops])
+    return found
+
+
 def corpus_note(results: list[FileResult]) -> str:
     recordings = [r for r in results if r.kind == "recording"]
     examples = [r for r in results if r.kind == "example"]
@@ -440,6 +450,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write every scored operation here")
     parser.add_argument("--markdown", type=Path, help="write the gap report (docs/fidelity-gaps.md) here")
     parser.add_argument("--details", action="store_true", help="print every mismatch")
+    parser.add_argument("--write-floors", action="store_true",
+                        help="store today's scores, rounded down, as the test's floors (floors.json)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="fidelity-") as scratch:
         emulator = Emulator(args.state_dir or Path(scratch) / "emulator")
@@ -462,6 +474,9 @@ def main(argv: list[str] | None = None) -> int:
             "source": op.source, "method": op.method, "path": op.path, "matched": op.score.matched,
             "notes": op.score.notes, "seed_failures": op.seed_failures, "gaps": gaps.classify(op)}
             for r in results for op in r.ops], indent=1))
+    if args.write_floors:
+        floors = {name: int(value) for name, value in sorted(scores(results).items())}
+        (Path(__file__).with_name("floors.json")).write_text(json.dumps(floors, indent=1) + "\n")
     if args.markdown:
         args.markdown.write_text(gaps.markdown(results, hits, seconds, corpus_note(results)))
     return 0
