@@ -300,6 +300,9 @@ def replay_example(client: Client, path: Path, hits: dict[str, int], number: int
             value = client.emulator.subscription
         elif param == "resourceGroupName":
             value = rewriter.group(value)
+        elif param == "scope":  # an ARM id without its leading slash: keep its slashes
+            path_sent = path_sent.replace("{scope}", rewriter.path("/" + value.strip("/")).lstrip("/"))
+            continue
         path_sent = path_sent.replace("{" + param + "}", quote(value.strip("{}").replace("{", "").replace("}", ""),
                                                                    safe=""))
     query = [(q, params.get(q, operation.api_version) if q == "api-version" else _query_value(params[q]))
