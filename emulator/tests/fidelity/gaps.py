@@ -11,15 +11,25 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from scoring import RULES, key_paths
 
 KINDS = ("missing operation/resource type", "catalogue too small", "property dropped",
          "property Azure computes missing", "key Azure does not return", "protocol detail", "error code")
 MISSING_CODES = {"InvalidResourceType", "NoRegisteredProviderFound", "InvalidResourceNamespace", "MethodNotAllowed"}
-CATALOGUE = re.compile(r"(VM size|vmSize|platform image|Publisher|Artifact|Image '|image)", re.I)
-CATALOGUE_CODES = {"PlatformImageNotFound", "SkuNotAvailable", "InvalidImageReference", "ImageNotFound"}
+CATALOGUE_CODES = {"PlatformImageNotFound", "SkuNotAvailable", "InvalidImageReference", "ImageNotFound",
+                   "LocationNotAvailableForResourceType"}
+# (theme, pattern on "code: message") for refusals that come from a catalogue the emulator keeps too small
+CATALOGUES = (
+    ("VM size catalogue", re.compile(r"value (\S+) provided for the VM size", re.I)),
+    ("platform image catalogue", re.compile(r"platform image '([^']+)'|Artifact: (VMImage|VMExtension)", re.I)),
+    ("VM extension image catalogue", re.compile(r"extension image|Artifact: VMExtension", re.I)),
+    ("location names", re.compile(r"location '([^']+)' is not available", re.I)),
+    ("SKU catalogue", re.compile(r"SkuNotAvailable", re.I)),
+)
+CREATE_OPTION = re.compile(r"createOption Empty only \(given: '([^']+)'\)")
 
 
 def resource_type(path: str) -> str:
@@ -42,13 +52,16 @@ def classify(op: Any) -> list[tuple[str, str]]:
     for failure in op.seed_failures:
         kind = "missing operation/resource type" if any(c in failure for c in MISSING_CODES) else "error code"
         found.append((kind, f"set-up could not create {failure}"))
+    refused = not score.status and actual.status >= 400
     if not score.status:
         azure_ok = min(expected.statuses) < 300
+        refusal = f"{actual.error_code}: {actual.error_message or ''}"
         if actual.status >= 400 and actual.error_code in MISSING_CODES:
             found.append(("missing operation/resource type", where))
-        elif actual.status >= 400 and azure_ok and (actual.error_code in CATALOGUE_CODES or (
-                actual.error_code in ("InvalidParameter", "NotFound", "BadRequest")
-                and CATALOGUE.search(actual.error_message or ""))):
+        elif actual.status >= 400 and azure_ok and CREATE_OPTION.search(refusal):
+            option = CREATE_OPTION.search(refusal).group(1)  # type: ignore[union-attr]
+            found.append(("missing operation/resource type", f"{where} with createOption {option}"))
+        elif actual.status >= 400 and azure_ok and catalogue_theme(refusal):
             found.append(("catalogue too small", f"{actual.error_code}: {_short(actual.error_message)}"))
         elif actual.status >= 400 and azure_ok:
             if not op.seed_failures:
@@ -60,11 +73,11 @@ def classify(op: Any) -> list[tuple[str, str]]:
         else:
             found.append(("protocol detail", f"{where}: status {actual.status}, Azure "
                                              f"{'/'.join(map(str, expected.statuses))}"))
-    if score.lro_headers is False:
+    if score.lro_headers is False and not refused:  # an error answer has no LRO: not a gap of its own
         found.append(("protocol detail", f"{where}: LRO headers (Azure-AsyncOperation, Location) "
                                          f"{_flags(actual.async_operation, actual.location)}, Azure "
                                          f"{_flags(expected.async_operation, expected.location)}"))
-    if score.final_status is False:
+    if score.final_status is False and not refused:
         found.append(("protocol detail", f"{where}: final LRO status {actual.final_status}, "
                                          f"Azure {expected.final_status}"))
     sent = key_paths(op.request) if op.request is not None else set()
@@ -76,6 +89,15 @@ def classify(op: Any) -> list[tuple[str, str]]:
     if score.keys is False and expected.error_code and not score.missing and not score.extra:
         found.append(("error code", f"{where}: {actual.error_code}, Azure {expected.error_code}"))
     return found
+
+
+def catalogue_theme(refusal: str) -> str | None:
+    """The catalogue an emulator refusal ("code: message") points at, or None."""
+    code = refusal.split(":", 1)[0]
+    for theme, pattern in CATALOGUES:
+        if pattern.search(refusal):
+            return theme
+    return "catalogue" if code in CATALOGUE_CODES else None
 
 
 def _flags(async_operation: Any, location: Any) -> str:
@@ -101,21 +123,49 @@ def group(ops: Iterable[Any]) -> dict[str, list[tuple[str, int, list[str]]]]:
     return result
 
 
-def by_payoff(ops: list[Any], limit: int = 15) -> list[tuple[str, str, int]]:
-    """The gaps whose closing would fix the most operations: (kind, theme, operations affected).
+def theme(kind: str, detail: str) -> str:
+    """The unit of work a gap belongs to: closing it closes all gaps of its theme.
 
-    Property gaps are themed per resource type (one schema pass closes them together); the
-    others are themed by their detail line."""
-    themes: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for index, op in enumerate(ops):
-        for kind, detail in classify(op):
-            if kind in ("property dropped", "property Azure computes missing", "key Azure does not return"):
-                detail = detail.split(":", 1)[0]
-            elif detail.startswith("set-up could not create"):
-                detail = detail.rsplit(":", 1)[0]
-            themes[(kind, detail)].add(index)
-    ranked = sorted(themes.items(), key=lambda item: (-len(item[1]), item[0]))
-    return [(kind, detail, len(indexes)) for (kind, detail), indexes in ranked[:limit]]
+    A missing resource type with its child types and actions (when the parent is missing too, see
+    by_payoff), or one action on an existing type; a disk createOption family; one catalogue; one
+    resource type's schema for property gaps; one method and type for protocol details."""
+    if kind == "missing operation/resource type":
+        if detail.startswith("set-up could not create "):
+            return detail[len("set-up could not create "):].split(":", 1)[0]
+        if " with createOption " in detail:
+            return detail.split(" with ", 1)[0].split(" ", 1)[1] + " createOption other than Empty"
+        return detail.split(" ", 1)[1]
+    if kind == "catalogue too small":
+        return catalogue_theme(detail) or detail
+    if kind in ("property dropped", "property Azure computes missing", "key Azure does not return"):
+        return detail.split(":", 1)[0]
+    if kind == "protocol detail":
+        return detail.split(":", 1)[0]
+    return detail
+
+
+def by_payoff(ops: list[Any], limit: int = 15) -> list[tuple[str, str, int, list[str]]]:
+    """The gaps whose closing would fix the most operations: (kind, theme, operations, details).
+
+    Missing types are merged case-insensitively with their set-up failures, and a child type or
+    action of a missing type joins its parent's theme."""
+    found = [(kind, theme(kind, detail), detail, index)
+             for index, op in enumerate(ops) for kind, detail in classify(op)]
+    spelled: dict[str, str] = {}  # lower-case type -> its ARM spelling (set-up failures are lower-case)
+    for kind, name, _, _ in found:
+        if kind == "missing operation/resource type" and (name.lower() not in spelled or not name.islower()):
+            spelled[name.lower()] = name
+    themes: dict[tuple[str, str], tuple[set[int], dict[str, None]]] = defaultdict(lambda: (set(), {}))
+    for kind, name, detail, index in found:
+        if kind == "missing operation/resource type":
+            parts = name.lower().split("/")
+            parent = "/".join(parts[:2])
+            name = spelled[parent] if len(parts) > 2 and parent in spelled else spelled[name.lower()]
+        indexes, details = themes[(kind, name)]
+        indexes.add(index)
+        details[detail] = None
+    ranked = sorted(themes.items(), key=lambda item: (-len(item[1][0]), item[0]))
+    return [(kind, name, len(indexes), list(details)) for (kind, name), (indexes, details) in ranked[:limit]]
 
 
 def markdown(results: list[Any], hits: dict[str, int], seconds: float, corpus_note: str) -> str:
@@ -128,6 +178,18 @@ def markdown(results: list[Any], hits: dict[str, int], seconds: float, corpus_no
              corpus_note, "",
              f"**Total: {matched}/{len(ops)} operations match ({_pct(matched, len(ops))})**, "
              f"full replay {seconds:.0f} s.", "",
+             "An operation matches when its status, LRO headers (Azure-AsyncOperation / Location presence), "
+             "final LRO status and recursive key set all agree with Azure's (ignore rules at the end). "
+             "Recordings are Azure's real answers and are compared both ways; spec examples are compared for "
+             "the keys Azure documents (see `example-*` rules). Gap kinds:", "",
+             "- **missing operation/resource type**: the emulator answers InvalidResourceType/405, or cannot "
+             "create a resource the operation needs (set-up), or refuses a creation mode (disk createOption);",
+             "- **catalogue too small**: a VM size, platform image, extension image or location Azure knows;",
+             "- **property dropped**: the request sent it, the emulator's answer lacks it;",
+             "- **property Azure computes missing**: Azure returns it unasked, the emulator does not;",
+             "- **key Azure does not return**: the emulator adds a key Azure's real answer lacks;",
+             "- **protocol detail**: status code, LRO headers, sync vs async, final LRO status;",
+             "- **error code**: the emulator refuses, or answers an error, where Azure does otherwise.", "",
              "## Score per recording and per example file", "",
              "| source | operations | match | score |", "|---|---:|---:|---:|"]
     for result in sorted(results, key=lambda r: (r.kind, r.name)):
@@ -139,10 +201,13 @@ def markdown(results: list[Any], hits: dict[str, int], seconds: float, corpus_no
         good = sum(op.score.matched for op in subset)
         lines.append(f"| **all {kind}s** | {len(subset)} | {good} | {_pct(good, len(subset))} |")
     lines += ["", "## Top gaps by payoff", "",
-              "Operations affected if the gap is closed (a property theme is one resource type's schema).", "",
-              "| # | kind | gap | operations |", "|---:|---|---|---:|"]
-    for rank, (kind, detail, count) in enumerate(by_payoff(ops), 1):
-        lines.append(f"| {rank} | {kind} | {detail} | {count} |")
+              "Operations affected if the gap is closed. A theme is one unit of work: a missing resource type "
+              "with its child types and actions, one catalogue, one resource type's schema, one method's protocol. "
+              "An operation can sit under several themes (it matches only when all of them are closed).", "",
+              "| # | kind | theme | operations | gaps in it |", "|---:|---|---|---:|---|"]
+    for rank, (kind, name, count, details) in enumerate(by_payoff(ops), 1):
+        shown = "; ".join(_short(d, 70) for d in details[:3]) + (f" (+{len(details) - 3})" if len(details) > 3 else "")
+        lines.append(f"| {rank} | {kind} | {name} | {count} | {shown.replace('|', '/')} |")
     grouped = group(ops)
     lines += ["", "## Every mismatch, by kind", "",
               "| kind | distinct gaps | operations affected |", "|---|---:|---:|"]
@@ -159,6 +224,11 @@ def markdown(results: list[Any], hits: dict[str, int], seconds: float, corpus_no
               "|---|---:|---|"]
     for rule, text in RULES.items():
         lines.append(f"| {rule} | {hits.get(rule, 0)} | {text} |")
+    policy = [rule for rule in RULES if rule.startswith("policy-")]
+    lines += ["", "Content that comes from the recording subscription's own Azure Policy is ignored only through "
+              f"the named rules {', '.join(f'`{rule}`' for rule in policy)}, never silently; "
+              f"they fired {sum(hits.get(rule, 0) for rule in policy)} times in this corpus. Spec examples carry "
+              "no policy content; the rules are there for recordings of VMs in a policy-managed subscription."]
     return "\n".join(lines) + "\n"
 
 

@@ -123,7 +123,7 @@ class Client:
         if status not in (200, 201, 202) or not (operation or (location and status == 202)):
             return None
         for _ in range(POLL_LIMIT):
-            target = operation or location
+            target = str(operation or location)
             got = self.session.get(target, timeout=60)
             retry = float(got.headers.get("Retry-After", "0") or 0)
             if operation:
@@ -174,10 +174,13 @@ class Rewriter:
     """Moves ids into the emulator's subscription and the replay's own resource groups."""
 
     def __init__(self, subscription: str, prefix: str):
-        self.subscription, self.prefix, self.groups = subscription, prefix, {}
+        self.subscription, self.prefix = subscription, prefix
+        self.groups: dict[str, str] = {}
 
     def group(self, name: str) -> str:
         key = name.strip("{}").lower()
+        if key in {group.lower() for group in self.groups.values()}:  # already rewritten
+            return next(group for group in self.groups.values() if group.lower() == key)
         if key not in self.groups:
             self.groups[key] = re.sub(r"[^\w.()-]", "-", f"{self.prefix}-{key}")[:90]
         return self.groups[key]
@@ -307,6 +310,10 @@ def replay_example(client: Client, path: Path, hits: dict[str, int], number: int
                                                                    safe=""))
     query = [(q, params.get(q, operation.api_version) if q == "api-version" else _query_value(params[q]))
              for q in operation.query if q == "api-version" or q in params]
+    if "?" in path_sent:  # a constant query in the SDK's URL template, e.g. ?$expand=Properties
+        path_sent, fixed = path_sent.split("?", 1)
+        pinned = [(pair.partition("=")[0], pair.partition("=")[2]) for pair in fixed.split("&") if pair]
+        query = pinned + [(k, v) for k, v in query if k not in {name for name, _ in pinned}]
     used = set(operation.path_parameters) | set(operation.query)
     body = next((rewriter.value(v) for k, v in params.items() if k not in used and isinstance(v, (dict, list))), None)
     location = _location(body, _location({"location": params.get("location")}) if params.get("location") else "westus")

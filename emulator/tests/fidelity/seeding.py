@@ -20,15 +20,15 @@ ID = re.compile(r"^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/([^/]
 Factory = Callable[["Seeder", str, str], dict]
 
 
-def _vnet(seeder: "Seeder", rid: str, location: str) -> dict:
+def _vnet(seeder: Seeder, rid: str, location: str) -> dict:
     return {"location": location, "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/8"]}}}
 
 
-def _subnet(seeder: "Seeder", rid: str, location: str) -> dict:
+def _subnet(seeder: Seeder, rid: str, location: str) -> dict:
     return {"properties": {"addressPrefix": f"10.{seeder.next_octet()}.0.0/24"}}
 
 
-def _nic(seeder: "Seeder", rid: str, location: str) -> dict:
+def _nic(seeder: Seeder, rid: str, location: str) -> dict:
     rg_prefix = rid.split("/providers/")[0]
     subnet = f"{rg_prefix}/providers/Microsoft.Network/virtualNetworks/seedvnet/subnets/default"
     seeder.ensure(subnet, location)
@@ -36,28 +36,28 @@ def _nic(seeder: "Seeder", rid: str, location: str) -> dict:
             "properties": {"ipConfigurations": [{"name": "ipconfig1", "properties": {"subnet": {"id": subnet}}}]}}
 
 
-def _disk(seeder: "Seeder", rid: str, location: str) -> dict:
+def _disk(seeder: Seeder, rid: str, location: str) -> dict:
     return {"location": location, "sku": {"name": "Standard_LRS"},
             "properties": {"creationData": {"createOption": "Empty"}, "diskSizeGB": 32}}
 
 
-def _seed_disk(seeder: "Seeder", rid: str, location: str) -> str:
+def _seed_disk(seeder: Seeder, rid: str, location: str) -> str:
     disk = rid.split("/providers/")[0] + "/providers/Microsoft.Compute/disks/seeddisk"
     seeder.ensure(disk, location)
     return disk
 
 
-def _snapshot(seeder: "Seeder", rid: str, location: str) -> dict:
+def _snapshot(seeder: Seeder, rid: str, location: str) -> dict:
     return {"location": location, "properties": {"creationData": {
         "createOption": "Copy", "sourceResourceId": _seed_disk(seeder, rid, location)}}}
 
 
-def _image(seeder: "Seeder", rid: str, location: str) -> dict:
+def _image(seeder: Seeder, rid: str, location: str) -> dict:
     return {"location": location, "properties": {"storageProfile": {"osDisk": {
         "osType": "Linux", "osState": "Generalized", "managedDisk": {"id": _seed_disk(seeder, rid, location)}}}}}
 
 
-def _vm(seeder: "Seeder", rid: str, location: str) -> dict:
+def _vm(seeder: Seeder, rid: str, location: str) -> dict:
     nic = rid.split("/providers/")[0] + f"/providers/Microsoft.Network/networkInterfaces/{rid.rsplit('/', 1)[1]}-nic"
     seeder.ensure(nic, location)
     return {"location": location, "properties": {

@@ -15,7 +15,6 @@ import warnings
 from pathlib import Path
 
 import pytest
-
 import replay
 
 FLOORS = Path(__file__).with_name("floors.json")

@@ -131,6 +131,30 @@ def test_gaps_are_classified_by_kind():
                                                            "Azure 202")]
 
 
+def test_an_error_answer_is_one_gap_not_three():
+    missing = _op(Expected(statuses=(201,), async_operation=True, final_status="Succeeded"),
+                  Actual(status=404, error_code="InvalidResourceType"),
+                  path="/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/routeTables/r")
+    assert gaps.classify(missing) == [("missing operation/resource type", "PUT Microsoft.Network/routeTables")]
+
+
+def test_payoff_themes_merge_a_missing_type_with_its_children_and_set_up_failures():
+    group = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/routeTables/r"
+    parent = _op(Expected(statuses=(201,)), Actual(status=404, error_code="InvalidResourceType"), path=group)
+    child = _op(Expected(statuses=(200,)), Actual(status=404, error_code="InvalidResourceType"),
+                path=group + "/routes/x", method="GET")
+    seeded = _op(Expected(statuses=(200,)), Actual(status=404, error_code="ResourceNotFound"),
+                 path=group, method="GET")
+    seeded.seed_failures = ["microsoft.network/routetables: 404 InvalidResourceType"]
+    size = _op(Expected(statuses=(200, 201)), Actual(
+        status=400, error_code="InvalidParameter",
+        error_message="The value Standard_D1_v2 provided for the VM size is not valid."))
+    ranked = gaps.by_payoff([parent, child, seeded, size])
+    assert [(kind, name, count) for kind, name, count, _ in ranked] == [
+        ("missing operation/resource type", "Microsoft.Network/routeTables", 3),
+        ("catalogue too small", "VM size catalogue", 1)]
+
+
 def test_resource_types_keep_the_trailing_action():
     assert gaps.resource_type(VM_ID + "/restart?api-version=1") == "Microsoft.Compute/virtualMachines/restart"
     assert gaps.resource_type("/subscriptions/s/resourcegroups/g") == "Microsoft.Resources/resourceGroups"
