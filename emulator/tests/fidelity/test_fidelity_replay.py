@@ -1,9 +1,9 @@
 """Replay the whole fidelity corpus against a fresh emulator (`none` backend, no faults) and hold the floor.
 
 The score table is printed at the end of the run: as a terminal summary when pytest runs in one
-process, and as a `FidelityScore` warning (shown in pytest's warnings summary) under xdist, whose
-workers' output pytest does not show. floors.json holds today's scores rounded down, per recording,
-for all examples and overall; the test fails when the emulator falls below one of them. Raise the
+process, and as a UserWarning headed "emulator fidelity" (shown in pytest's warnings summary)
+under xdist, whose workers' output pytest does not show. floors.json holds today's scores rounded
+down, per recording, for all examples and overall; the test fails when the emulator falls below one of them. Raise the
 floors as gaps close (target: 95% per recording) with
 `python emulator/tests/fidelity/replay.py --write-floors`.
 """
@@ -19,10 +19,6 @@ import replay
 
 FLOORS = Path(__file__).with_name("floors.json")
 TIME_LIMIT_S = 120
-
-
-class FidelityScore(UserWarning):
-    """The fidelity score table (a warning only so that it reaches the terminal under xdist)."""
 
 
 class _Summary:
@@ -52,7 +48,9 @@ def test_the_corpus_replays_at_or_above_its_floors(replayed, request):
     text = replay.table(results) + f"\nreplayed in {seconds:.1f} s; ignore rules fired: " + ", ".join(
         f"{rule} {count}" for rule, count in sorted(hits.items()))
     if os.environ.get("PYTEST_XDIST_WORKER"):
-        warnings.warn(FidelityScore("\n" + text), stacklevel=1)
+        # a built-in category: xdist's controller imports the category of a worker's warning by name
+        warnings.warn(UserWarning("emulator fidelity (Azure recordings and REST spec examples)\n" + text),
+                      stacklevel=1)
     else:
         request.config.pluginmanager.register(_Summary(text), "fidelity-summary")
 
