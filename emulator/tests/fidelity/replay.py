@@ -329,7 +329,7 @@ def replay_example(client: Client, path: Path, hits: dict[str, int], number: int
             if up:
                 seeder.ensure(up, location)
         else:
-            seeder.ensure(target, location)
+            seeder.ensure(target, location, like=body)
     for reference in seeder.references(body, client.emulator.subscription):
         if not target or reference.lower() != target.lower():
             seeder.ensure(reference, location)

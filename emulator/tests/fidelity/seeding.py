@@ -104,6 +104,10 @@ SEEDS: dict[str, tuple[str, Factory]] = {
 }
 
 
+# properties Azure refuses to change after creation, per seeded type
+IMMUTABLE = {"microsoft.compute/virtualmachines/extensions": ("publisher", "type")}
+
+
 def resource_type(rid: str) -> str | None:
     """'/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v/subnets/s'
     -> 'microsoft.network/virtualnetworks/subnets' (None when rid is not a resource-group resource)."""
@@ -138,7 +142,10 @@ class Seeder:
         self._octet += 1
         return self._octet
 
-    def ensure(self, rid: str, location: str) -> bool:
+    def ensure(self, rid: str, location: str, like: Any = None) -> bool:
+        """Create rid unless it exists. `like`, the body of the operation about to act on rid, gives
+        the properties Azure never lets change afterwards (IMMUTABLE), so the operation is not
+        refused for changing what the seed chose."""
         key = rid.lower()
         if key in self.done:
             return True
@@ -156,7 +163,12 @@ class Seeder:
         if status == 200:
             self.done.add(key)
             return True
-        status, _, body, final = self.send("PUT", rid, api_version, factory(self, rid, location))
+        seed = factory(self, rid, location)
+        wanted = like.get("properties") if isinstance(like, dict) else None
+        for name in IMMUTABLE.get(kind, ()):
+            if isinstance(wanted, dict) and wanted.get(name) is not None:
+                seed["properties"][name] = wanted[name]
+        status, _, body, final = self.send("PUT", rid, api_version, seed)
         if status >= 300 or final not in (None, "Succeeded"):
             code = (body or {}).get("error", {}).get("code") if isinstance(body, dict) else None
             self.failures[key] = f"{kind}: {status} {code or final or ''}".strip()

@@ -100,6 +100,14 @@ def test_generated_examples_require_only_what_was_sent_back_and_the_envelope():
     assert dropped.missing == ["properties.platformFaultDomainCount"]
 
 
+def test_write_only_secrets_are_not_required_back():
+    expected = Expected(statuses=(200,), body={"properties": {"publisher": "p", "protectedSettings": {"k": 1}}},
+                        mode="example")
+    hits: dict[str, int] = {}
+    result = score(expected, Actual(status=200, body={"properties": {"publisher": "p"}}), hits=hits)
+    assert result.matched and hits["write-only-secrets"] == 1
+
+
 def test_error_answers_compare_error_codes():
     expected = Expected(statuses=(404,), body={"error": {"code": "ResourceNotFound"}}, error_code="ResourceNotFound")
     assert score(expected, Actual(status=404, error_code="ResourceNotFound")).matched
