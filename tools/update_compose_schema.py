@@ -1,4 +1,4 @@
-"""Regenerate plugins/module_utils/compose/_schema.py from the Compose spec JSON schema.
+"""Regenerate plugins/module_utils/compose/_generated_compose_schema.py from the Compose spec JSON schema.
 
 Module_utils reach managed nodes through AnsiballZ, which only packs Python files,
 so the schema must live in a Python module.  Usage::
@@ -16,7 +16,7 @@ import os
 import sys
 
 TARGET = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                      'plugins', 'module_utils', 'compose', '_schema.py')
+                      'plugins', 'module_utils', 'compose', '_generated_compose_schema.py')
 
 
 def extract_from_binary(path):

@@ -16,16 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import hashing, planner, spec
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import labels as L
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import EngineError
 from ansible_collections.dockyard.azure.plugins.module_utils.docker.common import one_line
 
 _EXIT_RE = re.compile(r'^Exited \((-?\d+)\)')
 _ANON_VOLUME_RE = re.compile(r'^[0-9a-f]{64}$')
 DEFAULT_STOP_TIMEOUT = 10
 POLL_INTERVAL = 0.2
-
-
-class EngineError(Exception):
-    """Applying the plan failed; the message is one line naming the object."""
 
 
 def _is_not_found(exc):
@@ -105,7 +102,7 @@ class ComposeEngine:
             networks = self.client.networks()
             volumes = (self.client.volumes() or {}).get('Volumes') or []
         except Exception as exc:  # pylint: disable=broad-except
-            raise EngineError('cannot read the state of project %s: %s' % (project, one_line(exc)))
+            raise EngineError('cannot read the state of project %s: %s' % (project, one_line(exc))) from exc
         model = model or {}
         wanted_nets = {(n or {}).get('name') or k for k, n in (model.get('networks') or {}).items()}
         wanted_vols = {(v or {}).get('name') or k for k, v in (model.get('volumes') or {}).items()}
@@ -131,7 +128,7 @@ class ComposeEngine:
         try:
             listing = self.client.images()
         except Exception as exc:  # pylint: disable=broad-except
-            raise EngineError('cannot list images: %s' % one_line(exc))
+            raise EngineError('cannot list images: %s' % one_line(exc)) from exc
         by_tag = {}
         for image in listing:
             for tag in image.get('RepoTags') or []:
@@ -146,7 +143,7 @@ class ComposeEngine:
                     image_id = self.client.inspect_image(ref).get('Id')
                 except Exception as exc:  # pylint: disable=broad-except
                     if not _is_not_found(exc):
-                        raise EngineError('cannot inspect image %s: %s' % (ref, one_line(exc)))
+                        raise EngineError('cannot inspect image %s: %s' % (ref, one_line(exc))) from exc
             result[ref] = image_id
         return result
 
@@ -162,7 +159,7 @@ class ComposeEngine:
         except EngineError:
             raise
         except Exception as exc:  # pylint: disable=broad-except
-            raise EngineError('%s: %s' % (what, one_line(exc)))
+            raise EngineError('%s: %s' % (what, one_line(exc))) from exc
 
     # ---------------------------------------------------------------- images
     def _pull(self, ref):
@@ -247,7 +244,7 @@ class ComposeEngine:
             self.client.remove_network(real)
         except Exception as exc:  # pylint: disable=broad-except
             if not _is_not_found(exc):
-                raise EngineError('remove network %s: %s' % (real, one_line(exc)))
+                raise EngineError('remove network %s: %s' % (real, one_line(exc))) from exc
 
     def _create_volume(self, project, key, vol):
         name = vol.get('name') or '%s_%s' % (project, key)
@@ -296,7 +293,7 @@ class ComposeEngine:
             self.client.remove_container(cid, v=volumes, force=True)
         except Exception as exc:  # pylint: disable=broad-except
             if not _is_not_found(exc) and 'already in progress' not in one_line(exc):
-                raise EngineError('remove container %s: %s' % (name, one_line(exc)))
+                raise EngineError('remove container %s: %s' % (name, one_line(exc))) from exc
 
     def _create(self, ctx, name, service, number, cname, inherit_from=None):
         project, model = ctx['project'], ctx['model']
@@ -331,12 +328,9 @@ class ComposeEngine:
                 resolved = self._first_container(ctx, parts[0])
                 volumes_from.append(':'.join([resolved] + parts[1:]))
         extra_mounts = []
-        try:
-            body, extra_networks = spec.create_body(project, name, service, model, cname, labels, ref,
-                                                    network_mode_container=net_container, links=links,
-                                                    volumes_from=volumes_from)
-        except spec.SpecError as exc:
-            raise EngineError(str(exc))
+        body, extra_networks = spec.create_body(project, name, service, model, cname, labels, ref,
+                                                network_mode_container=net_container, links=links,
+                                                volumes_from=volumes_from)
         if inherit_from:
             declared = {m.get('Target') for m in body['HostConfig'].get('Mounts') or []}
             declared.update(b.split(':')[1] for b in body['HostConfig'].get('Binds') or [])
@@ -357,11 +351,7 @@ class ComposeEngine:
                        ipv6_address=(endpoint.get('IPAMConfig') or {}).get('IPv6Address'),
                        link_local_ips=(endpoint.get('IPAMConfig') or {}).get('LinkLocalIPs'),
                        driver_opt=endpoint.get('DriverOpts'))
-        try:
-            files = spec.copies(service, model, ctx.get('environment'))
-        except spec.SpecError as exc:
-            raise EngineError(str(exc))
-        for path, data, fmode, uid, gid in files:
+        for path, data, fmode, uid, gid in spec.copies(service, model, ctx.get('environment')):
             self._call('copy %s into container %s' % (path, cname), self.client.put_archive, cid, '/',
                        _tar_file(path, data, fmode, uid, gid))
         return cid
@@ -524,14 +514,14 @@ class ComposeEngine:
                 self.client.remove_volume(action['name'])
             except Exception as exc:  # pylint: disable=broad-except
                 if not _is_not_found(exc):
-                    raise EngineError('remove volume %s: %s' % (action['name'], one_line(exc)))
+                    raise EngineError('remove volume %s: %s' % (action['name'], one_line(exc))) from exc
             self._record(action)
         for action in plan['images']:
             try:
                 self.client.remove_image(action['name'])
             except Exception as exc:  # pylint: disable=broad-except
                 if not _is_not_found(exc):
-                    raise EngineError('remove image %s: %s' % (action['name'], one_line(exc)))
+                    raise EngineError('remove image %s: %s' % (action['name'], one_line(exc))) from exc
             self._record(action)
 
     def wait_ready(self, project, plan, timeout, completion_services=()):
@@ -651,7 +641,7 @@ def list_projects(client):
     try:
         containers = client.containers(all=True, filters={'label': L.PROJECT})
     except Exception as exc:  # pylint: disable=broad-except
-        raise EngineError('cannot list containers: %s' % one_line(exc))
+        raise EngineError('cannot list containers: %s' % one_line(exc)) from exc
     projects = {}
     for summary in containers:
         c = parse_container(summary)

@@ -18,6 +18,7 @@ Observed state (built by the engine)::
 
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import hashing, spec
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import labels as L
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import PlanError, SpecError
 
 DEFAULT_OPTIONS = dict(
     state='present',
@@ -33,10 +34,6 @@ DEFAULT_OPTIONS = dict(
 )
 
 CONDITIONS = ('service_started', 'service_healthy', 'service_completed_successfully')
-
-
-class PlanError(Exception):
-    """The model cannot be deployed as asked; the message is one line naming the culprit."""
 
 
 def service_order(services):
@@ -264,8 +261,8 @@ def make_plan(project, model, observed, options=None):
     for name in sorted(services):
         try:
             spec.check_service(name, services[name])
-        except spec.SpecError as exc:
-            raise PlanError(str(exc))
+        except SpecError as exc:
+            raise PlanError(str(exc)) from exc
     for name in (opts['scale'] or {}):
         if name not in services:
             raise PlanError('scale: no such service: %s' % name)

@@ -110,7 +110,7 @@ def get_api_client(params, environ=None, max_pool_size=16):
         from docker.errors import DockerException  # pylint: disable=import-outside-toplevel
         from docker.tls import TLSConfig  # pylint: disable=import-outside-toplevel
     except ImportError:
-        raise DockerConnectionError('the Docker SDK for Python (pip package "docker" >= 7.0) is required')
+        raise DockerConnectionError('the Docker SDK for Python (pip package "docker" >= 7.0) is required') from None
     tls = None
     if settings['tls']:
         t = settings['tls']
@@ -119,7 +119,7 @@ def get_api_client(params, environ=None, max_pool_size=16):
         try:
             tls = TLSConfig(client_cert=client_cert, ca_cert=t['ca_cert'] if t['verify'] else None, verify=verify)
         except DockerException as exc:
-            raise DockerConnectionError('TLS options: %s' % exc)
+            raise DockerConnectionError('TLS options: %s' % exc) from exc
     base_url = settings['base_url']
     if tls and base_url.startswith('tcp://'):
         base_url = 'https://' + base_url[len('tcp://'):]
@@ -138,7 +138,7 @@ def get_api_client(params, environ=None, max_pool_size=16):
             client._version = client._retrieve_server_version()  # pylint: disable=protected-access
     except Exception as exc:  # pylint: disable=broad-except
         raise DockerConnectionError('cannot connect to the Docker engine at %s: %s'
-                                    % (settings['base_url'], one_line(exc)))
+                                    % (settings['base_url'], one_line(exc))) from exc
     return client
 
 

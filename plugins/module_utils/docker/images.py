@@ -4,9 +4,10 @@
 
 
 from ansible_collections.dockyard.azure.plugins.module_utils.docker.common import one_line
+from ansible_collections.dockyard.azure.plugins.module_utils.errors import DockyardError
 
 
-class ImageCopyError(Exception):
+class ImageCopyError(DockyardError):
     """Copying an image failed; the message names the image and the engine."""
 
 
@@ -20,7 +21,7 @@ def _image_id(client, ref, where):
     except Exception as exc:  # pylint: disable=broad-except
         if _status(exc) == 404:
             return None
-        raise ImageCopyError('inspect image %s on the %s engine: %s' % (ref, where, one_line(exc)))
+        raise ImageCopyError('inspect image %s on the %s engine: %s' % (ref, where, one_line(exc))) from exc
 
 
 def _split_ref(ref):
@@ -57,7 +58,7 @@ def copy_image(source, target, ref, chunk_size=2 * 1024 * 1024):
     try:
         stream = source.get_image(ref, chunk_size=chunk_size)
     except Exception as exc:  # pylint: disable=broad-except
-        raise ImageCopyError('save image %s on the source engine: %s' % (ref, one_line(exc)))
+        raise ImageCopyError('save image %s on the source engine: %s' % (ref, one_line(exc))) from exc
     try:
         result = target.load_image(stream)
         for event in result or []:
@@ -67,7 +68,7 @@ def copy_image(source, target, ref, chunk_size=2 * 1024 * 1024):
     except ImageCopyError:
         raise
     except Exception as exc:  # pylint: disable=broad-except
-        raise ImageCopyError('load image %s on the target engine: %s' % (ref, one_line(exc)))
+        raise ImageCopyError('load image %s on the target engine: %s' % (ref, one_line(exc))) from exc
 
 
 def tag_image(target, image_id, ref):
@@ -75,4 +76,4 @@ def tag_image(target, image_id, ref):
     try:
         target.tag(image_id, repo, tag)
     except Exception as exc:  # pylint: disable=broad-except
-        raise ImageCopyError('tag image %s on the target engine: %s' % (ref, one_line(exc)))
+        raise ImageCopyError('tag image %s on the target engine: %s' % (ref, one_line(exc))) from exc

@@ -19,6 +19,8 @@ import ipaddress
 import os
 import tempfile
 
+from ansible_collections.dockyard.azure.plugins.module_utils.errors import DockyardError
+
 FILES = dict(
     ca=('ca.pem', 'ca-key.pem'),
     server=('server-cert.pem', 'server-key.pem'),
@@ -28,13 +30,8 @@ ORDER = ('ca', 'server', 'client')
 KEY_TYPES = ('ec', 'rsa')
 
 
-class TlsError(Exception):
+class TlsError(DockyardError):
     """Bad input or an unwritable directory; `option` names the option to fix."""
-
-    def __init__(self, msg, option=None):
-        super().__init__(msg)
-        self.msg = msg
-        self.option = option
 
 
 def _crypto():
