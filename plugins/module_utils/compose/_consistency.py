@@ -74,10 +74,9 @@ def check_consistency(model, enabled, disabled):
                 raise ComposeError("service \"%s\" not found for network_mode 'service:%s'" % (ref, ref),
                                    key=where)
         for vol in s.get('volumes') or []:
-            if vol.get('type') == 'volume' and vol.get('source'):
-                if vol['source'] not in volumes:
-                    raise ComposeError('service "%s" refers to undefined volume %s' % (name, vol['source']),
-                                       key=where + '.volumes')
+            if vol.get('type') == 'volume' and vol.get('source') and vol['source'] not in volumes:
+                raise ComposeError('service "%s" refers to undefined volume %s' % (name, vol['source']),
+                                   key=where + '.volumes')
         for secret in s.get('secrets') or []:
             if secret.get('source') not in secrets:
                 raise ComposeError('service "%s" refers to undefined secret %s' % (name, secret.get('source')),

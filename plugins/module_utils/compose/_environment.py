@@ -58,9 +58,8 @@ def resolve_environment(model, environment):
             service['environment'] = resolved
     for kind in ('secrets', 'configs'):
         for res in (model.get(kind) or {}).values():
-            if isinstance(res, dict) and isinstance(res.get('environment'), str):
-                if res['environment'] in environment:
-                    res['x-#value'] = environment[res['environment']]
+            if isinstance(res, dict) and isinstance(res.get('environment'), str) and res['environment'] in environment:
+                res['x-#value'] = environment[res['environment']]
 
 
 def resolve_values(value, environment, keep_empty):

@@ -64,7 +64,8 @@ def read_documents(config_file: ConfigFile) -> list[tuple[Any, list, list]]:
         raise ComposeError(exc.msg, config_file.filename) from exc
     result = []
     for doc in documents:
-        resets, overrides = [], []
+        resets: list[tuple] = []
+        overrides: list[tuple] = []
         raw = _yaml.strip_tags(doc, (), resets, overrides)
         result.append((raw, resets, overrides))
     return result

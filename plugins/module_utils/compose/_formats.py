@@ -91,9 +91,8 @@ def parse_port_spec(raw):
             host_start, host_end = _parse_port_range(host)
         except ValueError:
             raise FormatError('invalid hostPort: ' + host) from None
-    if host != '' and (end - start) != (host_end - host_start):
-        if end != start:
-            raise FormatError('invalid ranges specified for container and host Ports: %s and %s' % (container, host))
+    if host != '' and (end - start) != (host_end - host_start) and end != start:
+        raise FormatError('invalid ranges specified for container and host Ports: %s and %s' % (container, host))
     if proto.lower() not in ('tcp', 'udp', 'sctp'):
         raise FormatError('invalid proto: ' + proto)
     proto = proto.lower()
@@ -389,11 +388,10 @@ def shell_split(line):
                     got = 2
                 single_q = not single_q
                 continue
-        elif r in ';&|<>':
-            if not (single_q or double_q or back_q or dollar_q):
-                if r == '>' and buf and buf[0].isdigit():
-                    got = 0
-                break
+        elif r in ';&|<>' and not (single_q or double_q or back_q or dollar_q):
+            if r == '>' and buf and buf[0].isdigit():
+                got = 0
+            break
         got = 1
         buf += r
     if got != 0:

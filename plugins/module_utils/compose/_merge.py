@@ -95,10 +95,10 @@ def _merge_ipam_config(base, other, path):
         right = _to_mapping(original)
         for override in other:
             left = _to_mapping(override)
-            if left.get('subnet') != right.get('subnet'):
-                if not any(r.get('subnet') == left.get('subnet') for r in result):
-                    result.append(left)
-                    continue
+            if left.get('subnet') != right.get('subnet') and not any(r.get('subnet') == left.get('subnet')
+                                                                     for r in result):
+                result.append(left)
+                continue
             merged = merge_mappings(right, left, path)
             for index, existing in enumerate(result):
                 if existing.get('subnet') == merged.get('subnet'):

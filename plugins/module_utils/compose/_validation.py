@@ -97,7 +97,7 @@ def validate_model(model):
                     raise ComposeError('invalid ip address: %s' % port['host_ip'],
                                        key='services.%s.ports[%d]' % (sname, index)) from None
         devices = (((service.get('deploy') or {}).get('resources') or {}).get('reservations') or {}).get('devices')
-        for index, device in enumerate((devices or []) + list(service.get('gpus') or [])):
+        for device in (devices or []) + list(service.get('gpus') or []):
             if isinstance(device, dict) and 'count' in device and 'device_ids' in device:
                 raise ComposeError('"count" and "device_ids" attributes are exclusive',
                                    key='services.%s' % sname)

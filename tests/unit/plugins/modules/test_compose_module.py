@@ -9,7 +9,10 @@ import os
 
 import pytest
 
+from ansible_collections.dockyard.azure.plugins.module_utils.compose import manager as compose_manager
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import ComposeError
 from ansible_collections.dockyard.azure.plugins.module_utils.docker import common
+from ansible_collections.dockyard.azure.plugins.module_utils.docker import module as docker_module
 from ansible_collections.dockyard.azure.plugins.modules import compose as compose_module
 from ansible_collections.dockyard.azure.plugins.modules import image_copy as image_copy_module
 
@@ -60,8 +63,8 @@ def webdb():
 @pytest.fixture
 def fake_engine(monkeypatch, webdb):
     client = FakeClient()
-    monkeypatch.setattr(compose_module, 'get_api_client', lambda params: client)
-    monkeypatch.setattr(compose_module, 'load_project', lambda **kwargs: webdb)
+    monkeypatch.setattr(docker_module, 'get_api_client', lambda params: client)
+    monkeypatch.setattr(compose_manager, 'load_project', lambda **kwargs: webdb)
     return client
 
 
@@ -80,8 +83,8 @@ def test_check_mode_returns_the_plan_without_write_calls(run_module, fake_engine
 
 def test_loader_errors_surface_as_is(run_module, monkeypatch, tmp_path):
     def broken(**kwargs):
-        raise compose_module.ComposeError('compose.yaml: services.web.ports[0]: invalid port "x"')
-    monkeypatch.setattr(compose_module, 'load_project', broken)
+        raise ComposeError('compose.yaml: services.web.ports[0]: invalid port "x"')
+    monkeypatch.setattr(compose_manager, 'load_project', broken)
     result = run_module(compose_module.main, {'project_src': str(tmp_path)})
     assert result['failed'] is True
     assert result['msg'] == 'compose.yaml: services.web.ports[0]: invalid port "x"'
@@ -101,7 +104,7 @@ def test_bad_options_are_named(run_module, args, message):
 
 
 def test_connection_error_is_one_line(run_module, monkeypatch, webdb, tmp_path):
-    monkeypatch.setattr(compose_module, 'load_project', lambda **kwargs: webdb)
+    monkeypatch.setattr(compose_manager, 'load_project', lambda **kwargs: webdb)
     result = run_module(compose_module.main, {'project_src': str(tmp_path), 'docker_host': 'ftp://nowhere'})
     assert result['failed'] is True
     assert result['msg'] == 'docker_host must start with unix://, tcp:// or ssh:// (got ftp://nowhere)'
@@ -128,7 +131,7 @@ def test_image_copy_check_mode_plans_without_writing(run_module, monkeypatch):
 
     source = Engine({'a:1': 'sha256:1', 'b:1': 'sha256:2', 'sha256:1': 'sha256:1', 'sha256:2': 'sha256:2'})
     target = Engine({'b:1': 'sha256:2', 'sha256:2': 'sha256:2'})
-    monkeypatch.setattr(image_copy_module, 'get_api_client', lambda params: target if 'images' in params else source)
+    monkeypatch.setattr(docker_module, 'get_api_client', lambda params: target if 'images' in params else source)
     result = run_module(image_copy_module.main, {'images': ['a:1', 'b:1'], '_ansible_check_mode': True})
     assert result['changed'] is True
     assert result['copied'] == ['a:1'] and result['already_present'] == ['b:1']
