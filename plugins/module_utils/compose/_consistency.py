@@ -7,6 +7,7 @@ which services are active.
 
 from __future__ import annotations
 
+from ansible_collections.dockyard.azure.plugins.module_utils.compose._dependencies import dependency_order
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import ComposeError
 
 
@@ -20,24 +21,10 @@ def is_active(service, profiles):
 
 
 def _check_cycles(services):
-    visiting = []
-    done = set()
-
-    def visit(name):
-        if name in done:
-            return
-        if name in visiting:
-            cycle = visiting[visiting.index(name):] + [name]
-            raise ComposeError('dependency cycle detected: %s' % ' -> '.join(cycle))
-        visiting.append(name)
-        for dep in sorted(services[name].get('depends_on') or {}):
-            if dep in services:
-                visit(dep)
-        visiting.pop()
-        done.add(name)
-
-    for name in sorted(services):
-        visit(name)
+    _order, cycle = dependency_order({name: [dep for dep in service.get('depends_on') or {} if dep in services]
+                                      for name, service in services.items()})
+    if cycle:
+        raise ComposeError('dependency cycle detected: %s' % ' -> '.join(cycle))
 
 
 def check_consistency(model, enabled, disabled):

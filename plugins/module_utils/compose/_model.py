@@ -223,12 +223,6 @@ def _list_of(conv):
     return convert
 
 
-def _map_of(conv):
-    def convert(value):
-        return {k: (conv(v) if v is not None else None) for k, v in value.items()}
-    return convert
-
-
 _ANY = None
 
 _DEVICE_REQUEST = Struct({

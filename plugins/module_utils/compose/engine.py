@@ -56,13 +56,20 @@ class ComposeEngine:
         self.warn: Callable[[str], None] = warn or (lambda msg: None)
         self.changed = False
         self._lock = threading.Lock()
-        self.done: list[dict[str, Any]] = []
 
     # ---------------------------------------------------------------- helpers
     def _record(self, action):
+        """`action` was applied: the run changed the engine."""
         with self._lock:
             self.changed = True
-            self.done.append(action)
+
+    def _remove_if_there(self, what, remove, name):
+        """Remove an object; one that is already gone is no error."""
+        try:
+            remove(name)
+        except Exception as exc:  # pylint: disable=broad-except
+            if not is_not_found(exc):
+                raise EngineError('%s: %s' % (what, error_text(exc))) from exc
 
     def _call(self, what, func, *args, **kwargs):
         try:
@@ -147,11 +154,7 @@ class ComposeEngine:
             for cid in (info.get('Containers') or {}):
                 self._call('disconnect %s from network %s' % (cid[:12], real),
                            self.client.disconnect_container_from_network, cid, real, force=True)
-        try:
-            self.client.remove_network(real)
-        except Exception as exc:  # pylint: disable=broad-except
-            if not is_not_found(exc):
-                raise EngineError('remove network %s: %s' % (real, error_text(exc))) from exc
+        self._remove_if_there('remove network %s' % real, self.client.remove_network, real)
 
     def _create_volume(self, project, key, vol):
         name = vol.get('name') or '%s_%s' % (project, key)
@@ -417,18 +420,10 @@ class ComposeEngine:
             self._remove_network(action['name'])
             self._record(action)
         for action in plan['volumes']:
-            try:
-                self.client.remove_volume(action['name'])
-            except Exception as exc:  # pylint: disable=broad-except
-                if not is_not_found(exc):
-                    raise EngineError('remove volume %s: %s' % (action['name'], error_text(exc))) from exc
+            self._remove_if_there('remove volume %s' % action['name'], self.client.remove_volume, action['name'])
             self._record(action)
         for action in plan['images']:
-            try:
-                self.client.remove_image(action['name'])
-            except Exception as exc:  # pylint: disable=broad-except
-                if not is_not_found(exc):
-                    raise EngineError('remove image %s: %s' % (action['name'], error_text(exc))) from exc
+            self._remove_if_there('remove image %s' % action['name'], self.client.remove_image, action['name'])
             self._record(action)
 
     def wait_ready(self, project, plan, timeout, completion_services=()):

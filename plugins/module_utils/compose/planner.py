@@ -14,6 +14,7 @@ from typing import Any
 
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import hashing, spec
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import labels as L
+from ansible_collections.dockyard.azure.plugins.module_utils.compose._dependencies import dependency_order
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import PlanError, SpecError
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.options import plan_options
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.types import Action, Model, ObservedState, Plan
@@ -31,23 +32,9 @@ def service_order(services):
             elif (cfg or {}).get('required', True):
                 raise PlanError('services.%s.depends_on: service %s is not enabled in this project' % (name, dep))
         deps[name] = wanted
-    ordered, done, visiting = [], set(), []
-
-    def visit(name):
-        if name in done:
-            return
-        if name in visiting:
-            cycle = visiting[visiting.index(name):] + [name]
-            raise PlanError('services: dependency cycle %s' % ' -> '.join(cycle))
-        visiting.append(name)
-        for dep in sorted(deps[name]):
-            visit(dep)
-        visiting.pop()
-        done.add(name)
-        ordered.append(name)
-
-    for name in names:
-        visit(name)
+    ordered, cycle = dependency_order(deps)
+    if cycle:
+        raise PlanError('services: dependency cycle %s' % ' -> '.join(cycle))
     return ordered
 
 
@@ -156,56 +143,63 @@ def image_actions(project, services, selected, images, options):
     return actions
 
 
-def _network_actions(project, model, observed, warnings):
+def _resource_actions(project, model, observed, kind, missing_external, config_hash, existing_action):
+    """Actions for the project's networks or volumes (`kind`): create the missing ones.
+
+    External ones are not the project's to create: they must exist (`missing_external` % (key, name)
+    is the error). For one that exists, `existing_action(real, key, labels, expected_hash)` says
+    what to do (an action, or None).
+    """
     actions = []
-    for key in sorted(model.get('networks') or {}):
-        net = model['networks'][key] or {}
-        real = net.get('name') or '%s_%s' % (project, key)
-        existing = (observed.get('networks') or {}).get(real)
-        if net.get('external'):
+    singular = kind[:-1]
+    for key in sorted(model.get(kind) or {}):
+        declared = model[kind][key] or {}
+        real = declared.get('name') or '%s_%s' % (project, key)
+        existing = (observed.get(kind) or {}).get(real)
+        if declared.get('external'):
             if existing is None:
-                raise PlanError('networks.%s: network %s declared as external, but could not be found' % (key, real))
+                raise PlanError(missing_external % (key, real))
             continue
-        expected = hashing.network_hash(net)
+        expected = config_hash(declared)
         if existing is None:
-            actions.append({'action': 'create', 'type': 'network', 'name': real, 'key': key,
-                            'config_hash': expected})
+            actions.append({'action': 'create', 'type': singular, 'name': real, 'key': key, 'config_hash': expected})
             continue
-        labels = existing.get('labels') or {}
-        if labels.get(L.PROJECT) not in (None, project) or (L.PROJECT not in labels):
-            warnings.append('network %s already exists and was not created by project %s; using it as is'
-                            % (real, project))
-            continue
-        current = labels.get(L.CONFIG_HASH)
-        if current and current != expected:
-            actions.append({'action': 'recreate', 'type': 'network', 'name': real, 'key': key,
-                            'config_hash': expected, 'reason': 'network configuration changed'})
+        action = existing_action(real, key, existing.get('labels') or {}, expected)
+        if action:
+            actions.append(action)
     return actions
 
 
+def _network_actions(project, model, observed, warnings):
+    def existing_network(real, key, labels, expected):
+        if labels.get(L.PROJECT) not in (None, project) or (L.PROJECT not in labels):
+            warnings.append('network %s already exists and was not created by project %s; using it as is'
+                            % (real, project))
+            return None
+        current = labels.get(L.CONFIG_HASH)
+        if current and current != expected:
+            return {'action': 'recreate', 'type': 'network', 'name': real, 'key': key,
+                    'config_hash': expected, 'reason': 'network configuration changed'}
+        return None
+
+    return _resource_actions(project, model, observed, 'networks',
+                             'networks.%s: network %s declared as external, but could not be found',
+                             hashing.network_hash, existing_network)
+
+
 def _volume_actions(project, model, observed, warnings):
-    actions = []
-    for key in sorted(model.get('volumes') or {}):
-        vol = model['volumes'][key] or {}
-        real = vol.get('name') or '%s_%s' % (project, key)
-        existing = (observed.get('volumes') or {}).get(real)
-        if vol.get('external'):
-            if existing is None:
-                raise PlanError('volumes.%s: external volume %s not found' % (key, real))
-            continue
-        expected = hashing.volume_hash(vol)
-        if existing is None:
-            actions.append({'action': 'create', 'type': 'volume', 'name': real, 'key': key,
-                            'config_hash': expected})
-            continue
-        labels = existing.get('labels') or {}
+    def existing_volume(real, key, labels, expected):
+        # Compose never recreates a volume (its data would go): it only warns.
         if labels.get(L.PROJECT) != project:
             warnings.append('volume %s already exists but was not created by Compose for project %s; '
                             'use external: true to use an existing volume' % (real, project))
         elif labels.get(L.CONFIG_HASH) and labels[L.CONFIG_HASH] != expected:
             warnings.append('volume %s exists but does not match the configuration in the compose file; '
                             'it is kept as is (remove it to apply the new configuration)' % real)
-    return actions
+        return None
+
+    return _resource_actions(project, model, observed, 'volumes', 'volumes.%s: external volume %s not found',
+                             hashing.volume_hash, existing_volume)
 
 
 def _containers_by_service(observed):
