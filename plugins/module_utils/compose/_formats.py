@@ -16,6 +16,7 @@ import re
 
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import FormatError
 
+
 # ---------------------------------------------------------------------------
 # ports  (github.com/docker/go-connections/nat ParsePortSpec)
 # ---------------------------------------------------------------------------

@@ -101,4 +101,3 @@ def resolve_relative_paths(ctx: Context, model: dict, base: str) -> dict:
             if isinstance(opts, dict) and opts.get('o') == 'bind' and isinstance(opts.get('device'), str):
                 opts['device'] = absolute(ctx, base, opts['device'], True)
     return model
-

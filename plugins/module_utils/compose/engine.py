@@ -387,7 +387,7 @@ class ComposeEngine:
         for name in order:
             kept = ('noop', 'start', 'restart', 'unpause')
             ctx.service_containers[name] = [(e['name'], e['id']) for e in plan['services'][name]['containers']
-                                               if e.get('id') and e['action'] in kept]
+                                            if e.get('id') and e['action'] in kept]
         futures = {}
         with ThreadPoolExecutor(max_workers=max(1, min(pool_size, len(order)))) as pool:
             for name in order:  # dependencies are always submitted before their dependents
@@ -510,5 +510,3 @@ def _tar_file(path, data, mode, uid, gid):
         info.mtime = 0
         tar.addfile(info, io.BytesIO(data))
     return buf.getvalue()
-
-

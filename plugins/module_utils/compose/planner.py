@@ -377,7 +377,7 @@ def _recreate_reason(container, policy, expected_hash, ref, image_id, pending_im
 
 def _entry(action, container, service, reason=None) -> Action:
     entry: Action = {'action': action, 'type': 'container', 'name': container.get('name'), 'service': service,
-             'number': container.get('number'), 'id': container.get('id')}
+                     'number': container.get('number'), 'id': container.get('id')}
     if reason:
         entry['reason'] = reason
     return entry

@@ -23,6 +23,7 @@ HANDLED_KEYS = frozenset((
     'tty', 'ulimits', 'user', 'userns_mode', 'uts', 'volumes', 'volumes_from', 'working_dir',
 ))
 
+
 def duration_ns(value: str | float | None) -> int | None:
     """'1m30s' / '500ms' (Go notation, as the model has it) or a number of seconds -> nanoseconds; None stays None."""
     if value is None or value == '':

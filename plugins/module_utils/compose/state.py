@@ -62,7 +62,6 @@ def parse_container(summary: dict[str, Any]) -> ObservedContainer:
     }
 
 
-
 def observe(client: Any, project: str, model: Model | None = None, with_images: bool = True) -> ObservedState:
     """The project's containers, networks and volumes (and, with_images, the IDs of its images) on the engine."""
     try:
@@ -86,6 +85,7 @@ def observe(client: Any, project: str, model: Model | None = None, with_images: 
     if with_images:
         observed['images'] = observe_images(client, project, model)
     return observed
+
 
 def observe_images(client: Any, project: str, model: Model) -> dict[str, str | None]:
     """The image ID (or None) of every image reference the services run."""
@@ -117,7 +117,6 @@ def observe_images(client: Any, project: str, model: Model) -> dict[str, str | N
     return result
 
 
-
 def describe(client: Any, project: str, service_names: Iterable[str] | None = None) -> list[dict[str, Any]]:
     """Services with their containers, state, health and published ports (reads only)."""
     containers = observe(client, project, with_images=False)['containers']
@@ -144,13 +143,11 @@ def describe(client: Any, project: str, service_names: Iterable[str] | None = No
     return result
 
 
-
 def _port_text(port):
     if port.get('PublicPort'):
         return '%s:%s->%s/%s' % (port.get('IP') or '', port['PublicPort'], port.get('PrivatePort'),
                                  port.get('Type') or 'tcp')
     return '%s/%s' % (port.get('PrivatePort'), port.get('Type') or 'tcp')
-
 
 
 def list_projects(client: Any) -> list[dict[str, Any]]:
@@ -182,4 +179,3 @@ def list_projects(client: Any) -> list[dict[str, Any]]:
             'working_dir': proj['working_dir'],
         })
     return result
-

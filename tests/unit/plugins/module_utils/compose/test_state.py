@@ -29,9 +29,9 @@ def engine(webdb):
 
 
 def test_parse_container_reads_labels_status_health_and_exit_code():
+    labels = {L.SERVICE: 'web', L.CONTAINER_NUMBER: '2', L.CONFIG_HASH: 'h', L.IMAGE: 'sha256:1'}
     summary = {'Id': 'c1', 'Names': ['/app-web-2'], 'Image': 'nginx', 'State': 'running',
-               'Status': 'Up 3 minutes (unhealthy)', 'Labels': {L.SERVICE: 'web', L.CONTAINER_NUMBER: '2',
-                                                               L.CONFIG_HASH: 'h', L.IMAGE: 'sha256:1'},
+               'Status': 'Up 3 minutes (unhealthy)', 'Labels': labels,
                'NetworkSettings': {'Networks': {'b': {}, 'a': {}}},
                'Ports': [{'IP': '0.0.0.0', 'PrivatePort': 80, 'PublicPort': 8080, 'Type': 'tcp', 'Extra': 1}]}
     parsed = state.parse_container(summary)
