@@ -16,10 +16,10 @@ import re
 
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import FormatError
 
-
 # ---------------------------------------------------------------------------
 # ports  (github.com/docker/go-connections/nat ParsePortSpec)
 # ---------------------------------------------------------------------------
+
 
 def _parse_uint16(text):
     if not text or not text.isdigit():
