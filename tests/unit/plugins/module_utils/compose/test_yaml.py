@@ -4,10 +4,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import _yaml
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import FormatError
+from ansible_collections.dockyard.azure.plugins.module_utils.errors import MissingLibraryError
 
 
 def test_yaml_tags_and_paths():
@@ -33,3 +36,10 @@ def test_empty_documents_are_dropped():
 def test_invalid_yaml_is_a_format_error(text, message):
     with pytest.raises(FormatError, match=message):
         _yaml.load_documents(text)
+
+
+def test_missing_pyyaml_is_a_missing_library(monkeypatch):
+    monkeypatch.setitem(sys.modules, 'yaml', None)  # import yaml raises ImportError
+    with pytest.raises(MissingLibraryError) as info:
+        _yaml.load_documents('a: 1\n')
+    assert info.value.package == 'PyYAML'
