@@ -1,10 +1,12 @@
-"""Unit tests of the loader's syntax helpers (ports, volumes, durations, templates, dotenv)."""
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The loader's parsers of Compose short syntaxes and scalars: ports, volumes, durations, sizes, commands."""
+
+from __future__ import annotations
 
 import pytest
 
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import _formats as fmt
-from ansible_collections.dockyard.azure.plugins.module_utils.compose import _template as tpl
-from ansible_collections.dockyard.azure.plugins.module_utils.compose import _yaml
 
 
 @pytest.mark.parametrize('spec,error', [
@@ -66,32 +68,3 @@ def test_shell_split():
 def test_go_float_format():
     assert [fmt.go_format_float(v) for v in (1.5, 1e6, 123456.0, 1e-05, 100.0)] == \
         ['1.5', '1e+06', '123456', '1e-05', '100']
-
-
-def test_substitute_nested_and_rest():
-    lookup = tpl.mapping_lookup({'A': 'a'})
-    assert tpl.substitute('${X:-${Y:-${A}}}-${A}', lookup) == 'a-a'
-    assert tpl.substitute('${A-x} ${B:-y}', lookup) == 'a y'
-    warned = []
-    assert tpl.substitute('$NOPE', lookup, warned.append) == ''
-    assert warned == ['NOPE']
-
-
-def test_dotenv_parser():
-    text = 'A=1\nexport B="x\\ty"\nC=\'$A\'\nD="$A${A}"\nE: yaml\nF=a #c\nG=a#c\nINHERIT\n'
-    env = tpl.parse_dotenv(text, tpl.mapping_lookup({'INHERIT': 'i'}))
-    assert env == {'A': '1', 'B': 'x\ty', 'C': '$A', 'D': '11', 'E': 'yaml', 'F': 'a', 'G': 'a#c', 'INHERIT': 'i'}
-
-
-def test_dotenv_errors():
-    with pytest.raises(tpl.DotEnvError, match='unterminated quoted value'):
-        tpl.parse_dotenv('A="abc\n')
-    with pytest.raises(tpl.DotEnvError):
-        tpl.parse_dotenv('A B=1\n')
-
-
-def test_yaml_tags_and_paths():
-    docs = _yaml.load_documents('a: !reset []\nb: !override {c: 1}\nd: [1, !reset x]\n')
-    resets, overrides = [], []
-    assert _yaml.strip_tags(docs[0], (), resets, overrides) == {'b': {'c': 1}, 'd': [1]}
-    assert resets == [('a',)] and overrides == [('b',)]
