@@ -28,7 +28,6 @@ import copy
 import io
 import itertools
 import json
-import re
 import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -44,6 +43,19 @@ from ansible_collections.dockyard.azure.plugins.module_utils.azure.clients impor
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.context import AzureContext
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.lro import wait_for_poller
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.module import AzureModule
+from ansible_collections.dockyard.azure.tests.unit.utils.fake_arm_routes import (
+    DISK_TYPE,
+    EXTENSION_TYPE,
+    NETWORK_TYPES,
+    NIC_TYPE,
+    PATH_ARGS,
+    PIP_TYPE,
+    QUERY_KWARGS,
+    ROUTES,
+    VM_TYPE,
+    VNET_TYPE,
+    Route,
+)
 
 SUB = '00000000-0000-0000-0000-000000000000'
 VM_ID = '6f1c5a36-2f38-4d3e-9d3b-0d7a2c1b9e11'
@@ -52,16 +64,6 @@ TOKEN = 'fake-token'
 WRITE_PREFIX = 'begin_'
 WRITE_OPERATIONS = ('create_or_update',)  # the synchronous writes (resource groups)
 DEFAULT_SIZES = ['Standard_B1s', 'Standard_B2s', 'Standard_B4ms', 'Standard_D2s_v5', 'Standard_D4s_v5']
-
-COMPUTE = 'Microsoft.Compute/'
-NETWORK = 'Microsoft.Network/'
-VM_TYPE = COMPUTE + 'virtualMachines'
-EXTENSION_TYPE = VM_TYPE + '/extensions'
-DISK_TYPE = COMPUTE + 'disks'
-NIC_TYPE = NETWORK + 'networkInterfaces'
-VNET_TYPE = NETWORK + 'virtualNetworks'
-PIP_TYPE = NETWORK + 'publicIPAddresses'
-NSG_TYPE = NETWORK + 'networkSecurityGroups'
 
 REASONS = {200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 400: 'Bad Request', 403: 'Forbidden',
            404: 'Not Found', 409: 'Conflict', 429: 'Too Many Requests'}
@@ -151,74 +153,6 @@ def failed_view(stdout: str = '', stderr: str = '',
 def ok_runner(stored: dict) -> tuple[str, dict]:
     """The default extension handler: it succeeds and prints 'done'."""
     return 'Succeeded', succeeded_view('done\n')
-
-
-# ------------------------------------------------------------------------------------------ routing
-
-class _Route(NamedTuple):
-    method: str
-    pattern: re.Pattern
-    operation: str
-    handler: str
-    lro: bool
-
-
-def _route(method: str, template: str, operation: str, handler: str, lro: bool = False) -> _Route:
-    regex = re.sub(r'\{(\w+)\}', r'(?P<\1>[^/]+)', template.replace('.', r'\.'))
-    return _Route(method, re.compile('^' + regex + '$', re.IGNORECASE), operation, handler, lro)
-
-
-_S = '/subscriptions/{sub}'
-_G = _S + '/resourceGroups/{rg}'
-_VM = _G + '/providers/Microsoft.Compute/virtualMachines/{name}'
-_IMAGES = _S + '/providers/Microsoft.Compute/locations/{location}/publishers/{publisher}/artifacttypes/vmimage/offers/{offer}/skus/{sku}'
-_NETWORK_TYPES = {
-    'virtual_networks': VNET_TYPE, 'network_interfaces': NIC_TYPE, 'public_ip_addresses': PIP_TYPE,
-    'network_security_groups': NSG_TYPE,
-}
-
-ROUTES = [
-    _route('GET', _S + '/resourcegroups', 'resource_groups.list', 'list_groups'),
-    _route('GET', _G, 'resource_groups.get', 'get_group'),
-    _route('PUT', _G, 'resource_groups.create_or_update', 'put_group'),
-    _route('DELETE', _G, 'resource_groups.begin_delete', 'delete_group', lro=True),
-    _route('GET', _G + '/resources', 'resources.list_by_resource_group', 'list_group_resources'),
-    _route('GET', _S + '/providers/Microsoft.Compute/virtualMachines', 'virtual_machines.list_all', 'list_vms'),
-    _route('GET', _G + '/providers/Microsoft.Compute/virtualMachines', 'virtual_machines.list', 'list_vms'),
-    _route('GET', _VM, 'virtual_machines.get', 'get_vm'),
-    _route('PUT', _VM, 'virtual_machines.begin_create_or_update', 'put_vm', lro=True),
-    _route('PATCH', _VM, 'virtual_machines.begin_update', 'patch_vm', lro=True),
-    _route('DELETE', _VM, 'virtual_machines.begin_delete', 'delete_vm', lro=True),
-    _route('POST', _VM + '/start', 'virtual_machines.begin_start', 'power_vm', lro=True),
-    _route('POST', _VM + '/powerOff', 'virtual_machines.begin_power_off', 'power_vm', lro=True),
-    _route('POST', _VM + '/deallocate', 'virtual_machines.begin_deallocate', 'power_vm', lro=True),
-    _route('POST', _VM + '/restart', 'virtual_machines.begin_restart', 'power_vm', lro=True),
-    _route('GET', _VM + '/vmSizes', 'virtual_machines.list_available_sizes', 'available_sizes'),
-    _route('GET', _VM + '/extensions/{extension}', 'virtual_machine_extensions.get', 'get_extension'),
-    _route('PUT', _VM + '/extensions/{extension}', 'virtual_machine_extensions.begin_create_or_update', 'put_extension', lro=True),
-    _route('PATCH', _VM + '/extensions/{extension}', 'virtual_machine_extensions.begin_update', 'patch_extension', lro=True),
-    _route('DELETE', _VM + '/extensions/{extension}', 'virtual_machine_extensions.begin_delete', 'delete_extension', lro=True),
-    _route('GET', _S + '/providers/Microsoft.Compute/locations/{location}/vmSizes', 'virtual_machine_sizes.list', 'location_sizes'),
-    _route('GET', _IMAGES + '/versions', 'virtual_machine_images.list', 'list_images'),
-    _route('GET', _IMAGES + '/versions/{version}', 'virtual_machine_images.get', 'get_image'),
-    _route('DELETE', _G + '/providers/Microsoft.Compute/disks/{name}', 'disks.begin_delete', 'delete_disk', lro=True),
-    _route('GET', _G + '/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{name}', 'subnets.get', 'get_subnet'),
-    _route('PUT', _G + '/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{name}', 'subnets.begin_create_or_update',
-           'put_subnet', lro=True),
-]
-for _label, _type in _NETWORK_TYPES.items():
-    _path = '/providers/%s' % _type
-    ROUTES += [
-        _route('GET', _S + _path, _label + '.list_all', 'list_network'),
-        _route('GET', _G + _path, _label + '.list', 'list_network'),
-        _route('GET', _G + _path + '/{name}', _label + '.get', 'get_network'),
-        _route('PUT', _G + _path + '/{name}', _label + '.begin_create_or_update', 'put_network', lro=True),
-        _route('DELETE', _G + _path + '/{name}', _label + '.begin_delete', 'delete_network', lro=True),
-    ]
-
-# Query options of the SDK methods, as their keyword arguments.
-QUERY_KWARGS = {'$expand': 'expand', 'statusOnly': 'status_only'}
-PATH_ARGS = ('rg', 'location', 'publisher', 'offer', 'sku', 'version', 'vnet', 'name', 'extension')
 
 
 class StaticCredential:
@@ -428,14 +362,14 @@ class FakeArm:
             return self._start_operation(route, path, status, reply)
         return status, reply, {}
 
-    def _match(self, method: str, path: str) -> tuple[_Route, dict]:
+    def _match(self, method: str, path: str) -> tuple[Route, dict]:
         for route in ROUTES:
             match = route.pattern.match(path) if route.method == method else None
             if match:
                 return route, match.groupdict()
         raise AssertionError('the fake ARM does not know %s %s' % (method, path))
 
-    def _start_operation(self, route: _Route, path: str, outcome: str | ArmError, reply: Any) -> tuple[int, Any, dict]:
+    def _start_operation(self, route: Route, path: str, outcome: str | ArmError, reply: Any) -> tuple[int, Any, dict]:
         """Answer a long-running write the way ARM does; `outcome` is 'Succeeded' or the ArmError it fails with."""
         error = outcome if isinstance(outcome, ArmError) else None
         outcome = 'Failed' if error is not None else 'Succeeded'
@@ -535,8 +469,8 @@ class FakeArm:
 
     # -------------------------------------------------------------------- network
 
-    def _network_type(self, route: _Route) -> str:
-        return _NETWORK_TYPES[route.operation.split('.')[0]]
+    def _network_type(self, route: Route) -> str:
+        return NETWORK_TYPES[route.operation.split('.')[0]]
 
     def _get_network(self, route, params, body, query):
         return 200, self.read(self._id(params, self._network_type(route)))
