@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.auth import AzureConfigError
 from ansible_collections.dockyard.azure.plugins.module_utils.base_module import one_line
@@ -36,16 +36,23 @@ class MissingAzureLibrary(MissingLibraryError):
     """An Azure SDK package could not be imported; `package` is its pip name."""
 
 
-def _error_parts(error: Any) -> tuple[str | None, str | None, list[Any]]:
-    """(code, message, details) of an ODataV4Format-like object, or Nones."""
+class ErrorParts(NamedTuple):
+    """What an ODataV4Format-like error object (an ARM error envelope) says."""
+
+    code: str | None
+    message: str | None
+    details: list[Any]
+
+
+def _error_parts(error: Any) -> ErrorParts:
     if error is None:
-        return None, None, []
-    return getattr(error, 'code', None), getattr(error, 'message', None), list(getattr(error, 'details', None) or [])
+        return ErrorParts(None, None, [])
+    return ErrorParts(getattr(error, 'code', None), getattr(error, 'message', None), list(getattr(error, 'details', None) or []))
 
 
 def azure_error_details(exc: BaseException) -> dict[str, Any]:
     """Structured fields of an SDK exception, for the module result (error_code, status_code)."""
-    code, dummy, dummy2 = _error_parts(getattr(exc, 'error', None))
+    code = _error_parts(getattr(exc, 'error', None)).code
     details: dict[str, Any] = {}
     if code:
         details['error_code'] = code
@@ -66,7 +73,7 @@ def format_azure_error(exc: BaseException, operation: str | None = None) -> str:
         text = '%s: %s' % (code, one_line(message or '')) if code else one_line(message)
         parts = []
         for detail in details[:MAX_DETAILS]:
-            d_code, d_message, dummy = _error_parts(detail)
+            d_code, d_message = _error_parts(detail)[:2]
             if d_code or d_message:
                 parts.append(one_line('%s: %s' % (d_code, d_message or '') if d_code else d_message))
         if parts:

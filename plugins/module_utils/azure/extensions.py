@@ -24,7 +24,7 @@ import json
 import re
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.arm import RestDict, get_path, lower, read_or_none
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.context import AzureContext
@@ -131,22 +131,38 @@ def extension_to_dict(rest: RestDict | None) -> dict[str, Any]:
     return result
 
 
-def _status_dict(status):
+class ScriptOutput(NamedTuple):
+    """A Linux Custom Script status message split into its own text and the script's output sections."""
+
+    text: str | None
+    stdout: str | None
+    stderr: str | None
+
+
+class ExtensionPlan(NamedTuple):
+    """What a run should write: the compared fields' values, the protected-settings hash tag (or None), whether to write."""
+
+    desired: dict[str, Any]
+    new_hash: str | None
+    needs_write: bool
+
+
+def _status_dict(status: RestDict) -> dict[str, Any]:
     return dict(code=status.get('code'), level=status.get('level'), display_status=status.get('displayStatus'),
                 message=status.get('message'), time=status.get('time'))
 
 
-def _split_linux_output(message):
-    """(text before the output, stdout, stderr) of a Linux Custom Script status message."""
+def _split_linux_output(message: str | None) -> ScriptOutput:
+    """The text before the output, stdout and stderr of a Linux Custom Script status message."""
     if not message:
-        return message, None, None
+        return ScriptOutput(message, None, None)
     index = message.find('[stdout]')
     if index < 0:
-        return message, None, None
+        return ScriptOutput(message, None, None)
     match = LINUX_OUTPUT.search(message[index:])
     if not match:
-        return message, message[index + len('[stdout]'):].strip('\n'), None
-    return message[:index].rstrip(), match.group('stdout'), match.group('stderr')
+        return ScriptOutput(message, message[index + len('[stdout]'):].strip('\n'), None)
+    return ScriptOutput(message[:index].rstrip(), match.group('stdout'), match.group('stderr'))
 
 
 def instance_view_summary(view: RestDict | None) -> dict[str, Any]:
@@ -167,16 +183,17 @@ def instance_view_summary(view: RestDict | None) -> dict[str, Any]:
             stderr = item['message'] or ''
     message = statuses[0]['message'] if statuses else None
     if stdout is None and stderr is None and message:
-        dummy, stdout, stderr = _split_linux_output(message)
+        output = _split_linux_output(message)
+        stdout, stderr = output.stdout, output.stderr
     return dict(statuses=statuses, substatuses=substatuses, stdout=stdout, stderr=stderr)
 
 
-def _is_error_status(status):
+def _is_error_status(status: dict[str, Any]) -> bool:
     code = (status.get('code') or '').lower()
     return (status.get('level') or '').lower() == 'error' or code.endswith('/failed') or code.endswith('/error')
 
 
-def _tail(text, limit=MAX_OUTPUT_IN_MESSAGE):
+def _tail(text: str | None, limit: int = MAX_OUTPUT_IN_MESSAGE) -> str:
     text = (text or '').rstrip()
     if len(text) <= limit:
         return text
@@ -195,7 +212,8 @@ def extension_failure(rest: RestDict | None, name: str | None = None) -> Extensi
         return None
     status = (failed_statuses or summary['statuses'] or [{}])[0]
     own = status.get('message') or status.get('display_status') or status.get('code') or 'no status message'
-    own, dummy, dummy2 = _split_linux_output(own) if summary['stdout'] is not None or summary['stderr'] is not None else (own, None, None)
+    if summary['stdout'] is not None or summary['stderr'] is not None:
+        own = _split_linux_output(own).text or own
     parts = ["Extension '%s' failed (provisioningState %s): %s"
              % (name or rest.get('name'), props.get('provisioningState') or 'unknown', ' '.join(str(own).split()))]
     if summary['stdout']:
@@ -293,7 +311,7 @@ class ExtensionManager:
             desired[field] = value
         return desired
 
-    def plan(self, current: RestDict | None) -> tuple[dict[str, Any], str | None, bool]:
+    def plan(self, current: RestDict | None) -> ExtensionPlan:
         """Fill the tracker; returns (desired field values, desired hash tag or None, needs_write)."""
         salt = hash_salt(self.vm, self.name)
         protected = self.spec.get('protected_settings')
@@ -330,7 +348,7 @@ class ExtensionManager:
             desired['force_update_tag'] = new_force_update_tag()
             self.tracker.add('force_update_tag', actual.get('force_update_tag'), desired['force_update_tag'], changed=True)
             needs_write = True
-        return desired, new_hash, needs_write
+        return ExtensionPlan(desired, new_hash, needs_write)
 
     def _body(self, current: RestDict | None, desired: dict[str, Any], new_hash: str | None, location: str | None) -> RestDict:
         tags = dict((current or {}).get('tags') or {})

@@ -25,6 +25,7 @@ class ImageSpec(TypedDict, total=False):
     version: str
     alias: str | None
 
+
 # alias -> (publisher, offer, sku, version). Gen2 SKUs: every current VM size supports them.
 IMAGE_ALIASES = {
     'debian13': ('Debian', 'debian-13', '13-gen2', 'latest'),

@@ -211,7 +211,8 @@ class VmNetwork:
     def converge(self, vm: RestDict, nic: RestDict | None, nic_owned: bool, network: DesiredNetwork, zone: str | None,
                  tracker: DifferenceTracker) -> tuple[RestDict | None, RestDict | None]:
         """Bring an existing VM's owned NIC, public IP and NSG in line; returns (nic, public_ip) for the result."""
-        dummy, pip_id, subnet_id, nsg_id = nic_addresses(nic)
+        addresses = nic_addresses(nic)
+        pip_id, subnet_id, nsg_id = addresses.public_ip_id, addresses.subnet_id, addresses.nsg_id
         if isinstance(network, ExistingNicNetwork) or not nic_owned or nic is None:
             return nic, (self.get('public_ip', pip_id) if pip_id else None)
         location = vm.get('location') or ''

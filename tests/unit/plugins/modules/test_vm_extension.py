@@ -39,5 +39,5 @@ def test_vm_extension_module_idempotent_and_hides_protected_settings(azure, run_
 def test_vm_extension_failure(azure, run_module):
     azure.runner = lambda stored: ('Failed', failed_view('', 'bash: nope: command not found\n'))
     result = run_module(vm_extension.main, dict(vm_name='vm1', resource_group='rg', name='x', publisher='P', type='T',
-                                                   type_handler_version='1.0', settings={'commandToExecute': 'nope'}))
+                                                type_handler_version='1.0', settings={'commandToExecute': 'nope'}))
     assert result['failed'] and 'command not found' in result['msg'] and result['stderr'] == 'bash: nope: command not found\n'
