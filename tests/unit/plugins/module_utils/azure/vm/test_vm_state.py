@@ -1,19 +1,17 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Power states and transitions, resource IDs, REST conversion of SDK models, the result shape."""
+"""Power states and transitions, addresses, the result shape."""
 
 from __future__ import annotations
 
 import pytest
 
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_state import (
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.state import (
+    ansible_host,
     choose_ansible_host,
-    ids_equal,
-    make_resource_id,
-    parse_resource_id,
+    nic_addresses,
     power_actions,
     power_state_from_instance_view,
-    to_rest,
     vm_to_dict,
 )
 
@@ -56,27 +54,6 @@ def test_power_actions(current, state, previous, actions):
     assert power_actions(current, state, previous) == actions
 
 
-def test_resource_ids():
-    rid = make_resource_id('s', 'rg', 'Microsoft.Network/virtualNetworks', 'v', 'subnets', 'default')
-    assert rid == '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/default'
-    parsed = parse_resource_id(rid)
-    assert parsed['resource_group'] == 'rg' and parsed['type'] == 'virtualNetworks' and parsed['name'] == 'v'
-    assert parsed['children'] == [('subnets', 'default')]
-    assert parse_resource_id('nic0') is None
-    assert ids_equal(rid.upper(), rid + '/')
-
-
-def test_to_rest_of_sdk_models():
-    from azure.mgmt.compute import models as compute_models  # pylint: disable=import-outside-toplevel
-    from azure.mgmt.network import models as network_models  # pylint: disable=import-outside-toplevel
-    vm = compute_models.VirtualMachine({'location': 'westeurope', 'properties': {'hardwareProfile': {'vmSize': 'Standard_B2s'}}})
-    assert to_rest(vm) == {'location': 'westeurope', 'properties': {'hardwareProfile': {'vmSize': 'Standard_B2s'}}}
-    nic = network_models.NetworkInterface({'properties': {'ipConfigurations': [{'name': 'ip', 'properties': {'privateIPAddress': '10.0.0.4'}}]}})
-    assert to_rest(nic)['properties']['ipConfigurations'][0]['properties']['privateIPAddress'] == '10.0.0.4'
-    assert to_rest({'a': [1]}) == {'a': [1]}
-    assert to_rest(None) is None
-
-
 def test_ansible_host_preference():
     assert choose_ansible_host('1.2.3.4', 'x.cloudapp.azure.com', '10.0.0.4') == '1.2.3.4'
     assert choose_ansible_host(None, 'x.cloudapp.azure.com', '10.0.0.4') == 'x.cloudapp.azure.com'
@@ -100,3 +77,20 @@ def test_vm_to_dict_joins_nic_and_public_ip():
     assert result['nic'] == 'nic-b' and result['network_interfaces'] == ['nic-a', 'nic-b']
     assert result['priority'] == 'Regular' and result['identity']['type'] == 'None'
     assert vm_to_dict(None) == {}
+
+
+def test_nic_addresses_are_named():
+    nic = {'properties': {'networkSecurityGroup': {'id': 'nsg'}, 'ipConfigurations': [
+        {'properties': {'primary': False, 'privateIPAddress': '10.0.0.9'}},
+        {'properties': {'primary': True, 'privateIPAddress': '10.0.0.5', 'publicIPAddress': {'id': 'pip'}, 'subnet': {'id': 'sn'}}}]}}
+    addresses = nic_addresses(nic)
+    assert (addresses.private_ip, addresses.public_ip_id, addresses.subnet_id, addresses.nsg_id) == ('10.0.0.5', 'pip', 'sn', 'nsg')
+    assert nic_addresses(None) == (None, None, None, None)
+
+
+def test_ansible_host_of_nic_and_public_ip():
+    nic = {'properties': {'ipConfigurations': [{'properties': {'privateIPAddress': '10.0.0.5'}}]}}
+    assert ansible_host(nic, {'properties': {'ipAddress': '20.1.1.1', 'dnsSettings': {'fqdn': 'a.b.c'}}}) == '20.1.1.1'
+    assert ansible_host(nic, {'properties': {'dnsSettings': {'fqdn': 'a.b.c'}}}) == 'a.b.c'
+    assert ansible_host(nic, None) == '10.0.0.5'
+    assert ansible_host(None, None) is None

@@ -10,18 +10,18 @@ import hashlib
 import pytest
 
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureModuleError
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_images import parse_image
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_spec import (
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.images import parse_image
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.spec import (
     compare_vm,
     create_body,
-    desired_tags,
     normalize_ssh_key,
     spec_params_for_replace,
     validate_params,
+    vm_tags,
 )
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_state import CUSTOM_DATA_TAG
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.state import CUSTOM_DATA_TAG
 from ansible_collections.dockyard.azure.plugins.modules.vm import ARGUMENT_SPEC
-from ansible_collections.dockyard.azure.tests.unit.utils.vm_fakes import ED25519, ed25519_key, rsa_key
+from ansible_collections.dockyard.azure.tests.unit.utils.ssh_keys import ED25519, ed25519_key, rsa_key
 
 NIC = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/vm1-nic'
 
@@ -204,11 +204,12 @@ def test_identity_comparison():
     assert result.patch['identity'] == {'type': 'None'}
 
 
-def test_desired_tags():
+def test_vm_tags():
     current = {'a': '1', CUSTOM_DATA_TAG: 'h'}
-    assert desired_tags({'tags': None}, current) == current
-    assert desired_tags({'tags': {'b': 2}, 'append_tags': True}, current) == {'a': '1', 'b': '2', CUSTOM_DATA_TAG: 'h'}
-    assert desired_tags({'tags': {}, 'append_tags': False}, current) == {CUSTOM_DATA_TAG: 'h'}
+    assert vm_tags({'tags': None}, current) == current
+    assert vm_tags({'tags': {'b': 2}, 'append_tags': True}, current) == {'a': '1', 'b': '2', CUSTOM_DATA_TAG: 'h'}
+    assert vm_tags({'tags': {}, 'append_tags': False}, current) == {CUSTOM_DATA_TAG: 'h'}
+    assert vm_tags({'tags': {}, 'append_tags': False}, current, custom_data_hash='new') == {CUSTOM_DATA_TAG: 'new'}
 
 
 def test_replace_takes_unset_options_from_vm():

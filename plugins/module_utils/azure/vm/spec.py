@@ -1,6 +1,6 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Desired state of a Linux VM (pure): option validation, the create body, and desired-vs-actual comparison.
+"""Desired state of a Linux VM (private to dockyard.azure): option validation, the create body, desired-vs-actual comparison. Pure.
 
 Only options the user set are compared with an existing VM; unset options keep whatever the VM has.
 Differences fall in three groups: in-place (one PATCH), in-place after deallocation (resize to a size
@@ -14,22 +14,21 @@ import binascii
 import hashlib
 import re
 import struct
+from collections.abc import Mapping
+from typing import Any
 
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.arm import RestDict, get_path, locations_equal, lower
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureModuleError
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.resource_groups import normalize_location
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_images import (
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.tags import desired_tags, string_tags, validate_tags
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.images import (
+    ImageSpec,
     actual_image_text,
     image_matches,
     image_reference,
     image_urn,
     parse_image,
 )
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_state import (
-    CUSTOM_DATA_TAG,
-    RESERVED_TAGS,
-    get_path,
-    lower,
-)
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.state import CUSTOM_DATA_TAG, RESERVED_TAGS
 from ansible_collections.dockyard.azure.plugins.module_utils.diff import DifferenceTracker
 
 DEFAULT_ADMIN_USERNAME = 'azureuser'
@@ -51,7 +50,6 @@ _VM_NAME_RE = re.compile(r'^[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?$')
 _USERNAME_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_.-]{0,63}$')
 _KEY_TYPES = ('ssh-rsa', 'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521',
               'sk-ssh-ed25519@openssh.com', 'sk-ecdsa-sha2-nistp256@openssh.com')
-_TAG_NAME_FORBIDDEN = set('<>%&\\?/')
 _IDENTITY_ID_RE = re.compile(r'^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.ManagedIdentity/'
                              r'userAssignedIdentities/[^/]+$', re.IGNORECASE)
 
@@ -63,7 +61,7 @@ IMMUTABLE = ('location', 'zone', 'image', 'admin_username', 'ssh_public_keys', '
 # ----------------------------------------------------------------------------------------------
 # Validation
 
-def validate_vm_name(name):
+def validate_vm_name(name: str) -> None:
     """Linux VM names (also the host name): 1-64 letters, digits and hyphens, not all digits, no hyphen at either end."""
     if not name or len(name) > 64 or not _VM_NAME_RE.match(name) or name.isdigit():
         raise AzureModuleError(
@@ -71,7 +69,7 @@ def validate_vm_name(name):
             "letter or digit and not only digits (Azure uses the name as the host name too)." % name)
 
 
-def validate_admin_username(username):
+def validate_admin_username(username: str) -> None:
     if not _USERNAME_RE.match(username or '') or username.endswith('.'):
         raise AzureModuleError(
             "admin_username: '%s' is not valid: 1-64 letters, digits, '_', '.' or '-', starting with a letter or '_' "
@@ -81,7 +79,7 @@ def validate_admin_username(username):
                                "another name (for example azureuser)." % username)
 
 
-def _ssh_string(blob, offset):
+def _ssh_string(blob: bytes, offset: int) -> tuple[bytes, int]:
     (length,) = struct.unpack('>I', blob[offset:offset + 4])
     start = offset + 4
     if start + length > len(blob):
@@ -89,7 +87,7 @@ def _ssh_string(blob, offset):
     return blob[start:start + length], start + length
 
 
-def normalize_ssh_key(key, index):
+def normalize_ssh_key(key: str | None, index: int) -> str:
     """'type base64 [comment]' -> 'type base64' after checking it; raises AzureModuleError naming the item."""
     where = 'ssh_public_keys[%d]' % index
     parts = str(key or '').strip().split()
@@ -115,18 +113,7 @@ def normalize_ssh_key(key, index):
     return '%s %s' % (parts[0], parts[1])
 
 
-def validate_tags(tags):
-    for key, value in (tags or {}).items():
-        key = str(key)
-        if key in RESERVED_TAGS:
-            raise AzureModuleError("tags: '%s' is managed by the module itself and cannot be set." % key)
-        if not key or len(key) > 512 or _TAG_NAME_FORBIDDEN & set(key):
-            raise AzureModuleError("tags: '%s' is not a valid tag name (1-512 characters, none of < > %% & \\ ? /)." % key)
-        if value is not None and len(str(value)) > 256:
-            raise AzureModuleError("tags: the value of '%s' is longer than 256 characters." % key)
-
-
-def _validate_disks(params):
+def _validate_disks(params: Mapping[str, Any]) -> None:
     os_disk = params.get('os_disk') or {}
     if os_disk.get('size_gb') is not None and not 1 <= os_disk['size_gb'] <= 4095:
         raise AzureModuleError('os_disk.size_gb: %s is outside 1-4095 GiB.' % os_disk['size_gb'])
@@ -142,7 +129,7 @@ def _validate_disks(params):
             raise AzureModuleError('%s.size_gb: %s is outside 1-32767 GiB.' % (where, disk['size_gb']))
 
 
-def validate_params(params):
+def validate_params(params: Mapping[str, Any]) -> None:
     """Every check that needs no API call; raises AzureModuleError naming the option."""
     validate_vm_name(params['name'])
     if params.get('admin_username') is not None:
@@ -154,7 +141,7 @@ def validate_params(params):
     if params.get('custom_data') is not None and len(params['custom_data'].encode('utf-8')) > MAX_CUSTOM_DATA_BYTES:
         raise AzureModuleError('custom_data: %d bytes; Azure accepts at most %d.' % (len(params['custom_data'].encode('utf-8')),
                                                                                      MAX_CUSTOM_DATA_BYTES))
-    validate_tags(params.get('tags'))
+    validate_tags(params.get('tags'), reserved=RESERVED_TAGS)
     _validate_disks(params)
     priority = params.get('priority')
     if priority != 'Spot':
@@ -173,11 +160,11 @@ def validate_params(params):
 # ----------------------------------------------------------------------------------------------
 # Desired state
 
-def custom_data_sha256(custom_data):
+def custom_data_sha256(custom_data: str | None) -> str | None:
     return hashlib.sha256(custom_data.encode('utf-8')).hexdigest() if custom_data is not None else None
 
 
-def desired_identity(option):
+def desired_identity(option: Mapping[str, Any] | None) -> RestDict | None:
     """The REST identity of the identity option, or None when the option is unset."""
     if option is None:
         return None
@@ -191,45 +178,32 @@ def desired_identity(option):
         kind = 'UserAssigned'
     else:
         kind = 'None'
-    identity = {'type': kind}
+    identity: RestDict = {'type': kind}
     if users:
         identity['userAssignedIdentities'] = {ident: {} for ident in users}
     return identity
 
 
-def identity_summary(identity):
+def identity_summary(identity: RestDict | None) -> dict[str, Any]:
     """Comparable view of a REST identity: (system_assigned, sorted lower-case user identity IDs)."""
     kind = lower((identity or {}).get('type') or 'None')
     users = sorted(key.lower() for key in ((identity or {}).get('userAssignedIdentities') or {}))
     return {'system_assigned': 'systemassigned' in kind.replace(' ', ''), 'user_assigned': users}
 
 
-def string_tags(tags):
-    return {str(key): '' if value is None else str(value) for key, value in (tags or {}).items()}
-
-
-def desired_tags(params, current_tags, custom_data_hash=None):
-    """Tags after the run: the user's tags (merged or replacing), keeping the module's reserved tags."""
-    current = dict(current_tags or {})
-    reserved = {key: value for key, value in current.items() if key in RESERVED_TAGS}
-    if params.get('tags') is None:
-        tags = dict(current)
-    elif params.get('append_tags', True):
-        tags = dict(current)
-        tags.update(string_tags(params['tags']))
-    else:
-        tags = string_tags(params['tags'])
-        tags.update(reserved)
+def vm_tags(params: Mapping[str, Any], current_tags: Mapping[str, str] | None, custom_data_hash: str | None = None) -> dict[str, str]:
+    """The VM's tags after the run: the user's tags (merged or replacing), keeping the module's reserved tags."""
+    tags = desired_tags(current_tags, params.get('tags'), params.get('append_tags', True), keep=RESERVED_TAGS)
     if custom_data_hash:
         tags[CUSTOM_DATA_TAG] = custom_data_hash
     return tags
 
 
-def data_disk_name(vm_name, lun):
+def data_disk_name(vm_name: str, lun: int) -> str:
     return '%s-datadisk-%d' % (vm_name, lun)
 
 
-def data_disk_body(vm_name, disk):
+def data_disk_body(vm_name: str, disk: Mapping[str, Any]) -> RestDict:
     body = {
         'lun': disk['lun'],
         'name': data_disk_name(vm_name, disk['lun']),
@@ -243,7 +217,7 @@ def data_disk_body(vm_name, disk):
     return body
 
 
-def create_body(params, location, image_spec, nic_id):
+def create_body(params: Mapping[str, Any], location: str, image_spec: ImageSpec, nic_id: str) -> RestDict:
     """The REST body that creates the VM (image_spec resolved; nic_id the primary NIC)."""
     name = params['name']
     admin = params.get('admin_username') or DEFAULT_ADMIN_USERNAME
@@ -258,7 +232,7 @@ def create_body(params, location, image_spec, nic_id):
     }
     if os_disk.get('size_gb'):
         os_disk_body['diskSizeGB'] = os_disk['size_gb']
-    os_profile = {
+    os_profile: dict[str, Any] = {
         'computerName': name,
         'adminUsername': admin,
         'linuxConfiguration': {
@@ -269,7 +243,7 @@ def create_body(params, location, image_spec, nic_id):
     }
     if params.get('custom_data') is not None:
         os_profile['customData'] = base64.b64encode(params['custom_data'].encode('utf-8')).decode('ascii')
-    props = {
+    props: dict[str, Any] = {
         'hardwareProfile': {'vmSize': params['size']},
         'storageProfile': {
             'imageReference': image_reference(image_spec),
@@ -288,7 +262,7 @@ def create_body(params, location, image_spec, nic_id):
         props['billingProfile'] = {'maxPrice': params['max_price'] if params.get('max_price') is not None else -1}
     body = {
         'location': location,
-        'tags': desired_tags(params, {}, custom_data_sha256(params.get('custom_data'))),
+        'tags': vm_tags(params, {}, custom_data_sha256(params.get('custom_data'))),
         'properties': props,
     }
     if params.get('zone'):
@@ -299,7 +273,7 @@ def create_body(params, location, image_spec, nic_id):
     return body
 
 
-def desired_view(params, location, image_spec=None):
+def desired_view(params: Mapping[str, Any], location: str, image_spec: ImageSpec | None = None) -> dict[str, Any]:
     """The managed properties as the diff's 'after' side for a new VM."""
     os_disk = params.get('os_disk') or {}
     view = {
@@ -316,7 +290,7 @@ def desired_view(params, location, image_spec=None):
         'data_disks': [{'lun': d['lun'], 'size_gb': d['size_gb'], 'type': d.get('type') or DEFAULT_OS_DISK_TYPE,
                         'caching': d.get('caching')} for d in sorted(params.get('data_disks') or [], key=lambda d: d['lun'])],
         'boot_diagnostics': bool(params.get('boot_diagnostics')),
-        'tags': desired_tags(params, {}, custom_data_sha256(params.get('custom_data'))),
+        'tags': vm_tags(params, {}, custom_data_sha256(params.get('custom_data'))),
     }
     if params.get('priority') == 'Spot':
         view['eviction_policy'] = params.get('eviction_policy') or 'Deallocate'
@@ -332,19 +306,19 @@ def desired_view(params, location, image_spec=None):
 class VmComparison:
     """Outcome of comparing the options with an existing VM's REST dict."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.tracker = DifferenceTracker()
-        self.immutable = []     # [(property, before, after)]
-        self.patch = {}         # REST PATCH body of the in-place changes
-        self.new_size = None    # a resize, decided with the VM's available sizes
-        self.needs_deallocation = []  # in-place changes that Azure only accepts on a deallocated VM
-        self.warnings = []
+        self.immutable: list[tuple[str, Any, Any]] = []  # (property, before, after)
+        self.patch: RestDict = {}  # REST PATCH body of the in-place changes
+        self.new_size: str | None = None  # a resize, decided with the VM's available sizes
+        self.needs_deallocation: list[str] = []  # in-place changes that Azure only accepts on a deallocated VM
+        self.warnings: list[str] = []
 
     @property
-    def changed(self):
+    def changed(self) -> bool:
         return bool(self.patch) or self.new_size is not None or bool(self.immutable)
 
-    def immutable_message(self, vm_name):
+    def immutable_message(self, vm_name: str) -> str:
         parts = ['%s (%s -> %s)' % (prop, _short(before), _short(after)) for prop, before, after in self.immutable]
         return ("Cannot change %s of existing VM '%s' in place: Azure does not allow it. Set replace=true to delete and "
                 "recreate the VM (its OS disk and the data disks the module created are deleted; the NIC, public IP and NSG "
@@ -352,19 +326,19 @@ class VmComparison:
                 % (', '.join(parts), vm_name))
 
 
-def _short(value):
+def _short(value: Any) -> str:
     text = '%s' % (value,)
     return text if len(text) <= 80 else text[:77] + '...'
 
 
-def _set_patch(patch, path, value):
+def _set_patch(patch: RestDict, path: tuple[str, ...], value: Any) -> None:
     current = patch
     for key in path[:-1]:
         current = current.setdefault(key, {})
     current[path[-1]] = value
 
 
-def _immutable(result, prop, before, after, differs=None):
+def _immutable(result: VmComparison, prop: str, before: Any, after: Any, differs: bool | None = None) -> None:
     if differs is None:
         differs = before != after
     result.tracker.add(prop, before, after, changed=differs)
@@ -372,7 +346,7 @@ def _immutable(result, prop, before, after, differs=None):
         result.immutable.append((prop, before, after))
 
 
-def compare_vm(params, actual, image_spec=None):
+def compare_vm(params: Mapping[str, Any], actual: RestDict, image_spec: ImageSpec | None = None) -> VmComparison:
     """Compare the options the user set with `actual` (VM REST dict). Pure; image_spec is parse_image's result."""
     result = VmComparison()
     props = actual.get('properties') or {}
@@ -380,7 +354,7 @@ def compare_vm(params, actual, image_spec=None):
 
     if params.get('location'):
         _immutable(result, 'location', actual.get('location'), params['location'],
-                   normalize_location(actual.get('location')) != normalize_location(params['location']))
+                   not locations_equal(actual.get('location'), params['location']))
     if params.get('zone') is not None:
         _immutable(result, 'zone', (actual.get('zones') or [None])[0], params['zone'])
     if image_spec is not None:
@@ -415,7 +389,7 @@ def compare_vm(params, actual, image_spec=None):
                 _set_patch(result.patch, ('properties', 'billingProfile', 'maxPrice'), params['max_price'])
                 result.needs_deallocation.append('max_price')
 
-    _compare_disks(params, props, actual.get('name'), result)
+    _compare_disks(params, props, actual.get('name') or '', result)
 
     if params.get('size') is not None:
         before = get_path(props, 'hardwareProfile', 'vmSize')
@@ -429,27 +403,27 @@ def compare_vm(params, actual, image_spec=None):
         if before != params['boot_diagnostics']:
             _set_patch(result.patch, ('properties', 'diagnosticsProfile', 'bootDiagnostics'), {'enabled': params['boot_diagnostics']})
     if params.get('identity') is not None:
-        wanted = desired_identity(params['identity'])
-        before, after = identity_summary(actual.get('identity')), identity_summary(wanted)
+        wanted_identity = desired_identity(params['identity']) or {}
+        before, after = identity_summary(actual.get('identity')), identity_summary(wanted_identity)
         result.tracker.add('identity', before, after)
         if before != after:
-            body = {'type': wanted['type']}
-            if 'UserAssigned' in wanted['type']:
+            body: RestDict = {'type': wanted_identity['type']}
+            if 'UserAssigned' in wanted_identity['type']:
                 # Without UserAssigned in the type Azure drops them all; with it, PATCH removes one by setting it to null.
-                users = dict(wanted.get('userAssignedIdentities') or {})
+                users = dict(wanted_identity.get('userAssignedIdentities') or {})
                 for ident in (actual.get('identity') or {}).get('userAssignedIdentities') or {}:
                     if ident.lower() not in after['user_assigned']:
                         users[ident] = None
                 body['userAssignedIdentities'] = users
             result.patch['identity'] = body
-    tags_after = desired_tags(params, tags)
+    tags_after = vm_tags(params, tags)
     result.tracker.add('tags', tags, tags_after)
     if tags_after != tags:
         result.patch['tags'] = tags_after
     return result
 
 
-def _compare_disks(params, props, vm_name, result):
+def _compare_disks(params: Mapping[str, Any], props: RestDict, vm_name: str, result: VmComparison) -> None:
     os_disk = params.get('os_disk') or {}
     actual_os = get_path(props, 'storageProfile', 'osDisk', default={})
     if os_disk.get('type'):
@@ -462,7 +436,8 @@ def _compare_disks(params, props, vm_name, result):
     if params.get('data_disks') is None:
         return
     actual_disks = {disk.get('lun'): disk for disk in get_path(props, 'storageProfile', 'dataDisks', default=[])}
-    before, after = [], []
+    before: list[dict[str, Any] | None] = []
+    after: list[dict[str, Any]] = []
     new_list = [_writable_data_disk(disk) for lun, disk in sorted(actual_disks.items())]
     in_place = False
     for disk in sorted(params['data_disks'], key=lambda d: d['lun']):
@@ -492,9 +467,9 @@ def _compare_disks(params, props, vm_name, result):
         _set_patch(result.patch, ('properties', 'storageProfile', 'dataDisks'), new_list)
 
 
-def _writable_data_disk(disk):
+def _writable_data_disk(disk: RestDict) -> RestDict:
     """An attached data disk as it must be re-sent in a PATCH that changes the data disk list."""
-    body = {'lun': disk.get('lun'), 'createOption': 'Attach'}
+    body: RestDict = {'lun': disk.get('lun'), 'createOption': 'Attach'}
     for key in ('name', 'caching', 'diskSizeGB', 'deleteOption', 'writeAcceleratorEnabled'):
         if disk.get(key) is not None:
             body[key] = disk[key]
@@ -506,7 +481,7 @@ def _writable_data_disk(disk):
     return body
 
 
-def actual_view(actual, power_state=None):
+def actual_view(actual: RestDict, power_state: str | None = None) -> dict[str, Any]:
     """The managed properties of an existing VM, for a diff whose 'after' is empty (deletion)."""
     props = actual.get('properties') or {}
     return {
@@ -519,7 +494,7 @@ def actual_view(actual, power_state=None):
     }
 
 
-def spec_params_for_replace(params, actual):
+def spec_params_for_replace(params: Mapping[str, Any], actual: RestDict) -> dict[str, Any]:
     """Options for recreating an existing VM: what the user set, else what the VM has (custom data cannot be read)."""
     props = actual.get('properties') or {}
     merged = dict(params)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureModuleError
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_images import (
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.images import (
     IMAGE_ALIASES,
     image_matches,
     image_reference,
@@ -15,7 +15,7 @@ from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_images imp
     pick_latest,
     resolve_image,
 )
-from ansible_collections.dockyard.azure.tests.unit.utils.vm_fakes import FakeAzure
+from ansible_collections.dockyard.azure.tests.unit.utils.fake_arm import FakeArm
 
 GALLERY = ('/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/docker/versions/1.0.0')
 
@@ -74,7 +74,7 @@ def test_image_matches():
 
 
 def test_resolve_latest_and_fixed():
-    azure = FakeAzure()
+    azure = FakeArm()
     resolved = resolve_image(azure.compute, 'westeurope', parse_image('debian12'))
     assert resolved['version'] == '0.20241111.1924'
     fixed = resolve_image(azure.compute, 'westeurope', parse_image('Debian:debian-12:12-gen2:0.20240101.1'))
@@ -85,7 +85,7 @@ def test_resolve_latest_and_fixed():
 
 
 def test_resolve_unknown():
-    azure = FakeAzure()
+    azure = FakeArm()
     with pytest.raises(AzureModuleError) as error:
         resolve_image(azure.compute, 'westeurope', parse_image('ubuntu2204'))
     assert "image: 'ubuntu2204' was not found in location 'westeurope'" in error.value.msg

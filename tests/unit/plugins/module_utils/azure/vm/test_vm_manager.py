@@ -1,16 +1,17 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""VmManager against the in-memory fake: create, idempotency, check mode, updates, power, replace, absent."""
+"""VmManager over the fake ARM: create, idempotency, check mode, updates, power, replace, absent."""
 
 from __future__ import annotations
 
 import pytest
 
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureModuleError
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_manager import VmManager
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_state import CUSTOM_DATA_TAG, OWNER_TAG
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.manager import VmManager
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.state import CUSTOM_DATA_TAG, OWNER_TAG
 from ansible_collections.dockyard.azure.plugins.modules.vm import ARGUMENT_SPEC
-from ansible_collections.dockyard.azure.tests.unit.utils.vm_fakes import ED25519, SUB, FakeAzure, azure_error, ed25519_key, rid
+from ansible_collections.dockyard.azure.tests.unit.utils.fake_arm import SUB, FakeArm, azure_error, rid
+from ansible_collections.dockyard.azure.tests.unit.utils.ssh_keys import ED25519, ed25519_key
 
 VM_ID = rid('rg', 'Microsoft.Compute/virtualMachines', 'vm1')
 NET = 'Microsoft.Network/'
@@ -27,13 +28,13 @@ def params(**overrides):
 
 
 def run(azure, check_mode=False, diff=True, **overrides):
-    manager = VmManager(params(**overrides), azure.client, SUB, lambda poller, op: poller.result(), check_mode=check_mode, diff=diff)
+    manager = VmManager(azure.context(check_mode=check_mode, diff=diff), params(**overrides))
     return manager.run(), manager
 
 
 @pytest.fixture
 def azure():
-    return FakeAzure()
+    return FakeArm(groups=('rg',))
 
 
 @pytest.fixture

@@ -1,18 +1,15 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""VM state helpers shared by vm and vm_info: REST-shaped dicts, resource IDs, power states, result shape.
+"""What Azure reports about a VM, shared by vm and vm_info (private to dockyard.azure): power states, addresses, the result shape.
 
-Everything here is pure. The VM code works on plain dicts in the shape of Azure's REST API
-(camelCase keys, a nested ``properties``), whatever the SDK generation: ``to_rest`` turns the
-SDK's models (TypeSpec-generated mapping models or older msrest models) into such dicts, and
-request bodies are sent as such dicts, which every SDK generation accepts.
+Everything here is pure and works on REST dicts (see arm.py).
 """
 
 from __future__ import annotations
 
-import copy
+from typing import Any, NamedTuple
 
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import azure_operation, is_not_found
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.arm import RestDict, get_path, parse_resource_id
 
 POWER_RUNNING = 'running'
 POWER_STOPPED = 'stopped'
@@ -38,110 +35,7 @@ CUSTOM_DATA_TAG = 'dockyard-custom-data-sha256'
 RESERVED_TAGS = (OWNER_TAG, CUSTOM_DATA_TAG)
 
 
-def to_rest(obj):
-    """An SDK model (or dict, or list of them) as a plain REST-shaped dict; None stays None."""
-    if obj is None:
-        return None
-    if isinstance(obj, dict) and type(obj) is dict:  # pylint: disable=unidiomatic-typecheck
-        return copy.deepcopy(obj)
-    if isinstance(obj, (list, tuple)):
-        return [to_rest(item) for item in obj]
-    as_dict = getattr(obj, 'as_dict', None)
-    if callable(as_dict) and hasattr(obj, 'keys'):
-        # TypeSpec-generated models (azure-mgmt-compute 35+, -network 30+) are mappings of the REST JSON.
-        return as_dict()
-    serialize = getattr(obj, 'serialize', None)
-    if callable(serialize):
-        # msrest models of older SDKs: serialize() produces the REST JSON.
-        return serialize(keep_readonly=True)
-    if hasattr(obj, 'keys'):
-        return dict(obj)
-    raise TypeError('Cannot convert %s to a REST dict' % type(obj).__name__)
-
-
-def read_or_none(what, call, *args, **kwargs):
-    """A read through the SDK as a REST-shaped dict; None when Azure answers 404.
-
-    Other errors become one AzureModuleError that starts with 'Could not read <what>'.
-    """
-    with azure_operation('Could not read %s' % what):
-        try:
-            return to_rest(call(*args, **kwargs))
-        except Exception as exc:  # pylint: disable=broad-except
-            if is_not_found(exc):
-                return None
-            raise
-
-
-def get_path(data, *keys, **kwargs):
-    """data[k1][k2]... with None/missing anywhere giving `default` (list indexes allowed)."""
-    default = kwargs.get('default')
-    current = data
-    for key in keys:
-        if current is None:
-            return default
-        if isinstance(key, int):
-            if not isinstance(current, list) or len(current) <= key:
-                return default
-            current = current[key]
-        else:
-            if not isinstance(current, dict):
-                return default
-            current = current.get(key)
-    return default if current is None else current
-
-
-def lower(value):
-    return value.lower() if isinstance(value, str) else value
-
-
-def ids_equal(first, second):
-    """Azure resource IDs compare case-insensitively."""
-    if not first or not second:
-        return first == second
-    return first.rstrip('/').lower() == second.rstrip('/').lower()
-
-
-def parse_resource_id(resource_id):
-    """'/subscriptions/s/resourceGroups/g/providers/P.N/type/name[/child/cname]' -> dict, or None."""
-    if not resource_id or not resource_id.startswith('/'):
-        return None
-    parts = resource_id.strip('/').split('/')
-    if len(parts) < 4 or parts[0].lower() != 'subscriptions' or parts[2].lower() != 'resourcegroups':
-        return None
-    result = {'subscription': parts[1], 'resource_group': parts[3], 'namespace': None, 'type': None, 'name': None, 'children': []}
-    if len(parts) >= 8 and parts[4].lower() == 'providers':
-        result['namespace'] = parts[5]
-        result['type'] = parts[6]
-        result['name'] = parts[7]
-        rest = parts[8:]
-        result['children'] = [(rest[i], rest[i + 1]) for i in range(0, len(rest) - 1, 2)]
-    return result
-
-
-def make_resource_id(subscription, resource_group, namespace_type, name, *children):
-    """make_resource_id(sub, 'rg', 'Microsoft.Network/virtualNetworks', 'vnet', 'subnets', 'default')."""
-    rid = '/subscriptions/%s/resourceGroups/%s/providers/%s/%s' % (subscription, resource_group, namespace_type, name)
-    for index in range(0, len(children) - 1, 2):
-        rid += '/%s/%s' % (children[index], children[index + 1])
-    return rid
-
-
-def name_from_id(resource_id):
-    return resource_id.rstrip('/').rsplit('/', 1)[-1] if resource_id else None
-
-
-def power_state_from_instance_view(instance_view):
-    """'running' / 'stopped' / 'deallocated' (transitional states folded) from an instance view; None if unknown."""
-    for status in (instance_view or {}).get('statuses') or []:
-        code = status.get('code') or ''
-        if code.startswith('PowerState/'):
-            state = code.split('/', 1)[1].lower()
-            return _POWER_ALIASES.get(state, state)
-    return None
-
-
-def raw_power_state(instance_view):
+def raw_power_state(instance_view: RestDict | None) -> str | None:
     """The PowerState code as Azure reports it (e.g. 'starting'), or None."""
     for status in (instance_view or {}).get('statuses') or []:
         code = status.get('code') or ''
@@ -150,7 +44,13 @@ def raw_power_state(instance_view):
     return None
 
 
-def power_actions(current, state, previous=None):
+def power_state_from_instance_view(instance_view: RestDict | None) -> str | None:
+    """'running' / 'stopped' / 'deallocated' (transitional states folded) from an instance view; None if unknown."""
+    state = raw_power_state(instance_view)
+    return None if state is None else _POWER_ALIASES.get(state, state)
+
+
+def power_actions(current: str | None, state: str, previous: str | None = None) -> list[str]:
     """The power operations that take a VM in power state `current` to module state `state`.
 
     `previous` is the power state before this run's own changes (a resize may deallocate):
@@ -179,7 +79,7 @@ def power_actions(current, state, previous=None):
 POWER_RESULT = {'start': POWER_RUNNING, 'restart': POWER_RUNNING, 'power_off': POWER_STOPPED, 'deallocate': POWER_DEALLOCATED}
 
 
-def primary_nic_id(vm):
+def primary_nic_id(vm: RestDict | None) -> str | None:
     nics = get_path(vm, 'properties', 'networkProfile', 'networkInterfaces', default=[])
     for nic in nics:
         if get_path(nic, 'properties', 'primary'):
@@ -187,7 +87,7 @@ def primary_nic_id(vm):
     return nics[0].get('id') if nics else None
 
 
-def primary_ip_configuration(nic):
+def primary_ip_configuration(nic: RestDict | None) -> RestDict | None:
     configs = get_path(nic, 'properties', 'ipConfigurations', default=[])
     for config in configs:
         if get_path(config, 'properties', 'primary'):
@@ -195,23 +95,43 @@ def primary_ip_configuration(nic):
     return configs[0] if configs else None
 
 
-def nic_addresses(nic):
-    """(private_ip, public_ip_id, subnet_id, nsg_id) of a NIC's primary IP configuration."""
+class NicAddresses(NamedTuple):
+    """What a NIC's primary IP configuration points at."""
+
+    private_ip: str | None
+    public_ip_id: str | None
+    subnet_id: str | None
+    nsg_id: str | None
+
+
+NO_ADDRESSES = NicAddresses(None, None, None, None)
+
+
+def nic_addresses(nic: RestDict | None) -> NicAddresses:
+    """The addresses of a NIC's primary IP configuration (all None without a NIC)."""
+    if not nic:
+        return NO_ADDRESSES
     config = primary_ip_configuration(nic) or {}
-    return (
-        get_path(config, 'properties', 'privateIPAddress'),
-        get_path(config, 'properties', 'publicIPAddress', 'id'),
-        get_path(config, 'properties', 'subnet', 'id'),
-        get_path(nic, 'properties', 'networkSecurityGroup', 'id'),
+    return NicAddresses(
+        private_ip=get_path(config, 'properties', 'privateIPAddress'),
+        public_ip_id=get_path(config, 'properties', 'publicIPAddress', 'id'),
+        subnet_id=get_path(config, 'properties', 'subnet', 'id'),
+        nsg_id=get_path(nic, 'properties', 'networkSecurityGroup', 'id'),
     )
 
 
-def choose_ansible_host(public_ip, fqdn, private_ip):
+def choose_ansible_host(public_ip: str | None, fqdn: str | None, private_ip: str | None) -> str | None:
     """The address to reach the VM on: its public IP, else its FQDN, else its private IP."""
     return public_ip or fqdn or private_ip
 
 
-def _disk_to_dict(disk):
+def ansible_host(nic: RestDict | None, public_ip: RestDict | None) -> str | None:
+    """choose_ansible_host for a VM's primary NIC and that NIC's public IP (REST dicts, either may be None)."""
+    return choose_ansible_host(get_path(public_ip, 'properties', 'ipAddress'),
+                               get_path(public_ip, 'properties', 'dnsSettings', 'fqdn'), nic_addresses(nic).private_ip)
+
+
+def _disk_to_dict(disk: RestDict | None) -> dict[str, Any] | None:
     if not disk:
         return None
     return {
@@ -225,7 +145,7 @@ def _disk_to_dict(disk):
     }
 
 
-def identity_to_dict(identity):
+def identity_to_dict(identity: RestDict | None) -> dict[str, Any]:
     if not identity or (identity.get('type') or 'None') == 'None':
         return {'type': 'None', 'principal_id': None, 'user_assigned': []}
     return {
@@ -235,12 +155,13 @@ def identity_to_dict(identity):
     }
 
 
-def vm_to_dict(vm, nic=None, public_ip=None, power_state=None):
+def vm_to_dict(vm: RestDict | None, nic: RestDict | None = None, public_ip: RestDict | None = None,
+               power_state: str | None = None) -> dict[str, Any]:
     """The documented return shape of a VM from its REST dict and those of its primary NIC and public IP."""
     if not vm:
         return {}
     props = vm.get('properties') or {}
-    parsed = parse_resource_id(vm.get('id')) or {}
+    parsed = parse_resource_id(vm.get('id'))
     image = get_path(props, 'storageProfile', 'imageReference', default={})
     os_disk = _disk_to_dict(get_path(props, 'storageProfile', 'osDisk'))
     if os_disk is not None:
@@ -248,14 +169,14 @@ def vm_to_dict(vm, nic=None, public_ip=None, power_state=None):
     ssh_keys = get_path(props, 'osProfile', 'linuxConfiguration', 'ssh', 'publicKeys', default=[])
     if power_state is None:
         power_state = raw_power_state(props.get('instanceView'))
-    private_ip, public_ip_id, subnet_id, nsg_id = nic_addresses(nic) if nic else (None, None, None, None)
+    private_ip, public_ip_id, subnet_id, nsg_id = nic_addresses(nic)
     public_address = get_path(public_ip, 'properties', 'ipAddress')
     fqdn = get_path(public_ip, 'properties', 'dnsSettings', 'fqdn')
     tags = dict(vm.get('tags') or {})
     return {
         'id': vm.get('id'),
         'name': vm.get('name'),
-        'resource_group': parsed.get('resource_group'),
+        'resource_group': parsed.resource_group if parsed else None,
         'location': vm.get('location'),
         'vm_id': props.get('vmId'),
         'size': get_path(props, 'hardwareProfile', 'vmSize'),

@@ -1,17 +1,30 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""VM images: short aliases, marketplace URNs (with `latest` resolved) and image resource IDs.
+"""VM images (private to dockyard.azure): short aliases, marketplace URNs (with `latest` resolved) and image resource IDs.
 
-Parsing and comparison are pure; `resolve_image` makes the marketplace calls
-(virtual_machine_images.list / .get) through a compute client it is given.
+Parsing and comparison are pure; `resolve_image` makes the marketplace call
+(virtual_machine_images.list or .get) through a compute client it is given.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any, TypedDict
 
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureModuleError, azure_operation, is_not_found
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_state import ids_equal, lower, to_rest
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.arm import RestDict, ids_equal, lower, read_or_none
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureModuleError
+
+
+class ImageSpec(TypedDict, total=False):
+    """The image option parsed: an image resource ID, or a marketplace image (version may be 'latest')."""
+
+    id: str
+    publisher: str
+    offer: str
+    sku: str
+    version: str
+    alias: str | None
+
 
 # alias -> (publisher, offer, sku, version). Gen2 SKUs: every current VM size supports them.
 IMAGE_ALIASES = {
@@ -34,11 +47,11 @@ _IMAGE_ID_RE = re.compile(
 _URN_PART_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]*$')
 
 
-def alias_names():
+def alias_names() -> list[str]:
     return sorted(IMAGE_ALIASES)
 
 
-def parse_image(value):
+def parse_image(value: str | None) -> ImageSpec:
     """An image spec dict from the `image` option; raises AzureModuleError naming the option.
 
     Returns {'id': ...} for an image resource ID, otherwise
@@ -68,13 +81,13 @@ def parse_image(value):
             'alias': None}
 
 
-def image_urn(spec):
+def image_urn(spec: ImageSpec) -> str:
     if spec.get('id'):
         return spec['id']
     return '%s:%s:%s:%s' % (spec['publisher'], spec['offer'], spec['sku'], spec['version'])
 
 
-def version_key(version):
+def version_key(version: str) -> tuple:
     """Sort key of a marketplace image version ('12.20240211.1588' -> (12, 20240211, 1588))."""
     key = []
     for part in str(version).split('.'):
@@ -82,20 +95,20 @@ def version_key(version):
     return tuple(key)
 
 
-def pick_latest(versions):
+def pick_latest(versions: list[str | None]) -> str | None:
     """The highest of the version strings, comparing numerically part by part; None if empty."""
-    versions = [v for v in versions if v]
-    return max(versions, key=version_key) if versions else None
+    present = [version for version in versions if version]
+    return max(present, key=version_key) if present else None
 
 
-def image_reference(spec):
+def image_reference(spec: ImageSpec) -> dict[str, Any]:
     """The storageProfile.imageReference body of a (resolved) image spec."""
     if spec.get('id'):
         return {'id': spec['id']}
     return {'publisher': spec['publisher'], 'offer': spec['offer'], 'sku': spec['sku'], 'version': spec['version']}
 
 
-def image_matches(spec, actual_reference):
+def image_matches(spec: ImageSpec, actual_reference: RestDict | None) -> bool:
     """Whether a VM created from `actual_reference` satisfies the image option `spec`.
 
     Publisher, offer and SKU compare case-insensitively; a 'latest' version accepts any version
@@ -112,7 +125,7 @@ def image_matches(spec, actual_reference):
     return spec['version'] in (actual.get('exactVersion'), actual.get('version'))
 
 
-def actual_image_text(actual_reference):
+def actual_image_text(actual_reference: RestDict | None) -> str:
     actual = actual_reference or {}
     if actual.get('id'):
         return actual['id']
@@ -120,32 +133,31 @@ def actual_image_text(actual_reference):
                             actual.get('exactVersion') or actual.get('version'))
 
 
-def resolve_image(compute, location, spec):
+def resolve_image(compute: Any, location: str, spec: ImageSpec) -> ImageSpec:
     """Check that a marketplace image exists in `location` and pin 'latest' to the newest version.
 
     One call: virtual_machine_images.list (for 'latest') or .get (for a fixed version).
     Image resource IDs are returned unchanged (Azure checks them when the VM is created).
     """
     if spec.get('id'):
-        return dict(spec)
+        return spec.copy()
     what = image_urn(spec)
-    unknown = ("image: '%s' was not found in location '%s'. Use an alias (%s), or a URN Publisher:Offer:Sku:Version "
-               "that exists there (az vm image list --location %s --all)."
-               % (spec.get('alias') or what, location, ', '.join(alias_names()), location))
-    with azure_operation("image: could not look up '%s' in '%s'" % (what, location)):
-        try:
-            if spec['version'] == 'latest':
-                versions = [(to_rest(item) or {}).get('name') for item in
-                            compute.virtual_machine_images.list(location, spec['publisher'], spec['offer'], spec['sku'])]
-                latest = pick_latest(versions)
-                if latest is None:
-                    raise AzureModuleError(unknown, image=what)
-                return dict(spec, version=latest)
-            compute.virtual_machine_images.get(location, spec['publisher'], spec['offer'], spec['sku'], spec['version'])
-            return dict(spec)
-        except AzureModuleError:
-            raise
-        except Exception as exc:  # pylint: disable=broad-except
-            if is_not_found(exc):
-                raise AzureModuleError(unknown, image=what) from exc
-            raise
+    error_prefix = "image: could not look up '%s' in '%s'" % (what, location)
+    unknown = AzureModuleError(
+        "image: '%s' was not found in location '%s'. Use an alias (%s), or a URN Publisher:Offer:Sku:Version "
+        "that exists there (az vm image list --location %s --all)."
+        % (spec.get('alias') or what, location, ', '.join(alias_names()), location), image=what)
+    images = compute.virtual_machine_images
+    if spec['version'] == 'latest':
+        listed = read_or_none(what, images.list, location, spec['publisher'], spec['offer'], spec['sku'], error_prefix=error_prefix)
+        latest = pick_latest([(item or {}).get('name') for item in listed or []])
+        if latest is None:
+            raise unknown
+        resolved = spec.copy()
+        resolved['version'] = latest
+        return resolved
+    found = read_or_none(what, images.get, location, spec['publisher'], spec['offer'], spec['sku'], spec['version'],
+                         error_prefix=error_prefix)
+    if found is None:
+        raise unknown
+    return spec.copy()
