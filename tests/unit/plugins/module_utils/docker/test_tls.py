@@ -185,3 +185,18 @@ def test_manager_names_the_path_when_it_cannot_write(tmp_path):
         tls.TlsManager(dict(path=str(locked / 'tls'), ip_addresses=['20.1.2.3'])).run()
     assert info.value.option == 'path'
     assert info.value.msg.startswith('Could not write the TLS material in %s: ' % (locked / 'tls'))
+
+
+@pytest.mark.parametrize('name', ['bad name!', '-leading.example', 'trailing-.example', 'a..b', 'x' * 64 + '.example',
+                                  'under_score.example', '*.*.example', 'a.*.example'])
+def test_a_name_that_is_no_dns_name_is_refused(tmp_path, name):
+    """Issue 11: docker_tls used to put 'bad name!' into the server certificate."""
+    with pytest.raises(tls.TlsError) as info:
+        tls.make_spec(dict(dns_names=[name]))
+    assert info.value.option == 'dns_names' and repr(name) in info.value.msg
+
+
+@pytest.mark.parametrize('name', ['docker.example.com', 'vm-1.westeurope.cloudapp.azure.com', '*.apps.example', 'localhost',
+                                  'Host1.Example.'])
+def test_dns_names_that_are_fine(name):
+    assert tls.make_spec(dict(dns_names=[name]))['sans']
