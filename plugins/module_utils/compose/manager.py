@@ -47,8 +47,8 @@ class ComposeManager:
         try:
             plan, observed = engine.run(project, model, request.plan_options(all_service_names), meta,
                                         environment=environment, timeout=request.stop_timeout, wait=request.wait,
-                                        wait_timeout=request.wait_timeout)
-            result.update(changed=engine.changed, actions=plan['actions'])
+                                        wait_timeout=request.wait_timeout, lock_timeout=request.lock_timeout)
+            result.update(changed=engine.changed, actions=plan['actions'], lock_waited=round(engine.lock_waited, 1))
             result['services'] = state.describe(self.context.client, project, sorted(model.get('services') or {}))
         except ComposeError as exc:
             # A failed run may have changed the engine already: the failure says so.

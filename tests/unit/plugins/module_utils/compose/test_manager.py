@@ -86,10 +86,10 @@ def test_bad_options_fail_before_the_engine_is_touched(fake):
 
 
 def test_a_failed_run_reports_what_it_changed(fake):
-    fake.fail[('POST', '/containers/create')] = (500, 'no space left on device')
+    fake.fail[('POST', r'/containers/[^/]+/start')] = (500, 'no space left on device')
     with pytest.raises(ComposeError) as info:
         compose(fake)
-    assert info.value.msg == 'create container demo-web-1: no space left on device'
+    assert info.value.msg == 'start container demo-web-1: no space left on device'
     assert info.value.extra == {'changed': True, 'project_name': 'demo'}  # the network was created
 
 
