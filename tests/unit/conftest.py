@@ -33,6 +33,11 @@ def run_module(monkeypatch, capsys):
             monkeypatch.delenv(name)
 
     def run(main, args):
+        # A module process starts with no warnings; in one test process they would pile up from test to test.
+        from ansible.module_utils.common import warnings
+        for name in ('_global_warnings', '_global_deprecations'):
+            if isinstance(getattr(warnings, name, None), (dict, list)):
+                getattr(warnings, name).clear()
         try:
             from ansible.module_utils.testing import patch_module_args
         except ImportError:  # ansible-core < 2.19

@@ -521,7 +521,7 @@ class ComposeEngine:
         plan = planner.make_plan(project, model, observed, options)
         self._check_container_names_free(project, plan, observed)
         with self._lock:
-            self._network_ids = {name: net['id'] for name, net in (observed.get('networks') or {}).items() if net.get('id')}
+            self._network_ids = {name: str(net['id']) for name, net in (observed.get('networks') or {}).items() if net.get('id')}
         return plan, observed
 
     def _check_container_names_free(self, project, plan, observed):

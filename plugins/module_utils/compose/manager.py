@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import labels, planner, state
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.engine import ComposeEngine
-from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import ComposeError
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import ComposeError, ComposeOptionError
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.loader import load_project
-from ansible_collections.dockyard.azure.plugins.module_utils.compose.options import ComposeRequest
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.options import PROJECT_NAME, ComposeRequest
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.types import Model
 
 if TYPE_CHECKING:
@@ -80,6 +80,9 @@ class ComposeInfoManager:
     """The Compose projects of an engine, or what one project has there (reads only)."""
 
     def __init__(self, context: DockerContext, project_name: str | None) -> None:
+        if project_name is not None and not PROJECT_NAME.match(project_name):
+            raise ComposeOptionError('project_name %r is not a Compose project name: lowercase letters, digits, dashes '
+                                     'and underscores, starting with a letter or digit' % project_name, option='project_name')
         self.context = context
         self.project_name = project_name
 

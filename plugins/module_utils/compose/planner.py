@@ -197,7 +197,7 @@ def duplicate_network_actions(project: str, observed: ObservedState, warnings: l
     actions: list[Action] = []
     for duplicate in observed.get('duplicate_networks') or []:
         name = duplicate['name']
-        kept = (observed.get('networks') or {}).get(name) or {}
+        kept: Mapping[str, Any] = (observed.get('networks') or {}).get(name) or {}
         labels = duplicate.get('labels') or {}
         if labels.get(L.PROJECT) != project or (kept.get('labels') or {}).get(L.PROJECT) != project:
             raise PlanError('network %s is ambiguous: several networks have this name and not all of them belong to '

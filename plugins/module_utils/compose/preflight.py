@@ -18,6 +18,7 @@ build context or Dockerfile that is not there.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +26,7 @@ from ansible_collections.dockyard.azure.plugins.module_utils.compose import labe
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import spec
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import ComposeError, PlanError
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.types import Model
+from ansible_collections.dockyard.azure.plugins.module_utils.docker.images import is_image_reference
 
 # Volume types a Linux engine mounts (the Compose schema also knows npipe and cluster).
 MOUNT_TYPES = ('volume', 'bind', 'tmpfs')
@@ -37,12 +39,63 @@ def check_model(project: str, model: Model, environment: Mapping[str, str] | Non
     services = model.get('services') or {}
     for name in sorted(services):
         service = services[name] or {}
+        _check_image(name, service)
+        _check_restart(name, service)
+        _check_formats(name, service)
         _check_volumes(name, service, local_files)
-        _check_create_body(project, name, service, model)
-        _check_build(name, service)
         _check_secrets_and_configs(name, service, model, environment or {}, local_files)
+        _check_build(name, service)
+        _check_create_body(project, name, service, model)
     _check_container_names(services)
     _check_host_ports(services)
+
+
+# Keys whose values the engine gets as durations or sizes: checked here so the error names the key.
+DURATION_KEYS = (('stop_grace_period',), ('healthcheck', 'interval'), ('healthcheck', 'timeout'),
+                 ('healthcheck', 'start_period'), ('healthcheck', 'start_interval'))
+SIZE_KEYS = (('mem_limit',), ('mem_reservation',), ('memswap_limit',), ('shm_size',), ('build', 'shm_size'),
+             ('deploy', 'resources', 'limits', 'memory'), ('deploy', 'resources', 'reservations', 'memory'))
+NUMBER_KEYS = (('cpus',), ('deploy', 'resources', 'limits', 'cpus'))
+
+
+def _value(service: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = service
+    for key in path:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _check_formats(name: str, service: Mapping[str, Any]) -> None:
+    for paths, convert, what in ((DURATION_KEYS, spec.duration_ns, 'a duration such as 10s or 1m30s'),
+                                 (SIZE_KEYS, spec.size_bytes, 'a size such as 512m or 1g'),
+                                 (NUMBER_KEYS, float, 'a number')):
+        for path in paths:
+            value = _value(service, path)
+            if value is None:
+                continue
+            try:
+                convert(value)
+            except (ComposeError, TypeError, ValueError):
+                raise PlanError('services.%s.%s: %r is not %s' % (name, '.'.join(path), value, what)) from None
+
+
+RESTART = re.compile(r'^(no|always|unless-stopped|on-failure(:[0-9]+)?)$')
+
+
+def _check_restart(name: str, service: Mapping[str, Any]) -> None:
+    restart = service.get('restart')
+    if restart is not None and not RESTART.match(str(restart)):
+        raise PlanError("services.%s.restart: '%s' is not a restart policy (no, always, on-failure[:N], unless-stopped)"
+                        % (name, restart))
+
+
+def _check_image(name: str, service: Mapping[str, Any]) -> None:
+    image = service.get('image')
+    if image is not None and not is_image_reference(image):
+        raise PlanError("services.%s.image: '%s' is not an image reference (a lowercase repository, an optional :tag and "
+                        "@sha256 digest)" % (name, image))
 
 
 def _check_volumes(name: str, service: Mapping[str, Any], local_files: bool) -> None:

@@ -271,6 +271,10 @@ def validate_spec(spec):
                            % (spec['renew_before_days'], option, spec[option]), 'renew_before_days')
     if spec['renew_before_days'] < 0:
         raise TlsError('renew_before_days must not be negative.', 'renew_before_days')
+    for option in ('ca_common_name', 'server_common_name', 'client_common_name'):
+        value = spec.get(option)
+        if value is not None and not 1 <= len(value) <= 64:
+            raise TlsError('%s must be 1-64 characters (an X.509 common name), got %d.' % (option, len(value)), option)
     if not spec['sans']:
         raise TlsError('Give the server certificate at least one name: ip_addresses and/or dns_names '
                        '(the VM public IP or FQDN the clients connect to).', 'ip_addresses')
@@ -279,18 +283,24 @@ def validate_spec(spec):
 
 def make_spec(params: Mapping[str, Any]) -> dict[str, Any]:
     """The normalised specification from module options."""
+    def number(option, default):
+        return int(params[option]) if params.get(option) is not None else default  # 0 is a value, not 'unset'
+
     spec = dict(
         key_type=params.get('key_type') or 'ec',
-        rsa_key_size=int(params.get('rsa_key_size') or 3072),
-        ca_valid_days=int(params.get('ca_valid_days') or 3650),
-        cert_valid_days=int(params.get('cert_valid_days') or 825),
-        renew_before_days=int(params['renew_before_days'] if params.get('renew_before_days') is not None else 30),
+        rsa_key_size=number('rsa_key_size', 3072),
+        ca_valid_days=number('ca_valid_days', 3650),
+        cert_valid_days=number('cert_valid_days', 825),
+        renew_before_days=number('renew_before_days', 30),
         ca_common_name=params.get('ca_common_name') or 'dockyard Docker CA',
         client_common_name=params.get('client_common_name') or 'docker-client',
         sans=normalize_sans(params.get('ip_addresses'), params.get('dns_names')),
         force=bool(params.get('force')),
     )
-    spec['server_common_name'] = params.get('server_common_name') or (spec['sans'][0].split(':', 1)[1] if spec['sans'] else None)
+    first_name = spec['sans'][0].split(':', 1)[1] if spec['sans'] else None
+    if first_name and len(first_name) > 64:
+        first_name = 'docker-server'  # a common name holds 64 characters; the SANs are what clients check
+    spec['server_common_name'] = params.get('server_common_name') or first_name
     return validate_spec(spec)
 
 

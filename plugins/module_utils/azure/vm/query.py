@@ -23,10 +23,12 @@ from ansible_collections.dockyard.azure.plugins.module_utils.azure.arm import (
     list_rest,
     parse_resource_id,
     read_or_none,
+    validate_resource_group_name,
+    validate_resource_name,
 )
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.context import AzureContext
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureModuleError
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.tags import tags_match
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.tags import tags_match, validate_tag_filters
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.state import nic_addresses, primary_nic_id, vm_to_dict
 
 
@@ -138,6 +140,11 @@ class VmInfo:
         self.params = params
 
     def run(self) -> dict[str, Any]:
+        if self.params.get('resource_group') is not None:
+            validate_resource_group_name(self.params['resource_group'])
+        if self.params.get('name') is not None:
+            validate_resource_name(self.params['name'], 'name', 'VM')
+        validate_tag_filters(self.params.get('tags'))
         vms = self.query.query(resource_group=self.params.get('resource_group'), name=self.params.get('name'),
                                tags=self.params.get('tags'))
         return dict(changed=False, vms=vms)

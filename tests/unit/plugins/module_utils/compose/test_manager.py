@@ -104,3 +104,9 @@ def test_info_lists_projects_and_describes_one(fake):
     assert info['services'][0]['containers'][0]['name'] == 'demo-web-1'
     assert ComposeInfoManager(context(fake), 'nothing').run()['exists'] is False
     assert fake.calls and fake.writes() == []
+
+
+def test_info_refuses_a_project_name_compose_would_not_give(fake):
+    with pytest.raises(ComposeError) as info:
+        ComposeInfoManager(context(fake), '../x')
+    assert info.value.option == 'project_name' and fake.calls == []

@@ -200,3 +200,24 @@ def test_a_name_that_is_no_dns_name_is_refused(tmp_path, name):
                                   'Host1.Example.'])
 def test_dns_names_that_are_fine(name):
     assert tls.make_spec(dict(dns_names=[name]))['sans']
+
+
+@pytest.mark.parametrize('params,option', [
+    (dict(ca_valid_days=0), 'ca_valid_days'),
+    (dict(cert_valid_days=0), 'cert_valid_days'),
+    (dict(server_common_name='x' * 65), 'server_common_name'),
+    (dict(client_common_name=''), None),
+])
+def test_zero_days_and_long_common_names_are_refused(params, option):
+    """0 used to fall back to the default (an `or`); a 65-character CN failed in cryptography with a ValueError."""
+    if option is None:
+        assert tls.make_spec(dict(ip_addresses=['10.0.0.4'], **params))['client_common_name'] == 'docker-client'
+        return
+    with pytest.raises(tls.TlsError) as info:
+        tls.make_spec(dict(ip_addresses=['10.0.0.4'], **params))
+    assert info.value.option == option
+
+
+def test_a_long_first_dns_name_does_not_become_a_too_long_common_name():
+    name = '.'.join(['a' * 60] * 3)
+    assert tls.make_spec(dict(dns_names=[name]))['server_common_name'] == 'docker-server'
