@@ -114,13 +114,12 @@ class ThrowawayEngine:
         self.client = None
 
     def start(self, timeout=60):
-        log = open(os.path.join(self.root, "dockerd.log"), "a")  # dockerd keeps its own copy of the descriptor
-        self.process = subprocess.Popen(
-            [shutil.which("unshare"), "-n", shutil.which("dockerd"), "--data-root", os.path.join(self.root, "data"),
-             "--exec-root", os.path.join(self.root, "exec"), "--pidfile", os.path.join(self.root, "pid"),
-             "-H", self.url, "--bridge", "none", "--iptables=false", "--ip-masq=false", "--storage-driver", "vfs"],
-            stdout=log, stderr=subprocess.STDOUT)
-        log.close()
+        with open(os.path.join(self.root, "dockerd.log"), "a") as log:  # dockerd keeps its own copy of the descriptor
+            self.process = subprocess.Popen(
+                [shutil.which("unshare"), "-n", shutil.which("dockerd"), "--data-root", os.path.join(self.root, "data"),
+                 "--exec-root", os.path.join(self.root, "exec"), "--pidfile", os.path.join(self.root, "pid"),
+                 "-H", self.url, "--bridge", "none", "--iptables=false", "--ip-masq=false", "--storage-driver", "vfs"],
+                stdout=log, stderr=subprocess.STDOUT)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if os.path.exists(self.sock):

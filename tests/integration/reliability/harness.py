@@ -101,7 +101,7 @@ class Playbook:
     def start(self, extra_vars=None, check=False, diff=False, verbosity=0, env=None):
         """The run in the background: (Popen in its own session, result log path); see finish()."""
         result_log = self.workdir / ("results-%s.jsonl" % uuid.uuid4().hex[:8])
-        output = open(self.workdir / ("output-%s.txt" % result_log.stem), "w+", encoding="utf-8")
+        output = open(self.workdir / ("output-%s.txt" % result_log.stem), "w+", encoding="utf-8")  # noqa: SIM115 - finish() closes it
         process = subprocess.Popen(self._command(extra_vars, check, diff, verbosity), cwd=str(REPO_ROOT),
                                    env=self._environment(result_log, env), stdout=output, stderr=subprocess.STDOUT,
                                    start_new_session=True)
@@ -228,5 +228,7 @@ def engine_writes(client, since, until, match=None):
             continue
         if match and match not in json.dumps(event):
             continue
+        if not since * 1e9 <= event.get("timeNano", 0) <= until * 1e9:
+            continue  # the events API rounds its window to seconds
         writes.append(event)
     return writes
