@@ -73,6 +73,8 @@ options:
   environment:
     description:
       - Variables for interpolation, on top of the environment of the module and O(env_files).
+      - Their values are treated as secrets (never shown in the task output); give passwords and tokens here, as
+        C(${NAME}) in the project, rather than inline in O(definition).
     type: dict
   profiles:
     description:
@@ -281,7 +283,7 @@ ARGUMENT_SPEC = dict(
     definition=dict(type='dict'),
     project_name=dict(type='str'),
     env_files=dict(type='list', elements='path'),
-    environment=dict(type='dict'),
+    environment=dict(type='dict', no_log=True),
     profiles=dict(type='list', elements='str'),
     services=dict(type='list', elements='str'),
     state=dict(type='str', default='present', choices=list(STATES)),

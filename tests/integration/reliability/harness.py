@@ -126,10 +126,11 @@ class Playbook:
         return Run(process.returncode, text, results, started, finished)
 
     def run(self, extra_vars=None, check=False, diff=False, verbosity=0, env=None, expect_failure=False, timeout=600):
+        """Run to the end; `expect_failure` True/False asserts the outcome, None leaves it to the caller."""
         run = self.finish(self.start(extra_vars, check, diff, verbosity, env), timeout=timeout)
         if expect_failure:
             assert run.returncode != 0, "playbook unexpectedly succeeded:\n" + run.output[-4000:]
-        else:
+        elif expect_failure is not None:
             assert run.returncode == 0, "playbook failed:\n" + run.output[-6000:]
         return run
 
@@ -232,3 +233,39 @@ def engine_writes(client, since, until, match=None):
             continue  # the events API rounds its window to seconds
         writes.append(event)
     return writes
+
+
+def project_state(engine, project):
+    """(container names, IDs of the networks named <project>_default, lock containers) on the engine."""
+    api = engine.api  # lists only: a lock container may go between a listing and an inspect
+    containers = sorted(c["Names"][0].lstrip("/") for c in api.containers(all=True, filters={"label": "com.docker.compose.project=" + project}))
+    networks = [n["Id"] for n in api.networks(names=[project + "_default"]) if n["Name"] == project + "_default"]
+    locks = [c["Names"][0].lstrip("/") for c in api.containers(all=True, filters={"name": project + "_dockyard-lock"})]
+    return containers, networks, locks
+
+
+def remove_project(engine, project):
+    api = engine.api
+    for container in api.containers(all=True, filters={"label": "com.docker.compose.project=" + project}) + \
+            api.containers(all=True, filters={"name": project + "_dockyard-lock"}):
+        try:
+            api.remove_container(container["Id"], force=True, v=True)
+        except Exception:  # noqa: BLE001 - gone meanwhile, or its removal is in progress
+            pass
+    for network in api.networks(filters={"label": "com.docker.compose.project=" + project}):
+        try:
+            api.remove_network(network["Id"])
+        except Exception:  # noqa: BLE001 - gone meanwhile, or its removal is in progress
+            pass
+
+
+# ------------------------------------------------------------------ Azure
+
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA reliability"
+
+
+def owned(vm):
+    """What one VM made by the vm module with a public IP and inbound rules has in its group."""
+    return {("Microsoft.Compute/virtualMachines", vm), ("Microsoft.Compute/disks", vm + "-osdisk"),
+            ("Microsoft.Network/networkInterfaces", vm + "-nic"), ("Microsoft.Network/publicIPAddresses", vm + "-pip"),
+            ("Microsoft.Network/networkSecurityGroups", vm + "-nsg"), ("Microsoft.Network/virtualNetworks", vm + "-vnet")}

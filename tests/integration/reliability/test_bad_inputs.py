@@ -100,7 +100,7 @@ def scratch(tmp_path_factory, emulator):
                                                                       "ip_addresses": ["10.0.0.4"]}} for n in (1, 2)])
     Playbook(setup, root, emulator.env).run()
     return {"@RG@": group, "@TMP@": str(root), "@PKI1@": str(root / "pki1"), "@PKI2@": str(root / "pki2"),
-            "@SUB@": WRONG_SUBSCRIPTION, "@FOREIGN@": "dybadinforeign" + uuid.uuid4().hex[:6]}
+            "@SUB@": WRONG_SUBSCRIPTION, "@FOREIGN@": "dyforeign" + uuid.uuid4().hex[:6]}
 
 
 def run_group(group, scratch, emulator, tmp_path, engine=None):

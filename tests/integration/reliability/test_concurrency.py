@@ -16,9 +16,8 @@ import sys
 import textwrap
 import time
 
-import docker
 import pytest
-from harness import REPO_ROOT, TEST_IMAGE, Playbook, kill_tree, unique, wait_gone, write_playbook
+from harness import REPO_ROOT, TEST_IMAGE, Playbook, kill_tree, project_state, remove_project, unique, wait_gone, write_playbook
 
 COLLECTIONS = os.environ.get("ANSIBLE_COLLECTIONS_PATH") or str(REPO_ROOT / ".ansible" / "collections")
 
@@ -45,30 +44,6 @@ def model_of(project, services=1):
     return {"name": project, "networks": {"default": {"name": project + "_default"}},
             "services": {"s%d" % i: {"image": TEST_IMAGE, "command": ["sleep", "3600"], "stop_grace_period": "1s",
                                      "networks": {"default": None}} for i in range(services)}}
-
-
-def project_state(engine, project):
-    """(container names, IDs of the networks named <project>_default, lock containers) on the engine."""
-    api = engine.api  # lists only: a lock container may go between a listing and an inspect
-    containers = sorted(c["Names"][0].lstrip("/") for c in api.containers(all=True, filters={"label": "com.docker.compose.project=" + project}))
-    networks = [n["Id"] for n in api.networks(names=[project + "_default"]) if n["Name"] == project + "_default"]
-    locks = [c["Names"][0].lstrip("/") for c in api.containers(all=True, filters={"name": project + "_dockyard-lock"})]
-    return containers, networks, locks
-
-
-def remove_project(engine, project):
-    api = engine.api
-    for container in api.containers(all=True, filters={"label": "com.docker.compose.project=" + project}) + \
-            api.containers(all=True, filters={"name": project + "_dockyard-lock"}):
-        try:
-            api.remove_container(container["Id"], force=True, v=True)
-        except docker.errors.APIError:
-            pass  # gone meanwhile, or its removal is in progress
-    for network in api.networks(filters={"label": "com.docker.compose.project=" + project}):
-        try:
-            api.remove_network(network["Id"])
-        except docker.errors.APIError:
-            pass
 
 
 @pytest.fixture
