@@ -28,7 +28,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup sync test sanity lint ruff typecheck generated-check units compose-reference emulator-tests integration molecule release-tests build ee docs docs-lint demo demo-images demo-down bench changelog clean clean-docker
+.PHONY: help setup sync test sanity lint ruff typecheck generated-check units compose-reference emulator-tests integration reliability molecule release-tests build ee docs docs-lint demo demo-images demo-down bench changelog clean clean-docker
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -71,8 +71,11 @@ compose-reference: ## differential tests: our Compose loader vs the reference do
 emulator-tests: ## the emulator's own tests (plain Azure SDK clients against it)
 	cd emulator && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests
 
-integration: ## playbooks against the emulator and the local Docker engine
+integration: ## playbooks against the emulator and the local Docker engine (includes the reliability suite)
 	cd $(ROOT) && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests/integration
+
+reliability: ## the reliability suite alone (faults, interrupts, concurrency, restarts, data, bad inputs, secrets); part of make integration
+	cd $(ROOT) && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests/integration/reliability
 
 molecule: ## molecule scenarios of the roles, against an emulator with container VMs
 	$(EMULATOR) start --state-dir $(MOLECULE_STATE) --vm-backend container

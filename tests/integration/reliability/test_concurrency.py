@@ -17,7 +17,19 @@ import textwrap
 import time
 
 import pytest
-from harness import REPO_ROOT, TEST_IMAGE, Playbook, kill_tree, project_state, remove_project, unique, wait_gone, write_playbook
+from harness import (
+    REPO_ROOT,
+    TEST_IMAGE,
+    Playbook,
+    cmdline,
+    descendants,
+    kill_tree,
+    project_state,
+    remove_project,
+    unique,
+    wait_gone,
+    write_playbook,
+)
 
 COLLECTIONS = os.environ.get("ANSIBLE_COLLECTIONS_PATH") or str(REPO_ROOT / ".ansible" / "collections")
 
@@ -117,24 +129,71 @@ def test_two_playbooks_started_together_converge(engine, busybox, cleanup, compo
     figures("concurrency", playbook_pairs=1, duplicates=len(networks) - 1)
 
 
+def gated_model(project, gate):
+    """db becomes healthy only once the test creates `gate`/open: a run holds the lock until the test says."""
+    return {"name": project, "services": {
+        "db": {"image": TEST_IMAGE, "command": ["sh", "-c", "until test -f /gate/open; do sleep 0.2; done; touch /ready; "
+                                                            "exec sleep 3600"],
+               "stop_grace_period": "1s", "volumes": [{"type": "bind", "source": str(gate), "target": "/gate"}],
+               "healthcheck": {"test": ["CMD", "test", "-f", "/ready"], "interval": "300ms", "retries": 1000}},
+        "web": {"image": TEST_IMAGE, "command": ["sleep", "3600"], "stop_grace_period": "1s",
+                "depends_on": {"db": {"condition": "service_healthy"}}}}}
+
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid, encoding="ascii", errors="replace") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_idle(pid, deadline, busy=0.3, quiet=2.0):
+    """Until `pid` has worked `busy` CPU seconds and then used (almost) none for `quiet` seconds: it waits on something."""
+    previous, since = cpu_seconds(pid), time.time()
+    while time.time() < deadline:
+        time.sleep(0.25)
+        used = cpu_seconds(pid)
+        if used - previous > 0.05:
+            previous, since = used, time.time()
+        elif used >= busy and time.time() - since >= quiet:
+            return
+    raise AssertionError("process %d never settled" % pid)
+
+
+def module_processes(root):
+    """The Python processes below `root` running a compose module (not the shells that start them)."""
+    return {pid for pid in descendants(root) if "AnsiballZ_compose" in cmdline(pid) and not cmdline(pid).startswith("/bin/sh")}
+
+
 def test_a_module_left_running_by_a_killed_playbook_holds_the_lock_and_the_rerun_waits(engine, busybox, cleanup,
-                                                                                       compose_playbook, figures):
+                                                                                       compose_playbook, tmp_path, figures):
     """Ctrl-C on ansible-playbook: the module process lives on; the user's re-run must wait for it, not race it."""
     project = unique("dyctrlc")
     cleanup(project)
-    # Long enough that the re-run (ansible-playbook takes seconds to start) comes while the module still works.
-    variables = {"project": project, "definition": slow_model(project, seconds=10)}
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    variables = {"project": project, "definition": gated_model(project, gate)}
     first = compose_playbook.start(variables)
-    deadline = time.time() + 60
-    while not project_state(engine, project)[2]:
-        assert time.time() < deadline and first.poll() is None, "the first run never took the lock"
-        time.sleep(0.05)
-    spared = kill_tree(first.pid, spare=lambda command: "AnsiballZ_compose" in command)
-    Playbook.finish(first)
-    assert spared, "the module process was not found in the killed tree"
-    rerun = compose_playbook.run(variables)
-    result = rerun.result("Compose")["result"]
-    wait_gone(spared)
+    deadline = time.time() + 120
+    spared = []
+    try:
+        while not project_state(engine, project)[2]:
+            assert time.time() < deadline and first.poll() is None, "the first run never took the lock"
+            time.sleep(0.05)
+        spared = kill_tree(first.pid, spare=lambda command: "AnsiballZ_compose" in command)
+        Playbook.finish(first)
+        assert spared, "the module process was not found in the killed tree"
+        rerun = compose_playbook.start(variables)
+        while not module_processes(rerun.pid):
+            assert time.time() < deadline and rerun.poll() is None, "the re-run's module never started"
+            time.sleep(0.05)
+        wait_idle(module_processes(rerun.pid).pop(), deadline)  # it read, planned, and now sleeps between looks at the lock
+        assert project_state(engine, project)[2], "the module left running still holds the lock"
+        assert project_state(engine, project)[0] == [project + "-db-1"], project_state(engine, project)
+        (gate / "open").write_text("")  # let the first run's module finish
+        result = Playbook.finish(rerun).result("Compose")["result"]
+    finally:
+        (gate / "open").write_text("")
+        wait_gone(spared)
     assert result["lock_waited"] > 0.5 and result["changed"] is False, result
     containers, networks, locks = project_state(engine, project)
     assert containers == [project + "-db-1", project + "-web-1"] and len(networks) == 1 and locks == []

@@ -97,6 +97,8 @@ def test_no_secret_shows_at_vvvv_with_diff_or_in_check_mode(emulator, engine, bu
             "project_name": project, "environment": {"DB_PASSWORD": secrets["compose_environment"]},
             "definition": {"services": {"db": {"image": TEST_IMAGE, "command": ["sleep", "3600"], "stop_grace_period": "1s",
                                                "environment": {"DB_PASSWORD": "${DB_PASSWORD}"}}}}}},
+        {"name": "A canary (not a secret): shows that the search looks where task output goes",
+         "ansible.builtin.debug": {"msg": "canary-" + marker}},
         {"name": "TLS material made (again on every run)", "dockyard.azure.docker_tls": {
             "path": str(tmp_path / "pki-made"), "ip_addresses": ["10.0.0.4"], "force": True}},
     ]
@@ -118,6 +120,8 @@ def test_no_secret_shows_at_vvvv_with_diff_or_in_check_mode(emulator, engine, bu
     for path in tls_keys:  # the keys docker_extension was given, and those docker_tls wrote last (force=true)
         for number, line in enumerate(key_lines(path)):
             values["%s line %d" % (path.name, number)] = line
+    assert all("canary-" + marker in run.output for run in runs), "the search would miss what tasks print"
+    assert rg in haystacks["emulator request log"], "the search would miss the request log"
     leaks = sorted("%s in %s" % (name, where) for name, value in values.items() for where, text in haystacks.items()
                    if value in text)
     figures("secrets", secret_values=len(values), places_searched=len(haystacks), leaks=len(leaks))
