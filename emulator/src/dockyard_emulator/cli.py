@@ -1,4 +1,4 @@
-"""dockyard-emulator: serve | start | stop | status | env | requests | faults."""
+"""dockyard-emulator: serve | start | stop | status | open | env | requests | faults."""
 
 from __future__ import annotations
 
@@ -79,6 +79,10 @@ def parser():
     for name, text in [("stop", "stop the background emulator"),
                        ("status", "exit 0 if the emulator answers (prints its health)")]:
         _state_option(commands.add_parser(name, help=text, description=text))
+    sub = commands.add_parser("open", help="print the URL of the web view (and the CA to trust)",
+                              description="print the URL of the emulator's read-only web view on stdout and "
+                              "the CA certificate a browser has to trust on stderr")
+    _state_option(sub)
     sub = commands.add_parser("env", help="print the environment for Azure clients",
                               description="print shell export lines: eval \"$(dockyard-emulator env ...)\"")
     _state_option(sub)
@@ -208,6 +212,17 @@ def cmd_status(args):
         print("dockyard-emulator is not running", file=sys.stderr)
         return 1
     print(json.dumps(health, indent=2))
+    return 0
+
+
+def cmd_open(args):
+    health = _health(args.state_dir)
+    if health is None:
+        print("dockyard-emulator is not running", file=sys.stderr)
+        return 1
+    print(f"{health['url']}/_emulator/")
+    print(f"the page is served with the emulator's own CA: trust {(args.state_dir / 'ca.pem').resolve()} "
+          "in the browser (loopback clients only)", file=sys.stderr)
     return 0
 
 

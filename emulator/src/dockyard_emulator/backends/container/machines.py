@@ -25,12 +25,14 @@ records onto it). A VM is a container from the Debian image of :mod:`.image`:
 from __future__ import annotations
 
 import hashlib
+import io
 import ipaddress
 import logging
 import os
 import re
 import secrets
 import socket
+import tarfile
 import threading
 import time
 import uuid
@@ -432,6 +434,30 @@ class ContainerMachines:
                     n.remove()
                 except docker.errors.NotFound:
                     pass
+
+    # ----------------------------------------------------------------------------- logs (web view)
+    def logs(self, vm_key: str, lines: int = 40) -> dict[str, str]:
+        """The container's state, the last ``lines`` of the VM's console (what its init printed while
+        booting and since) and of its custom data output. Read through the engine, not by exec, so a
+        stopped VM shows them too."""
+        c = self._get(vm_key)
+        console = c.logs(tail=lines).decode("utf-8", "replace")
+        return {"status": c.status, "console": console,
+                "custom_data": self._file_tail(c, "/var/log/cloud-init-output.log", lines)}
+
+    @staticmethod
+    def _file_tail(container, path: str, lines: int, limit: int = 8 * 1024 * 1024) -> str:
+        try:
+            stream, stat = container.get_archive(path)
+        except docker.errors.NotFound:
+            return ""
+        if stat.get("size", 0) > limit:
+            return f"({path} holds {stat['size']} bytes: read it in the VM)"
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+            member = tar.next()
+            handle = tar.extractfile(member) if member is not None else None
+            data = handle.read() if handle is not None else b""
+        return "\n".join(data.decode("utf-8", "replace").splitlines()[-lines:])
 
     # ----------------------------------------------------------------------------- in the VM
     def run_command(self, vm_key: str, script: str | bytes, env: dict[str, str] | None = None, timeout: float = 600.0,
