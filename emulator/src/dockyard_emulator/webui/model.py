@@ -98,9 +98,8 @@ def build_tree(resources: list[Resource], subscriptions: Iterable[str] = ()) -> 
         sub_id = _subscription_of(resource["id"])
         sub = subs.setdefault(sub_id.lower(), Subscription(sub_id))
         if resource["type"].lower() == GROUP_TYPE:
-            group = Group(resource)
-            groups[resource["id"].lower()] = group
-            sub.groups.append(group)
+            groups[resource["id"].lower()] = Group(resource)
+            sub.groups.append(groups[resource["id"].lower()])
         else:
             nodes[resource["id"].lower()] = Node(resource)
     for key, node in nodes.items():
@@ -109,9 +108,9 @@ def build_tree(resources: list[Resource], subscriptions: Iterable[str] = ()) -> 
             nodes[parent_key].children.append(node)
             continue
         match = re.match(r"^(/subscriptions/[^/]+/resourcegroups/[^/]+)/", key)
-        group = groups.get(match.group(1)) if match else None
-        if group is not None:
-            group.nodes.append(node)
+        owner = groups.get(match.group(1)) if match else None
+        if owner is not None:
+            owner.nodes.append(node)
         else:
             subs.setdefault(_subscription_of(key), Subscription(_subscription_of(node.resource["id"]))).other.append(node)
     return list(subs.values())
