@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from .errors import ControlApiError, NotRunningError
+from .errors import BackendError, ControlApiError, NotRunningError
 
 FAULT_OPTIONS = [  # (option, settings key, type, help)
     ("--throttle-rate", "throttle_rate", float, "share of ARM calls answered 429 TooManyRequests (0..1)"),
@@ -203,7 +203,30 @@ def cmd_stop(args):
         os.kill(pid, signal.SIGKILL)
     pidfile.unlink(missing_ok=True)
     print("dockyard-emulator stopped" if pids else "dockyard-emulator was not running")
+    _release_networks(args.state_dir)
     return 0
+
+
+def _release_networks(state_dir: Path) -> None:
+    """Remove the container backend's bridge network once no VM container uses it (VMs outlive the
+    emulator; a running or stopped one keeps its network, so it can start again)."""
+    if not (state_dir / "container-backend.id").exists():
+        return  # this emulator never made a container VM or network
+    try:
+        import docker.errors
+
+        from .backends.container.machines import ContainerMachines
+    except ImportError:
+        return
+    try:
+        removed, kept = ContainerMachines(state_dir).remove_unused_networks()
+    except (OSError, docker.errors.DockerException, BackendError) as exc:
+        print(f"dockyard-emulator: could not clean up the VM network: {exc}", file=sys.stderr)
+        return
+    for name in removed:
+        print(f"removed the VM network {name}")
+    for name in kept:
+        print(f"kept the VM network {name}: VM containers still use it (delete the VMs, then stop again)")
 
 
 def cmd_status(args):

@@ -416,6 +416,33 @@ class ContainerMachines:
                 all=True, filters={"label": f"{LABEL_EMULATOR}={self.emulator_id}"}) for m in c.attrs.get("Mounts", [])}
             self._remove(None, [v for v in self._volumes(os_disk=os_disk_name) if v.name not in in_use])
 
+    def remove_unused_networks(self) -> tuple[list[str], list[str]]:
+        """Remove this emulator's bridge networks that no container uses; (removed, kept) names.
+
+        A stopped VM container counts as a user: it needs its network (and its address there) to
+        start again. ``dockyard-emulator stop`` calls this once the emulator has exited."""
+        removed, kept = [], []
+        with self._lock:
+            users = set()
+            for c in self.client.containers.list(all=True, filters={"label": f"{LABEL_EMULATOR}={self.emulator_id}"}):
+                for name, endpoint in ((c.attrs.get("NetworkSettings") or {}).get("Networks") or {}).items():
+                    users |= {name, (endpoint or {}).get("NetworkID")}
+            for n in self.client.networks.list(filters={"label": [f"{LABEL_EMULATOR}={self.emulator_id}",
+                                                                  f"{LABEL_ROLE}=network"]}):
+                n.reload()
+                if n.name in users or n.id in users or n.attrs.get("Containers"):
+                    kept.append(n.name)
+                    continue
+                try:
+                    n.remove()
+                    removed.append(n.name)
+                except docker.errors.NotFound:
+                    pass
+                except docker.errors.APIError as exc:  # e.g. a container of someone else joined it
+                    self._log(f"keeping the VM network {n.name}: {exc}")
+                    kept.append(n.name)
+        return removed, kept
+
     def cleanup(self) -> None:
         """Remove every container, volume, image and network of this emulator id (tests, reset)."""
         flt = {"label": f"{LABEL_EMULATOR}={self.emulator_id}"}
