@@ -7,25 +7,13 @@ The request log page filters to the power-off call. Screenshots go to tests/outp
 the repository root). The HTTP tests check what the browser cannot: the loopback Host rule, the
 read-only rule, the escaping of user input in the raw HTML and that secrets never reach the page.
 """
-import base64
-import hashlib
-import shutil
 import uuid
-from pathlib import Path
 
 import pytest
+from browser_helpers import chromium, screenshot
 from compute_helpers import network, vm_body
 from conftest import Fast
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO_ROOT / "tests" / "output" / "emulator-ui"
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--no-proxy-server", "--window-size=1400,1600",
-    # Nothing but the emulator on loopback: any other host name fails to resolve.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
 MARKUP = "<script>alert('tag')</script><img src=x onerror=alert(1)>"
 
 
@@ -46,33 +34,9 @@ def vm(emu):
     return rg, "web-ui-vm"
 
 
-def spki_hash(cert_pem: Path) -> str:
-    """base64(sha256(SubjectPublicKeyInfo)) of the emulator's server certificate, for Chromium's
-    --ignore-certificate-errors-spki-list: it trusts that one key, not any certificate."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-    key = x509.load_pem_x509_certificate(cert_pem.read_bytes()).public_key()
-    return base64.b64encode(hashlib.sha256(key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)).digest()).decode()
-
-
 @pytest.fixture(scope="module")
 def browser(emu, tmp_path_factory):
-    chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not chromium or not chromedriver:
-        pytest.fail("Debian's chromium and chromium-driver are needed: run `make setup`")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    spki = spki_hash(emu.app.state_dir / "server.pem")
-    for flag in CHROMIUM_FLAGS + [f"--ignore-certificate-errors-spki-list={spki}",
-                                  f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"]:
-        options.add_argument(flag)
-    # An explicit driver path: Selenium Manager (which would download drivers) is not used.
-    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
-    driver.set_page_load_timeout(20)
+    driver = chromium(emu.app.state_dir, tmp_path_factory.mktemp("chromium-profile"))
     try:
         yield driver
     finally:
@@ -113,9 +77,8 @@ def test_overview_lists_the_vm_and_shows_its_power_state_change(emu, vm, browser
     emu.compute.virtual_machines.begin_power_off(rg, name).result()
     browser.refresh()
     assert power_cell(browser, name) == "VM stopped"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.find_element(By.CSS_SELECTOR, f"details.resource[data-resource='{name}'] summary").click()
-    browser.save_screenshot(str(SCREENSHOTS / "overview.png"))
+    screenshot(browser, "overview.png")
 
     emu.compute.virtual_machines.begin_start(rg, name).result()
     browser.refresh()
@@ -143,8 +106,7 @@ def test_request_log_filters_by_method_status_and_path(emu, vm, browser):
     seqs = [int(r.get_attribute("data-seq")) for r in rows]
     assert seqs == sorted(seqs, reverse=True)                         # newest first
     assert "method=POST" in browser.current_url and "status=2xx" in browser.current_url
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    browser.save_screenshot(str(SCREENSHOTS / "request-log.png"))
+    screenshot(browser, "request-log.png")
 
 
 # the same page over plain HTTP -------------------------------------------------------------------
@@ -171,6 +133,21 @@ def test_page_is_read_only_loopback_host_only_and_hides_secrets(emu, vm):
     assert session.get(f"{emu.url}/_emulator/health").json()["status"] == "ok"
     assert not [e for e in session.get(f"{emu.url}/_emulator/requests").json()["value"]
                 if e["path"].startswith("/_emulator")]
+
+
+def test_overview_lists_operations_in_progress(emu, vm):
+    rg, _ = vm
+    session = emu.http()
+    target = f"/subscriptions/{emu.subscription}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/slow"
+    emu.app.settings["lro_seconds"] = 60          # an operation that runs while the page is read
+    try:
+        answer = session.put(f"{emu.url}{target}", params={"api-version": "2024-05-01"}, json={
+            "location": "westeurope", "properties": {"addressSpace": {"addressPrefixes": ["10.9.0.0/16"]}}})
+    finally:
+        emu.app.settings["lro_seconds"] = 0.05
+    assert answer.status_code == 201 and "Azure-AsyncOperation" in answer.headers
+    section = session.get(f"{emu.url}/_emulator/").text.split('id="operations"', 1)[1].split("</section>", 1)[0]
+    assert target in section and ">create<" in section and "completes in" in section
 
 
 def test_request_log_page_names_bad_filters_and_pages(emu, vm):

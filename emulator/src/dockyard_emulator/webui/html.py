@@ -22,7 +22,7 @@ body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f
 header{background:#1d2a44;color:#fff;padding:10px 20px}header h1{font-size:18px;margin:0 0 4px}
 header a{color:#cfe0ff;margin-right:16px}header .meta{color:#b8c4d9;font-size:12px}
 main{padding:12px 20px}section{background:#fff;border:1px solid #dde1e8;border-radius:6px;padding:10px 14px;margin:0 0 14px}
-h2{font-size:16px;margin:0 0 8px}table{border-collapse:collapse;width:100%}
+h2{font-size:16px;margin:0 0 8px}h3{font-size:14px;margin:10px 0 2px}table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:3px 8px;border-bottom:1px solid #eceff3;vertical-align:top}
 th{background:#f1f3f6;font-weight:600}td.path{word-break:break-all}td.time{white-space:nowrap}
 pre{background:#f4f5f7;border:1px solid #e2e5ea;padding:6px 8px;overflow:auto;max-height:420px;margin:4px 0;
