@@ -166,3 +166,13 @@ def test_control_api_and_web_view_refuse_non_loopback_clients(emu):
     for path in ("/_emulator/", "/_emulator/ui/requests", "/_emulator/health"):
         response = emu.app.handle(Request("GET", path, "", {"host": "127.0.0.1"}, b"", "192.0.2.7"))
         assert response.status == 403, path
+
+
+def test_open_prints_the_url_and_the_ca_to_trust(emulator, tmp_path):
+    from conftest import cli
+
+    shown = cli("open", "--state-dir", emulator.state_dir)
+    assert shown.stdout == f"{emulator.url}/_emulator/\n"
+    assert str((emulator.state_dir / "ca.pem").resolve()) in shown.stderr
+    not_running = cli("open", "--state-dir", tmp_path, check=False)
+    assert not_running.returncode == 1 and "not running" in not_running.stderr and not not_running.stdout
