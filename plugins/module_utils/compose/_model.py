@@ -189,13 +189,18 @@ def _device_count(value):
 
 
 class Struct:
-    """A Go struct: field name -> converter, plus the fields kept when empty."""
+    """A Go struct: field name -> converter, plus the fields kept when empty.
 
-    def __init__(self, fields, keep=(), always=None, extra_ok=False):
+    `keep`: printed even when empty (Go pointers, no omitempty); a null value is printed as null unless
+    the key is also in `pointers` (a nil pointer is omitted).  `always`: printed with a default when absent.
+    """
+
+    def __init__(self, fields, keep=(), always=None, extra_ok=False, pointers=()):
         self.fields = fields
         self.keep = set(keep)
         self.always = always or {}
         self.extra_ok = extra_ok
+        self.pointers = set(pointers)
 
     def __call__(self, value):
         if value is None:
@@ -206,7 +211,7 @@ class Struct:
         for key, conv in self.fields.items():
             if key in value:
                 item = value[key]
-                if item is None and key not in self.keep:
+                if item is None and (key not in self.keep or key in self.pointers):
                     continue
                 converted = conv(item) if (conv is not None and item is not None) else item
                 if key in self.keep or not _is_empty(converted):
@@ -292,6 +297,44 @@ _BUILD = Struct({
 })
 
 
+# blkio_config's devices are Go structs without json tags: their keys print as the field names
+_WEIGHT_DEVICE = Struct({'Path': _str, 'Weight': _int}, keep=('Path', 'Weight'),
+                        always={'Path': str, 'Weight': int})
+_THROTTLE_DEVICE = Struct({'Path': _str, 'Rate': _bytes}, keep=('Path', 'Rate'),
+                          always={'Path': str, 'Rate': lambda: '0'})
+
+
+def _go_fields(struct):
+    """`struct` fed from the YAML keys (``path``, ``rate``) of a struct that prints Go's field names."""
+    def convert(value):
+        if not isinstance(value, dict):
+            raise ModelError('expected a mapping, got %r' % (value,))
+        return struct({key.capitalize(): item for key, item in value.items()})
+    return convert
+
+
+_BLKIO = Struct({
+    'weight': _int, 'weight_device': _list_of(_go_fields(_WEIGHT_DEVICE)),
+    'device_read_bps': _list_of(_go_fields(_THROTTLE_DEVICE)),
+    'device_read_iops': _list_of(_go_fields(_THROTTLE_DEVICE)),
+    'device_write_bps': _list_of(_go_fields(_THROTTLE_DEVICE)),
+    'device_write_iops': _list_of(_go_fields(_THROTTLE_DEVICE)),
+})
+
+# post_start / pre_stop hooks and develop.watch's exec; `command` is printed even when null
+_SERVICE_HOOK = Struct({
+    'command': _command, 'user': _str, 'privileged': _bool, 'working_dir': _str,
+    'environment': lambda v: mapping(v, allow_null=True),
+}, keep=('command',), always={'command': lambda: None})
+
+_WATCH_TRIGGER = Struct({
+    'path': _str, 'action': _str, 'target': _str, 'exec': _SERVICE_HOOK, 'include': _str_list,
+    'ignore': _str_list, 'initial_sync': _bool,
+}, keep=('exec',), always={'exec': lambda: {'command': None}})
+
+_DEVELOP = Struct({'watch': _list_of(_WATCH_TRIGGER)})
+
+
 def _service_networks(value):
     result = {}
     for name, item in (value or {}).items():
@@ -305,7 +348,7 @@ def _depends_on(value):
 
 SERVICE = Struct({
     'profiles': _str_list, 'annotations': mapping, 'attach': _bool, 'build': _BUILD,
-    'develop': _ANY, 'blkio_config': _ANY, 'cap_add': _str_list, 'cap_drop': _str_list,
+    'develop': _DEVELOP, 'blkio_config': _BLKIO, 'cap_add': _str_list, 'cap_drop': _str_list,
     'cgroup_parent': _str, 'cgroup': _str, 'cpu_count': _int, 'cpu_percent': _float32,
     'cpu_period': _int, 'cpu_quota': _int, 'cpu_rt_period': _int, 'cpu_rt_runtime': _int,
     'cpus': _float32, 'cpuset': _str, 'cpu_shares': _int, 'command': _command,
@@ -328,8 +371,10 @@ SERVICE = Struct({
     'stop_signal': _str, 'storage_opt': mapping, 'sysctls': mapping, 'tmpfs': _str_list,
     'tty': _bool, 'ulimits': _ulimits, 'use_api_socket': _bool, 'user': _str,
     'userns_mode': _str, 'uts': _str, 'volume_driver': _str, 'volumes': _list_of(_VOLUME_MOUNT),
-    'volumes_from': _str_list, 'working_dir': _str, 'post_start': _ANY, 'pre_stop': _ANY,
-}, keep=('command', 'entrypoint', 'attach', 'init', 'scale', 'stop_grace_period'),
+    'volumes_from': _str_list, 'working_dir': _str, 'post_start': _list_of(_SERVICE_HOOK),
+    'pre_stop': _list_of(_SERVICE_HOOK),
+}, keep=('command', 'entrypoint', 'attach', 'init', 'scale', 'stop_grace_period', 'develop', 'blkio_config'),
+    pointers=('develop', 'blkio_config'),
     always={'command': lambda: None, 'entrypoint': lambda: None})
 
 _IPAM = Struct({
