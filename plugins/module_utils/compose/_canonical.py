@@ -84,6 +84,15 @@ def _t_string_or_list(value, path):
     return value
 
 
+def _t_ssh(value, path):
+    """build.ssh: a mapping of id -> path becomes the list form (``id`` or ``id=path``)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [str(k) if v is None or v == '' else '%s=%s' % (k, v) for k, v in value.items()]
+    return value
+
+
 def _t_extends(value, path):
     if isinstance(value, str):
         return {'service': value}
@@ -176,6 +185,7 @@ _TRANSFORMS = [
     (SERVICE, _t_service),
     (SERVICE + ('build', 'secrets', '[]'), _t_file_mount),
     (SERVICE + ('build', 'additional_contexts'), _t_key_value),
+    (SERVICE + ('build', 'ssh'), _t_ssh),
     (SERVICE + ('depends_on',), _t_depends_on),
     (SERVICE + ('env_file',), _t_env_file),
     (SERVICE + ('label_file',), _t_string_or_list),

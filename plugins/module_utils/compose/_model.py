@@ -288,7 +288,7 @@ _LOGGING = Struct({'driver': _str, 'options': mapping})
 
 _BUILD = Struct({
     'context': _str, 'dockerfile': _str, 'dockerfile_inline': _str, 'entitlements': _str_list,
-    'args': lambda v: mapping(v, allow_null=True), 'ssh': _ANY, 'labels': mapping,
+    'args': lambda v: mapping(v, allow_null=True), 'ssh': _str_list, 'labels': mapping,
     'cache_from': _str_list, 'cache_to': _str_list, 'no_cache': _bool,
     'additional_contexts': mapping, 'pull': _bool, 'extra_hosts': _hosts, 'isolation': _str,
     'network': _str, 'target': _str, 'secrets': _list_of(_FILE_REF), 'tags': _str_list,
@@ -380,8 +380,7 @@ SERVICE = Struct({
 _IPAM = Struct({
     'driver': _str,
     'config': _list_of(Struct({'subnet': _str, 'gateway': _str, 'ip_range': _str, 'aux_addresses': mapping})),
-    'options': mapping,
-})
+})  # no options: the schema allows ipam.options, compose-go's IPAMConfig has no field for it (dropped)
 
 NETWORK = Struct({
     'name': _str, 'driver': _str, 'driver_opts': mapping, 'ipam': _IPAM, 'external': _bool,

@@ -81,6 +81,14 @@ def resolve_symbolic_links(path: str) -> str:
 _REMOTE_CONTEXT = re.compile(r'^(git://|git@|github\.com/|https?://)')
 
 
+def _ssh_key(ctx: Context, base: str, key):
+    """``id=path``: the path (a key or an agent socket) resolved against `base`; a bare ``id`` is kept."""
+    if not isinstance(key, str) or '=' not in key:
+        return key
+    name, _sep, path = key.partition('=')
+    return '%s=%s' % (name, absolute(ctx, base, path, True)) if path else name
+
+
 def resolve_relative_paths(ctx: Context, model: dict, base: str) -> dict:
     """Every relative path of a loaded file's tree resolved against `base`, its directory."""
     for service in (model.get('services') or {}).values():
@@ -91,6 +99,8 @@ def resolve_relative_paths(ctx: Context, model: dict, base: str) -> dict:
             context = build.get('context')
             if isinstance(context, str) and '://' not in context and not _REMOTE_CONTEXT.match(context):
                 build['context'] = absolute(ctx, base, context)
+            if isinstance(build.get('ssh'), list):
+                build['ssh'] = [_ssh_key(ctx, base, key) for key in build['ssh']]
             extra = build.get('additional_contexts')
             if isinstance(extra, dict):
                 for key, item in extra.items():

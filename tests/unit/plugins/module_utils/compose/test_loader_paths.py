@@ -67,3 +67,14 @@ def test_watch_path_through_a_dangling_link_is_refused(tmp_path):
     os.symlink(str(tmp_path / 'nowhere'), str(project / 'dangling'))
     with pytest.raises(ComposeError, match='cannot resolve .*dangling/x'):
         load_project(project_dir=str(project), environment={})
+
+
+def test_build_ssh_paths_resolve_against_the_project_and_home(tmp_path):
+    # (the reference's JSON printer fails on ssh keys with a path, so no differential case can show this;
+    # its YAML output has the same absolute paths)
+    project = _project(tmp_path, 'services:\n'
+                                 '  a:\n    build:\n      context: .\n      ssh: [default, key=./id_rsa, agent=~/agent.sock]\n'
+                                 '  b:\n    build:\n      context: .\n      ssh:\n        default:\n        key: /abs/key\n')
+    model = load_project(project_dir=str(project), environment={'HOME': '/home/u'})
+    assert model['services']['a']['build']['ssh'] == ['default', 'key=%s/id_rsa' % project, 'agent=/home/u/agent.sock']
+    assert model['services']['b']['build']['ssh'] == ['default', 'key=/abs/key']
