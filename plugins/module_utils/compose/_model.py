@@ -214,7 +214,8 @@ class Struct:
                 if item is None and (key not in self.keep or key in self.pointers):
                     continue
                 converted = conv(item) if (conv is not None and item is not None) else item
-                if key in self.keep or not _is_empty(converted):
+                # sizes print as strings of bytes, but a zero size is Go's zero value: omitted like one
+                if key in self.keep or not (_is_empty(converted) or conv is _bytes and converted == '0'):
                     out[key] = converted
         for key, factory in self.always.items():
             if key not in out:
@@ -248,12 +249,14 @@ _UPDATE_CONFIG = Struct({
 _DEPLOY = Struct({
     'mode': _str, 'replicas': _int, 'labels': mapping,
     'update_config': _UPDATE_CONFIG, 'rollback_config': _UPDATE_CONFIG,
-    'resources': Struct({'limits': _RESOURCE, 'reservations': _RESOURCE}),
+    'resources': Struct({'limits': _RESOURCE, 'reservations': _RESOURCE}, keep=('limits', 'reservations'),
+                        pointers=('limits', 'reservations')),
     'restart_policy': Struct({'condition': _str, 'delay': _duration, 'max_attempts': _int,
                               'window': _duration}, keep=('delay', 'max_attempts', 'window')),
     'placement': Struct({'constraints': _str_list, 'preferences': _ANY, 'max_replicas_per_node': _int}),
     'endpoint_mode': _str,
-}, keep=('replicas',), always={'resources': dict, 'placement': dict})
+}, keep=('replicas', 'update_config', 'rollback_config', 'restart_policy'),
+    pointers=('update_config', 'rollback_config', 'restart_policy'), always={'resources': dict, 'placement': dict})
 
 _HEALTHCHECK = Struct({
     'test': _healthcheck_test, 'timeout': _duration, 'interval': _duration, 'retries': _int,
