@@ -93,6 +93,13 @@ def _t_ssh(value, path):
     return value
 
 
+def _t_gpus(value, path):
+    """gpus: ``all`` is one request for every GPU."""
+    if value == 'all':
+        return [{'count': -1}]
+    return value
+
+
 def _t_extends(value, path):
     if isinstance(value, str):
         return {'service': value}
@@ -186,11 +193,13 @@ _TRANSFORMS = [
     (SERVICE + ('build', 'secrets', '[]'), _t_file_mount),
     (SERVICE + ('build', 'additional_contexts'), _t_key_value),
     (SERVICE + ('build', 'ssh'), _t_ssh),
+    (SERVICE + ('gpus',), _t_gpus),
     (SERVICE + ('depends_on',), _t_depends_on),
     (SERVICE + ('env_file',), _t_env_file),
     (SERVICE + ('label_file',), _t_string_or_list),
     (SERVICE + ('extends',), _t_extends),
     (SERVICE + ('networks',), _t_service_networks),
+    (SERVICE + ('models',), _t_service_networks),  # a list of model names, as networks
     (SERVICE + ('volumes', '[]'), _t_volume),
     (SERVICE + ('dns',), _t_string_or_list),
     (SERVICE + ('devices', '[]'), _t_device),

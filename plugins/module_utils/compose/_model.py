@@ -214,8 +214,9 @@ class Struct:
                 if item is None and (key not in self.keep or key in self.pointers):
                     continue
                 converted = conv(item) if (conv is not None and item is not None) else item
-                # sizes print as strings of bytes, but a zero size is Go's zero value: omitted like one
-                if key in self.keep or not (_is_empty(converted) or conv is _bytes and converted == '0'):
+                # sizes and durations print as strings, but zero is Go's zero value: omitted like one
+                if key in self.keep or not (_is_empty(converted) or conv is _bytes and converted == '0'
+                                            or conv is _duration and converted == '0s'):
                     out[key] = converted
         for key, factory in self.always.items():
             if key not in out:
@@ -324,6 +325,13 @@ _BLKIO = Struct({
     'device_write_iops': _list_of(_go_fields(_THROTTLE_DEVICE)),
 })
 
+def _provider_options(value):
+    """provider.options: every value is a list of strings (a scalar is a list of one)."""
+    return {str(k): [_str(i) for i in (v if isinstance(v, list) else [v])] for k, v in (value or {}).items()}
+
+
+_PROVIDER = Struct({'type': _str, 'options': _provider_options})
+
 # post_start / pre_stop hooks and develop.watch's exec; `command` is printed even when null
 _SERVICE_HOOK = Struct({
     'command': _command, 'user': _str, 'privileged': _bool, 'working_dir': _str,
@@ -358,7 +366,7 @@ SERVICE = Struct({
     'configs': _list_of(_FILE_REF), 'container_name': _str, 'credential_spec': _ANY,
     'depends_on': _depends_on, 'deploy': _DEPLOY, 'device_cgroup_rules': _str_list,
     'devices': _ANY, 'dns': _str_list, 'dns_opt': _str_list, 'dns_search': _str_list,
-    'dockerfile': _str, 'domainname': _str, 'entrypoint': _command, 'provider': _ANY,
+    'dockerfile': _str, 'domainname': _str, 'entrypoint': _command, 'provider': _PROVIDER,
     'environment': lambda v: mapping(v, allow_null=True), 'expose': _str_list,
     'external_links': _str_list, 'extra_hosts': _hosts, 'group_add': _str_list, 'gpus': _ANY,
     'hostname': _str, 'healthcheck': _HEALTHCHECK, 'image': _str, 'init': _bool, 'ipc': _str,
