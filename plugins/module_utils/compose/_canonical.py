@@ -39,6 +39,8 @@ def _t_ports(value, path):
 
 def _t_volume(value, path):
     if isinstance(value, dict):
+        if isinstance(value.get('target'), str):  # long syntax targets are cleaned as the short ones
+            value['target'] = fmt.clean_path(value['target'])
         return value
     if isinstance(value, str):
         try:

@@ -384,8 +384,9 @@ SERVICE = Struct({
     'userns_mode': _str, 'uts': _str, 'volume_driver': _str, 'volumes': _list_of(_VOLUME_MOUNT),
     'volumes_from': _str_list, 'working_dir': _str, 'post_start': _list_of(_SERVICE_HOOK),
     'pre_stop': _list_of(_SERVICE_HOOK),
-}, keep=('command', 'entrypoint', 'attach', 'init', 'scale', 'stop_grace_period', 'develop', 'blkio_config'),
-    pointers=('develop', 'blkio_config'),
+}, keep=('command', 'entrypoint', 'attach', 'init', 'scale', 'stop_grace_period', 'develop', 'blkio_config',
+         'healthcheck'),
+    pointers=('develop', 'blkio_config', 'healthcheck'),
     always={'command': lambda: None, 'entrypoint': lambda: None})
 
 _IPAM = Struct({
