@@ -64,7 +64,8 @@ def resolve_symbolic_links(path: str) -> str:
     What develop.watch watches is the link's target; the missing rest of the path is kept as written, and
     a dangling link is an error, as in Compose.
     """
-    head, rest = path, []
+    head = path
+    rest: list[str] = []
     while not os.path.lexists(head):
         parent = os.path.dirname(head)
         if parent == head:
