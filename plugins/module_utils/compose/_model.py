@@ -325,6 +325,7 @@ _BLKIO = Struct({
     'device_write_iops': _list_of(_go_fields(_THROTTLE_DEVICE)),
 })
 
+
 def _provider_options(value):
     """provider.options: every value is a list of strings (a scalar is a list of one)."""
     return {str(k): [_str(i) for i in (v if isinstance(v, list) else [v])] for k, v in (value or {}).items()}
