@@ -10,4 +10,6 @@ PROVIDERS = (
     "managed_identity",   # Microsoft.ManagedIdentity: user-assigned identities
     "network",            # Microsoft.Network: VNets, subnets, NSGs, public IPs, NICs
     "resources",          # Microsoft.Resources: subscriptions, locations, providers, resource groups
+    "deployments",        # Microsoft.Resources/deployments: ARM template deployments and what-if
+    "storage",            # Microsoft.Storage: storage accounts (metadata, keys)
 )
