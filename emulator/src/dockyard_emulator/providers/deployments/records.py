@@ -108,12 +108,14 @@ class Deployments(ResourceType):
         return removed
 
     def new_record(self, ctx: Context, rid: str, name: str, location: str | None, properties: dict[str, Any],
-                   internal: dict[str, Any]) -> tuple[Resource, bool]:
+                   internal: dict[str, Any], tags: dict[str, str] | None = None) -> tuple[Resource, bool]:
         """Save a deployment in state Accepted, taking the newest place in its scope's history."""
         existing = ctx.store.resource(rid)
         body: dict[str, Any] = {"id": existing["id"] if existing else rid, "name": name, "type": TYPE}
         if location:
             body["location"] = location
+        if tags:
+            body["tags"] = dict(tags)
         body["properties"] = {**properties, "provisioningState": "Accepted", "timestamp": utcnow(),
                               "duration": "PT0S", "correlationId": str(uuid.uuid4())}
         internal = {**internal, "place": time.time(), "operations": [], "started": time.time()}

@@ -68,6 +68,7 @@ class DeploymentRequest:
     stored_parameters: dict[str, Any]            # what the record may keep: no secure values
     secure_values: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)     # debugSetting, onErrorDeployment ...
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 def target(ctx: Context, rg: str | None, name: str) -> Target:
@@ -165,8 +166,11 @@ def parse(ctx: Context, where: Target, calls: ArmCalls) -> DeploymentRequest:
     stored = {k: v for k, v in parameters.items() if k.lower() not in secure}
     secure_values = [_value(v) for k, v in parameters.items() if k.lower() in secure and _value(v) not in (None, "")]
     extra = {k: props[k] for k in props if k.lower() in ("debugsetting", "onerrordeployment")}
+    tags = ci(body, "tags") or {}
+    if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
+        raise ArmError(400, "InvalidTag", "The tags must be an object of string values.")
     return DeploymentRequest(where, deployment, mode, location if where.group is None else None, template, stored,
-                             [str(v) for v in secure_values if isinstance(v, (str, int))], extra)
+                             [str(v) for v in secure_values if isinstance(v, (str, int))], extra, tags)
 
 
 def _value(given: Any) -> Any:

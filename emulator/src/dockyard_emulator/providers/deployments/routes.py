@@ -94,7 +94,7 @@ def put_deployment(ctx: Context, subscription: str, name: str, rg: str | None = 
     _validate(ctx, request)
     record, updated = DEPLOYMENTS.new_record(
         ctx, where.id, name, request.location, _summary(ctx, request, ""),
-        {"template": request.template, "parameters": request.stored_parameters})
+        {"template": request.template, "parameters": request.stored_parameters}, request.tags)
     DEPLOYMENTS.trim_history(ctx, where.scope)
     runner = Runner(calls, request.deployment, record["id"], request.secure_values)
     headers = lro.start(ctx, DEPLOYMENTS, record["id"], "update" if updated else "create", record["id"], work=runner)
