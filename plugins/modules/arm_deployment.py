@@ -53,8 +53,8 @@ options:
     type: path
   parameters:
     description:
-      - Template parameter values, by name. A value may be given plainly (V(Standard_LRS)) or in ARM's form
-        (C({"value": "Standard_LRS"}), or a Key Vault C({"reference": ...})).
+      - Template parameter values, by name. A value may be given plainly (V(Standard_LRS)) or in ARM's form,
+        a dict with the key C(value) (or a Key Vault C(reference)).
       - Values given here override those of O(parameters_file).
       - Values of parameters the template declares as C(securestring) or C(secureobject) are hidden from the
         output; pass secrets in O(secure_parameters) to keep them out of the task's logged arguments too.

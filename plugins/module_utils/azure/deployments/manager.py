@@ -85,7 +85,7 @@ def deployment_to_dict(deployment: RestDict) -> DeploymentInfo:
         parameters={name: entry.get('value') for name, entry in (props.get('parameters') or {}).items()
                     if isinstance(entry, Mapping) and 'value' in entry},
         outputs=plain_outputs(props.get('outputs')),
-        output_resources=[r.get('id') for r in props.get('outputResources') or [] if isinstance(r, Mapping)],
+        output_resources=[str(r.get('id')) for r in props.get('outputResources') or [] if isinstance(r, Mapping)],
         error=props.get('error'), tags=dict(deployment.get('tags') or {}))
 
 
@@ -125,7 +125,7 @@ class _Scope:
             return read_or_none(self.describe(name), operations.get, self.group, name)
         return read_or_none(self.describe(name), operations.get_at_subscription_scope, name)
 
-    def list(self, state: str | None) -> list[RestDict]:
+    def list_all(self, state: str | None) -> list[RestDict]:
         operations = self.client.deployments
         query = {'filter': "provisioningState eq '%s'" % state} if state else {}
         if self.group:
@@ -248,7 +248,7 @@ class ArmDeploymentInfo:
             found = self.scope.get(name)
             deployments = [found] if found else []
         else:
-            deployments = self.scope.list(self.params.get('provisioning_state'))
+            deployments = self.scope.list_all(self.params.get('provisioning_state'))
         result = []
         for deployment in deployments:
             entry: dict[str, Any] = dict(deployment_to_dict(deployment))
