@@ -232,13 +232,34 @@ def test_complete_mode_deletes_what_the_template_no_longer_has(fast, client):
 
 def test_nested_deployment_is_recorded_and_its_outputs_read(fast, client):
     rg = new_group(fast)
-    tpl = corpus("nested-storage")
+    inner = template([storage("[parameters('account')]")], parameters={"account": {"type": "string"}},
+                     outputs={"blob": {"type": "string",
+                                       "value": "[reference(parameters('account')).primaryEndpoints.blob]"}})
+    tpl = template([{"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "nestedTemplate",
+                     "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"},
+                                    "parameters": {"account": {"value": "nestedacct01"}}, "template": inner}}],
+                   outputs={"storageUri": {"type": "string",
+                                           "value": "[reference('nestedTemplate').outputs.blob.value]"}})
     result = client.deployments.begin_create_or_update(rg, "outer", body(tpl)).result()
-    uri = result.properties.outputs["storageUri"]["value"]
-    assert uri.startswith("https://storage") and uri.endswith(".blob.core.windows.net/")
+    assert result.properties.outputs["storageUri"]["value"] == "https://nestedacct01.blob.core.windows.net/"
     nested = client.deployments.get(rg, "nestedTemplate")
     assert nested.properties.provisioning_state == "Succeeded"
+    assert nested.properties.parameters == {"account": {"type": "String", "value": "nestedacct01"}}
     assert sorted(d.name for d in client.deployments.list_by_resource_group(rg)) == ["nestedTemplate", "outer"]
+
+
+def test_quickstart_locks_the_group_it_creates_in_both_scopes(fast, client):
+    principal = "11111111-2222-3333-4444-555555555555"
+    for version in ("create-rg-lock-outer", "create-rg-lock-inner"):
+        group = f"locked-{version[-5:]}-{time.time_ns() % 10**6}"
+        parameters = {"rgName": {"value": group}, "rgLocation": {"value": "westeurope"},
+                      "principalId": {"value": principal}}
+        client.deployments.begin_create_or_update_at_subscription_scope(
+            version, {"location": "westeurope", **body(corpus(version), parameters)}).result()
+        found = {(r["type"], r["body"]["name"]) for r in fast.app.store.resources(
+            f"/subscriptions/{fast.subscription}/resourceGroups/{group}/providers/Microsoft.Authorization/")}
+        assert ("microsoft.authorization/locks", "DontDelete") in found, version
+        assert [kind for kind, _ in found].count("microsoft.authorization/roleassignments") == 1, version
 
 
 def test_subscription_scope_creates_a_group_and_deploys_into_it(fast, client):

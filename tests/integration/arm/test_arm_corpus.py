@@ -10,6 +10,7 @@ import re
 import subprocess
 
 import pytest
+from azure_rest import unique
 from conftest import corpus_file
 
 # Azure's own values for these inputs (the sources are in emulator/tests/templates/test_template_hashes.py).
@@ -53,10 +54,6 @@ def corpus_cases(new_group, ssh_public_key):
          lambda outputs: re.fullmatch(r"store[a-z0-9]{13}", outputs["storageAccountName"]) is not None
          and outputs["storageAccountId"].endswith("/storageAccounts/" + outputs["storageAccountName"])),
         ({"template_file": corpus_file("serial-copy-storage")}, {}),
-        ({"template_file": corpus_file("nested-storage")},
-         lambda outputs: re.fullmatch(r"https://storage[a-z0-9]{13}\.blob\.core\.windows\.net/", outputs["storageUri"])),
-        ({"template_file": corpus_file("nested-inner-vs-outer")},
-         {"resultVarNested": "NESTED variable", "resultVarParent": "PARENT variable"}),
         ({"template": {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
                        "contentVersion": "1.0.0.0", "resources": [],
                        "outputs": {key: {"type": "string", "value": expr} for key, (expr, _) in PINNED.items()}}},
@@ -116,16 +113,31 @@ def test_corpus_check_then_deploy_then_unchanged(emulator, deploy, new_group, ss
         assert rerun["result"]["outputs"] == deployed[case["id"]]["result"]["outputs"], case["id"]
 
 
-def test_subscription_scope_template_creates_a_group(emulator, deploy, arm):
-    from azure_rest import unique
-    group = unique("arm-sub")
-    case = {"id": "create-rg", "location": "westeurope", "name": unique("subdep"),
-            "template_file": corpus_file("create-rg"), "parameters": {"rgName": group}}
-    first, _ = deploy([case])
-    assert first["create-rg"]["status"] == "changed"
-    status, body = arm.group(group)
-    assert status == 200 and body["tags"] == {"Note": "subscription level deployment"}
+def test_subscription_scope_templates_create_groups_and_deploy_into_them(emulator, deploy, arm):
+    """create-rg, and create-rg-lock-role-assignment before (outer scope) and after (inner scope) its Bicep
+    rewrite: a group, then a nested deployment into it with a lock and a role assignment."""
+    principal = "11111111-2222-3333-4444-555555555555"
+    groups = {name: unique("arm-sub") for name in ("create-rg", "create-rg-lock-outer", "create-rg-lock-inner")}
+    cases = [{"id": name, "location": "westeurope", "name": unique("subdep"), "template_file": corpus_file(name),
+              "parameters": {"rgName": group, **({} if name == "create-rg" else
+                                                 {"rgLocation": "westeurope", "principalId": principal})}}
+             for name, group in groups.items()]
+    first, _ = deploy(cases)
+    for name, group in groups.items():
+        assert first[name]["status"] == "changed", name
+        status, body = arm.group(group)
+        assert status == 200 and body["tags"] == {"Note": "subscription level deployment"}
+        if name != "create-rg":
+            assert {kind for kind, _ in first_changes(first[name])} == {"Create"}
+            status, locks = arm.call("GET", "/resourceGroups/%s/providers/Microsoft.Authorization/locks/DontDelete"
+                                     % group, "2016-09-01")
+            assert status == 200 and locks["properties"]["level"] == "CanNotDelete"
+    assert len(first["create-rg-lock-inner"]["result"]["changes"]) == 3         # the group, the lock, the role
     before = emulator.last_sequence()
-    again, _ = deploy([case])
-    assert again["create-rg"]["status"] == "ok"
+    again, _ = deploy(cases)
+    assert all(again[name]["status"] == "ok" for name in groups)
     assert [e for e in emulator.arm_writes(before) if e["method"] != "POST"] == []
+
+
+def first_changes(entry):
+    return [(change["change_type"], change["resource_id"]) for change in entry["result"]["changes"]]

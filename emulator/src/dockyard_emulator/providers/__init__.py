@@ -6,6 +6,7 @@ its module and one line here.
 """
 
 PROVIDERS = (
+    "authorization",      # Microsoft.Authorization: management locks and role assignments (metadata)
     "compute",            # Microsoft.Compute: VMs, disks, extensions, sizes and images
     "managed_identity",   # Microsoft.ManagedIdentity: user-assigned identities
     "network",            # Microsoft.Network: VNets, subnets, NSGs, public IPs, NICs
