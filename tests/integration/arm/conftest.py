@@ -45,5 +45,10 @@ def deploy(ansible_playbook):
     return run
 
 
+def failed(entry):
+    """A Deploy result that failed (an expect_failure case's failure does not fail the play, see arm_deploy.yml)."""
+    return entry["status"] == "failed" or entry["result"].get("failed_when_result") is False and "msg" in entry["result"]
+
+
 def corpus_file(name, file="azuredeploy.json"):
     return str(CORPUS / name / file)

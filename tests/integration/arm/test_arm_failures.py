@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from azure_rest import unique
-from conftest import corpus_file
+from conftest import corpus_file, failed
 
 SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 
@@ -73,7 +73,7 @@ def test_bad_templates_and_parameters_fail_before_anything_is_written(emulator, 
     results, _ = deploy(cases)
     for key, (_, expected) in bad.items():
         entry = results[key]
-        assert entry["status"] == "failed", key
+        assert failed(entry), key
         for text in expected:
             assert text in entry["result"]["msg"], (key, entry["result"]["msg"])
     assert results["missing-parameter"]["result"]["template_path"] == "parameters.prefix"
@@ -98,13 +98,13 @@ def test_the_retired_docker_extension_fails_with_the_resource_error(deploy, new_
                                                         "mYr2T1pD0bW1p7j7bQ5n test"}}
     results, _ = deploy([case])
     result = results["docker"]["result"]
-    assert results["docker"]["status"] == "failed"
+    assert failed(results["docker"])
     assert result["error_code"] == "DeploymentFailed"
     assert "ArtifactNotFound: Extension with publisher 'Microsoft.Azure.Extensions', type 'DockerExtension'" in \
         result["msg"]
-    [failed] = result["failed_operations"]
-    assert failed["resource_type"] == "Microsoft.Compute/virtualMachines/extensions"
-    assert failed["error"]["code"] == "ArtifactNotFound"
+    [operation] = result["failed_operations"]
+    assert operation["resource_type"] == "Microsoft.Compute/virtualMachines/extensions"
+    assert operation["error"]["code"] == "ArtifactNotFound"
     assert ("Microsoft.Compute/virtualMachines", "MyDockerVM") in arm.resources(rg)
 
 
