@@ -197,7 +197,7 @@ def main():
             order = list(tools) if round_ % 2 == 0 else list(reversed(list(tools)))
             for kind in order:
                 tool = tools[kind]
-                seconds, _ = floors[kind].run({})
+                seconds = floors[kind].run({})[0]
                 record('%s: ping (floor)' % kind, seconds, (0, 0, 0), False)
                 extra = {'rg': 'bench-%s-%s' % (kind, uuid.uuid4().hex[:8]), 'template': template,
                          'parameters': dict(parameters, dnsLabelPrefix='b' + uuid.uuid4().hex[:10]),
@@ -224,8 +224,8 @@ def main():
                 seconds, changed = tool.run(extra)
                 outcome = 'changed' if changed else 'ok'
             except RuntimeError as exc:
-                seconds, outcome = float('nan'), 'failed: ' + ('InUseSubnetCannotBeDeleted' if
-                                                              'InUseSubnetCannotBeDeleted' in str(exc) else 'see log')
+                reason = 'InUseSubnetCannotBeDeleted' if 'InUseSubnetCannotBeDeleted' in str(exc) else 'see log'
+                seconds, outcome = float('nan'), 'failed: ' + reason
             published_rows[kind] = (seconds, emulator.calls(since), outcome)
     finally:
         emulator.stop()
@@ -239,14 +239,13 @@ def main():
         median = statistics.median(row['times'])
         floor = statistics.median(rows['%s: ping (floor)' % kind]['times'])
         above = '' if 'floor' in label else '%.2f' % (median - floor)
-        print('%-40s %9.2f %12s %8s %22s' % (label, median, above, '' if 'floor' in label else row['changed'],
-                                            '%d/%d/%d' % row['calls']))
+        changed = '' if 'floor' in label else row['changed']
+        print('%-40s %9.2f %12s %8s %22s' % (label, median, above, changed, '%d/%d/%d' % row['calls']))
         results[label] = {'median': median, 'times': row['times'], 'calls': row['calls'], 'changed': row['changed']}
     for kind, (seconds, calls, outcome) in published_rows.items():
-        print('%-40s %9.2f %12s %8s %22s   %s' % ('%s: re-run of vm-simple-linux as published' % kind, seconds, '', '',
-                                                '%d/%d/%d' % calls, outcome))
-        results['%s: re-run of vm-simple-linux as published' % kind] = {'seconds': seconds, 'calls': calls,
-                                                                          'outcome': outcome}
+        label = '%s: re-run of vm-simple-linux as published' % kind
+        print('%-40s %9.2f %12s %8s %22s   %s' % (label, seconds, '', '', '%d/%d/%d' % calls, outcome))
+        results[label] = {'seconds': seconds, 'calls': calls, 'outcome': outcome}
     out = os.path.join(REPO, 'benchmarks', 'results')
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, 'arm.json'), 'w', encoding='utf-8') as handle:

@@ -35,7 +35,8 @@ options:
     type: str
   name:
     description:
-      - Name of the deployment in the deployment history (up to 64 letters, digits, V(-), V(_), V(.), V(\() and V(\))).
+      - Name of the deployment in the deployment history (up to 64 letters, digits, hyphens, underscores, periods
+        and parentheses).
       - Defaults to C(ansible-) followed by the template file's name without extension (the same default as
         C(az deployment group create), marked as ours), or C(ansible-inline-) and a digest of an inline template,
         so every run of the same task uses the same name.

@@ -56,8 +56,8 @@ def corpus_cases(new_group, ssh_public_key):
         ({"template_file": corpus_file("serial-copy-storage")}, {}),
         ({"template": {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
                        "contentVersion": "1.0.0.0", "resources": [],
-                       "outputs": {key: {"type": "string", "value": expr} for key, (expr, _) in PINNED.items()}}},
-         {key: value for key, (_, value) in PINNED.items()}),
+                       "outputs": {key: {"type": "string", "value": expr} for key, (expr, _pin) in PINNED.items()}}},
+         {key: value for key, (_expr, value) in PINNED.items()}),
     ]
     result = []
     for index, (case, expected) in enumerate(cases):
@@ -72,16 +72,16 @@ def _changes(entry):
 
 def test_corpus_check_then_deploy_then_unchanged(emulator, deploy, new_group, ssh_public_key, arm):
     cases = corpus_cases(new_group, ssh_public_key)
-    plain = [case for case, _ in cases]
+    plain = [case for case, _expected in cases]
 
     before = emulator.last_sequence()
-    planned, _ = deploy(plain, check=True)
+    planned = deploy(plain, check=True)[0]
     check_writes = emulator.arm_writes(before)
     assert {entry["method"] for entry in check_writes} <= {"POST"}
     assert all(entry["path"].endswith("/whatIf") for entry in check_writes)
 
     before = emulator.last_sequence()
-    deployed, _ = deploy(plain)
+    deployed = deploy(plain)[0]
     puts = [entry for entry in emulator.arm_writes(before) if entry["method"] == "PUT"]
     assert len(puts) == len(plain) and all("/providers/Microsoft.Resources/deployments/" in e["path"] for e in puts)
     for case, expected in cases:
@@ -89,7 +89,7 @@ def test_corpus_check_then_deploy_then_unchanged(emulator, deploy, new_group, ss
         assert first["status"] == "changed", case["id"]
         assert plan["status"] == "changed", case["id"]
         assert _changes(plan) == _changes(first), case["id"]
-        assert {kind for _, kind in _changes(first)} <= {"Create"}, case["id"]
+        assert {kind for _rid, kind in _changes(first)} <= {"Create"}, case["id"]
         outputs = first["result"]["outputs"]
         if callable(expected):
             assert expected(outputs), (case["id"], outputs)
@@ -103,13 +103,13 @@ def test_corpus_check_then_deploy_then_unchanged(emulator, deploy, new_group, ss
     assert ("Microsoft.Storage/storageAccounts", storage) in arm.resources(cases[5][0]["rg"])
 
     before = emulator.last_sequence()
-    again, _ = deploy(plain)
+    again = deploy(plain)[0]
     writes = emulator.arm_writes(before)
     assert [entry for entry in writes if entry["method"] != "POST"] == []
-    for case, _ in cases:
+    for case, _expected in cases:
         rerun = again[case["id"]]
         assert rerun["status"] == "ok", case["id"]
-        assert {kind for _, kind in _changes(rerun)} <= {"NoChange"}, case["id"]
+        assert {kind for _rid, kind in _changes(rerun)} <= {"NoChange"}, case["id"]
         assert rerun["result"]["outputs"] == deployed[case["id"]]["result"]["outputs"], case["id"]
 
 
@@ -122,19 +122,19 @@ def test_subscription_scope_templates_create_groups_and_deploy_into_them(emulato
               "parameters": {"rgName": group, **({} if name == "create-rg" else
                                                  {"rgLocation": "westeurope", "principalId": principal})}}
              for name, group in groups.items()]
-    first, _ = deploy(cases)
+    first = deploy(cases)[0]
     for name, group in groups.items():
         assert first[name]["status"] == "changed", name
         status, body = arm.group(group)
         assert status == 200 and body["tags"] == {"Note": "subscription level deployment"}
         if name != "create-rg":
-            assert {kind for kind, _ in first_changes(first[name])} == {"Create"}
+            assert {kind for kind, _rid in first_changes(first[name])} == {"Create"}
             status, locks = arm.call("GET", "/resourceGroups/%s/providers/Microsoft.Authorization/locks/DontDelete"
                                      % group, "2016-09-01")
             assert status == 200 and locks["properties"]["level"] == "CanNotDelete"
     assert len(first["create-rg-lock-inner"]["result"]["changes"]) == 3         # the group, the lock, the role
     before = emulator.last_sequence()
-    again, _ = deploy(cases)
+    again = deploy(cases)[0]
     assert all(again[name]["status"] == "ok" for name in groups)
     assert [e for e in emulator.arm_writes(before) if e["method"] != "POST"] == []
 

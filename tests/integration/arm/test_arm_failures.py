@@ -48,6 +48,7 @@ def test_bad_templates_and_parameters_fail_before_anything_is_written(emulator, 
     broken.write_text('{\n  "resources": [\n    {"type": "Microsoft.Network/virtualNetworks",, }\n  ]\n}\n')
     missing = "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Network/virtualNetworks/ghost" % (
         emulator.env["AZURE_SUBSCRIPTION_ID"], rg)
+    ghost = "[reference('%s', '2023-09-01').addressSpace.addressPrefixes[0]]" % missing
     bad = {
         "syntax": ({"template_file": str(broken)}, ["InvalidTemplate", "broken.json", "line 3, column"]),
         "unknown-function": ({"template": template([{**vnet(), "name": "[nosuchfunction('x')]"}])},
@@ -62,16 +63,15 @@ def test_bad_templates_and_parameters_fail_before_anything_is_written(emulator, 
                          "Template path: parameters.sku."]),
         "cycle": ({"template": template([vnet(depends=["nsg1"]), nsg(depends=["vnet1"])])},
                   ["InvalidTemplate", "Circular dependency detected on resource"]),
-        "missing-reference": ({"template": template([vnet(tags={"x": "[reference('%s', '2023-09-01').addressSpace."
-                                                                 "addressPrefixes[0]]" % missing})])},
+        "missing-reference": ({"template": template([vnet(tags={"x": ghost})])},
                               ["InvalidTemplateDeployment", "ResourceNotFound",
                                "Microsoft.Network/virtualNetworks/ghost' under resource group"]),
     }
     cases = [{"id": key, "rg": rg, "name": "bad-" + key, "expect_failure": True, **case}
-             for key, (case, _) in bad.items()]
+             for key, (case, _texts) in bad.items()]
     before = emulator.last_sequence()
-    results, _ = deploy(cases)
-    for key, (_, expected) in bad.items():
+    results = deploy(cases)[0]
+    for key, (_case, expected) in bad.items():
         entry = results[key]
         assert failed(entry), key
         for text in expected:
@@ -96,7 +96,7 @@ def test_the_retired_docker_extension_fails_with_the_resource_error(deploy, new_
             "parameters": {"adminUsername": "azureuser", "dnsNameForPublicIP": unique("dock"), "vmSize": "Standard_B1s"},
             "secure_parameters": {"adminPasswordOrKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB4q7sYq0WmLZp2XGv9x1nR3"
                                                         "mYr2T1pD0bW1p7j7bQ5n test"}}
-    results, _ = deploy([case])
+    results = deploy([case])[0]
     result = results["docker"]["result"]
     assert failed(results["docker"])
     assert result["error_code"] == "DeploymentFailed"
@@ -138,7 +138,7 @@ def test_check_diff_and_complete_mode(emulator, deploy, new_group, arm):
     smaller = copy.deepcopy(first)
     smaller.update(template=template([vnet(tags={"env": "prod"})]), mode="complete")
     before = emulator.last_sequence()
-    planned, _ = deploy([smaller], check=True, diff=True)
+    planned = deploy([smaller], check=True, diff=True)[0]
     result = planned["full"]["result"]
     assert planned["full"]["status"] == "changed"
     assert {(c["resource_id"].rsplit("/", 1)[-1], c["change_type"]) for c in result["changes"]} == \
@@ -154,7 +154,7 @@ def test_check_diff_and_complete_mode(emulator, deploy, new_group, arm):
     assert [e for e in emulator.arm_writes(before) if e["method"] != "POST"] == []
     assert len(arm.resources(rg)) == 2
 
-    applied, _ = deploy([smaller])
+    applied = deploy([smaller])[0]
     assert applied["full"]["status"] == "changed"
     assert arm.resources(rg) == [("Microsoft.Network/virtualNetworks", "vnet1")]
     status, body = arm.network(rg, "virtualNetworks", "vnet1")
