@@ -26,6 +26,10 @@ PINNED = {
 }
 
 
+SUBSCRIPTION_TEMPLATES = ("create-rg", "create-rg-lock-outer", "create-rg-lock-inner")
+PRINCIPAL = "11111111-2222-3333-4444-555555555555"
+
+
 @pytest.fixture(scope="module")
 def ssh_public_key(tmp_path_factory):
     path = tmp_path_factory.mktemp("ssh") / "id"
@@ -63,6 +67,14 @@ def corpus_cases(new_group, ssh_public_key):
     for index, (case, expected) in enumerate(cases):
         name = case.get("template_file", "pinned-hashes").split("/")[-2] if "template_file" in case else "pinned-hashes"
         result.append(({"id": "c%02d-%s" % (index, name), "rg": group("arm-c%02d" % index), **case}, expected))
+    # Subscription scope: create-rg, and create-rg-lock-role-assignment before (outer scope) and after (inner
+    # scope) its Bicep rewrite: a group, then a nested deployment into it with a lock and a role assignment.
+    for name in SUBSCRIPTION_TEMPLATES:
+        parameters = {"rgName": unique("arm-sub")}
+        if name != "create-rg":
+            parameters.update(rgLocation="westeurope", principalId=PRINCIPAL)
+        result.append(({"id": name, "location": "westeurope", "name": unique("subdep"), "template_file": corpus_file(name),
+                        "parameters": parameters}, {}))
     return result
 
 
@@ -96,11 +108,25 @@ def test_corpus_check_then_deploy_then_unchanged(emulator, deploy, new_group, ss
         else:
             assert outputs == expected, case["id"]
         assert first["result"]["deployment"]["provisioning_state"] == "Succeeded"
-        assert first["result"]["name"] == ("ansible-azuredeploy" if "template_file" in case else
-                                           first["result"]["name"])
-        assert first["result"]["name"].startswith("ansible-")
+        if case.get("name"):
+            assert first["result"]["name"] == case["name"]
+        elif "template_file" in case:
+            assert first["result"]["name"] == "ansible-azuredeploy"
+        else:
+            assert first["result"]["name"].startswith("ansible-inline-")
     storage = deployed[cases[5][0]["id"]]["result"]["outputs"]["storageAccountName"]
     assert ("Microsoft.Storage/storageAccounts", storage) in arm.resources(cases[5][0]["rg"])
+    for case, _expected in cases:
+        if case["id"] not in SUBSCRIPTION_TEMPLATES:
+            continue
+        group = case["parameters"]["rgName"]
+        status, body = arm.group(group)
+        assert status == 200 and body["tags"] == {"Note": "subscription level deployment"}, case["id"]
+        if case["id"] != "create-rg":
+            assert len(deployed[case["id"]]["result"]["changes"]) == 3, case["id"]      # the group, the lock, the role
+            status, lock = arm.call("GET", "/resourceGroups/%s/providers/Microsoft.Authorization/locks/DontDelete"
+                                    % group, "2016-09-01")
+            assert status == 200 and lock["properties"]["level"] == "CanNotDelete", case["id"]
 
     before = emulator.last_sequence()
     again = deploy(plain)[0]
@@ -111,33 +137,3 @@ def test_corpus_check_then_deploy_then_unchanged(emulator, deploy, new_group, ss
         assert rerun["status"] == "ok", case["id"]
         assert {kind for _rid, kind in _changes(rerun)} <= {"NoChange"}, case["id"]
         assert rerun["result"]["outputs"] == deployed[case["id"]]["result"]["outputs"], case["id"]
-
-
-def test_subscription_scope_templates_create_groups_and_deploy_into_them(emulator, deploy, arm):
-    """create-rg, and create-rg-lock-role-assignment before (outer scope) and after (inner scope) its Bicep
-    rewrite: a group, then a nested deployment into it with a lock and a role assignment."""
-    principal = "11111111-2222-3333-4444-555555555555"
-    groups = {name: unique("arm-sub") for name in ("create-rg", "create-rg-lock-outer", "create-rg-lock-inner")}
-    cases = [{"id": name, "location": "westeurope", "name": unique("subdep"), "template_file": corpus_file(name),
-              "parameters": {"rgName": group, **({} if name == "create-rg" else
-                                                 {"rgLocation": "westeurope", "principalId": principal})}}
-             for name, group in groups.items()]
-    first = deploy(cases)[0]
-    for name, group in groups.items():
-        assert first[name]["status"] == "changed", name
-        status, body = arm.group(group)
-        assert status == 200 and body["tags"] == {"Note": "subscription level deployment"}
-        if name != "create-rg":
-            assert {kind for kind, _rid in first_changes(first[name])} == {"Create"}
-            status, locks = arm.call("GET", "/resourceGroups/%s/providers/Microsoft.Authorization/locks/DontDelete"
-                                     % group, "2016-09-01")
-            assert status == 200 and locks["properties"]["level"] == "CanNotDelete"
-    assert len(first["create-rg-lock-inner"]["result"]["changes"]) == 3         # the group, the lock, the role
-    before = emulator.last_sequence()
-    again = deploy(cases)[0]
-    assert all(again[name]["status"] == "ok" for name in groups)
-    assert [e for e in emulator.arm_writes(before) if e["method"] != "POST"] == []
-
-
-def first_changes(entry):
-    return [(change["change_type"], change["resource_id"]) for change in entry["result"]["changes"]]
