@@ -61,8 +61,10 @@ def test_put_answers_201_with_an_async_operation_under_the_deployment(fast, clie
 def test_crud_with_the_sdk(fast, client):
     rg = new_group(fast)
     tpl = template([vnet()], parameters={"tagValue": {"type": "string", "defaultValue": "a"}})
-    result = client.deployments.begin_create_or_update(rg, "crud", body(tpl, {"tagValue": {"value": "b"}})).result()
+    result = client.deployments.begin_create_or_update(rg, "crud", {**body(tpl, {"tagValue": {"value": "b"}}),
+                                                                     "tags": {"team": "web"}}).result()
     assert result.properties.provisioning_state == "Succeeded"
+    assert result.tags == {"team": "web"}
     assert result.properties.parameters == {"tagValue": {"type": "String", "value": "b"}}
     assert client.deployments.check_existence(rg, "crud") is True
     assert "crud" in [d.name for d in client.deployments.list_by_resource_group(rg)]
@@ -328,3 +330,30 @@ def test_older_resources_client_path_for_operations(fast, client):
     assert answer.status_code == 200
     assert [o["properties"]["provisioningOperation"] for o in answer.json()["value"]] == \
         ["Create", "EvaluateDeploymentOutput"]
+
+
+def test_a_deployment_interrupted_by_a_restart_fails_saying_so(tmp_path):
+    from azure.mgmt.resource.deployments import DeploymentsMgmtClient
+    from conftest import Emulator
+
+    emu = Emulator(tmp_path / "state", "--port", 0, "--lro-seconds", 0.3, "--retry-after", 1)
+    try:
+        client = DeploymentsMgmtClient(emu.credential(), emu.subscription, base_url=emu.url,
+                                       connection_verify=emu.env["REQUESTS_CA_BUNDLE"], polling_interval=0.1)
+        emu.client().resource_groups.create_or_update("restart", {"location": "westeurope"})
+        loop = storage("[concat('restart', copyIndex())]")
+        loop["copy"] = {"name": "accounts", "count": 50, "mode": "serial", "batchSize": 1}
+        client.deployments.begin_create_or_update("restart", "long", body(template([loop])))
+        assert client.deployments.get("restart", "long").properties.provisioning_state in ("Accepted", "Running")
+        emu.stop()
+        emu.start()
+        client = DeploymentsMgmtClient(emu.credential(), emu.subscription, base_url=emu.url,
+                                       connection_verify=emu.env["REQUESTS_CA_BUNDLE"], polling_interval=0.1)
+        deadline = time.monotonic() + 20
+        while (found := client.deployments.get("restart", "long")).properties.provisioning_state != "Failed" \
+                and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert found.properties.provisioning_state == "Failed"
+        assert found.properties.error.code == "DeploymentInterrupted"
+    finally:
+        emu.stop()

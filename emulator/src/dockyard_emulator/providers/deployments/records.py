@@ -16,7 +16,7 @@ from typing import Any
 
 from ...context import Context
 from ...errors import ArmError
-from ...resource_type import ResourceType, utcnow
+from ...resource_type import ResourceType, Work, utcnow
 from ...store import Operation, Resource
 from ..resources import PROVIDER, VERSIONS
 
@@ -167,6 +167,19 @@ class Deployments(ResourceType):
         return record is None or bool(record["internal"].get("cancel"))
 
     # -- the generic machinery ----------------------------------------------------------------
+    def background_work(self, ctx: Context, target: str, kind: str) -> Work | None:
+        """After an emulator restart (``lro.resume``): a deployment that was running cannot go on, since its
+        secure parameter values were only in the memory of the process that ran it. It fails, saying so."""
+        if kind not in ("create", "update"):
+            return None
+
+        def interrupted(wctx: Context) -> None:
+            error = ArmError(500, "DeploymentInterrupted", "The emulator restarted while this deployment was running. "
+                             "Secure parameter values are not kept, so it cannot resume: deploy it again.")
+            self.update(wctx, target, state="Failed", error=error.error())
+            raise error
+        return interrupted
+
     def render(self, ctx: Context, resource: Resource) -> dict[str, Any]:
         return resource["body"]
 
