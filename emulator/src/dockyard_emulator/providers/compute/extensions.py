@@ -15,6 +15,7 @@ from ...resource_type import ResourceId, ResourceType, Work, utcnow
 from ...store import Resource
 from .common import PROVIDER, VM_VERSIONS, invalid
 from .custom_script import CSE_TAIL, CSE_TIMEOUT, CUSTOM_SCRIPT, custom_script_command
+from .retired import refuse_retired
 
 
 @PROVIDER.resource_type
@@ -45,6 +46,7 @@ class Extensions(ResourceType):
         for key in ("publisher", "type", "typeHandlerVersion"):
             if not isinstance(props.get(key), str) or not props[key].strip():
                 raise invalid(f"Required parameter '{key}' is missing (null).", key)
+        refuse_retired(props)
         if existing:
             for key in ("publisher", "type"):
                 if props[key].lower() != str(old.get(key, "")).lower():
