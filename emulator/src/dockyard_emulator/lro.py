@@ -56,16 +56,17 @@ log = logging.getLogger("dockyard_emulator.lro")
 
 
 def start(ctx: Context, rtype: ResourceType, target: str, kind: str, location: str | None,
-          work: Callable[[Context], None] | None = None) -> dict[str, str]:
+          work: Callable[[Context], None] | None = None, header_names: tuple[str, ...] | None = None) -> dict[str, str]:
     """Record an operation of ``kind`` (create/update/delete/<action>) on ``target``; return its headers.
 
-    ``work``: a callable ``work(ctx)`` run in a background thread before the operation completes."""
+    ``work``: a callable ``work(ctx)`` run in a background thread before the operation completes.
+    ``header_names``: the LRO headers the answer carries (the type's ``lro_headers`` by default)."""
     now = time.time()
     op: Operation = {
         "id": str(uuid.uuid4()), "kind": kind, "target": target, "type": rtype.full_type,
         "namespace": rtype.provider.namespace, "location": location or "global", "subscription": ctx.subscription,
         "status": "InProgress", "start": now, "due": now + ctx.app.settings["lro_seconds"],
-        "api_version": ctx.api_version, "path": rtype.operation_path, "headers": list(rtype.lro_headers),
+        "api_version": ctx.api_version, "path": rtype.operation_path, "headers": list(header_names or rtype.lro_headers),
         "kinds": list(rtype.operation_kinds),
         "fail": ctx.app.faults.operation_fails(),
     }

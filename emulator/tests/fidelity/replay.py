@@ -329,7 +329,8 @@ def replay_example(client: Client, path: Path, hits: dict[str, int], number: int
             if up:
                 seeder.ensure(up, location)
         else:
-            seeder.ensure(target, location, like=body)
+            documented = (data.get("responses", {}).get("200") or {}).get("body") if operation.method == "GET" else None
+            seeder.ensure(target, location, like=body, documented=documented)
     for reference in seeder.references(body, client.emulator.subscription):
         if not target or reference.lower() != target.lower():
             seeder.ensure(reference, location)

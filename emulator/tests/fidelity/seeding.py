@@ -70,6 +70,12 @@ def _vm(seeder: Seeder, rid: str, location: str) -> dict:
         "networkProfile": {"networkInterfaces": [{"id": nic, "properties": {"primary": True}}]}}}
 
 
+def _restore_point_collection(seeder: Seeder, rid: str, location: str) -> dict:
+    vm = rid.split("/providers/")[0] + "/providers/Microsoft.Compute/virtualMachines/seedvm"
+    seeder.ensure(vm, location)
+    return {"location": location, "properties": {"source": {"id": vm}}}
+
+
 SEEDS: dict[str, tuple[str, Factory]] = {
     "microsoft.network/virtualnetworks": ("2024-05-01", _vnet),
     "microsoft.network/virtualnetworks/subnets": ("2024-05-01", _subnet),
@@ -101,6 +107,21 @@ SEEDS: dict[str, tuple[str, Factory]] = {
                                         "typeHandlerVersion": "2.1", "settings": {"commandToExecute": "true"}}}),
     "microsoft.compute/virtualmachines/runcommands": ("2024-07-01", lambda s, r, loc: {
         "location": loc, "properties": {"source": {"script": "echo seeded"}}}),
+    "microsoft.compute/capacityreservationgroups": ("2024-07-01", lambda s, r, loc: {"location": loc}),
+    "microsoft.compute/capacityreservationgroups/capacityreservations": ("2024-07-01", lambda s, r, loc: {
+        "location": loc, "sku": {"name": "Standard_DS1_v2", "capacity": 1}}),
+    "microsoft.compute/hostgroups": ("2024-07-01", lambda s, r, loc: {
+        "location": loc, "properties": {"platformFaultDomainCount": 1}}),
+    "microsoft.compute/hostgroups/hosts": ("2024-07-01", lambda s, r, loc: {
+        "location": loc, "sku": {"name": "DSv3-Type1"}}),
+    "microsoft.compute/interconnectblocks": ("2026-04-01", lambda s, r, loc: {
+        "location": loc, "sku": {"name": "Standard_ND96isr_H100_v5", "capacity": 1}}),
+    "microsoft.compute/diskaccesses": ("2024-03-02", lambda s, r, loc: {"location": loc}),
+    "microsoft.compute/diskencryptionsets": ("2024-03-02", lambda s, r, loc: {
+        "location": loc, "identity": {"type": "SystemAssigned"},
+        "properties": {"activeKey": {"keyUrl": "https://seedvault.vault.azure.net/keys/seedkey/0123456789abcdef"}}}),
+    "microsoft.compute/restorepointcollections": ("2024-07-01", _restore_point_collection),
+    "microsoft.compute/restorepointcollections/restorepoints": ("2024-07-01", lambda s, r, loc: {}),
 }
 
 
@@ -142,10 +163,12 @@ class Seeder:
         self._octet += 1
         return self._octet
 
-    def ensure(self, rid: str, location: str, like: Any = None) -> bool:
+    def ensure(self, rid: str, location: str, like: Any = None, documented: Any = None) -> bool:
         """Create rid unless it exists. `like`, the body of the operation about to act on rid, gives
         the properties Azure never lets change afterwards (IMMUTABLE), so the operation is not
-        refused for changing what the seed chose."""
+        refused for changing what the seed chose. `documented`, the resource as the example documents
+        it (its 200 answer to a GET), is tried first as the body: the harness then reads the resource
+        the example describes (its zones, sku, ...); when the emulator refuses it, the minimal seed is used."""
         key = rid.lower()
         if key in self.done:
             return True
@@ -163,6 +186,13 @@ class Seeder:
         if status == 200:
             self.done.add(key)
             return True
+        if isinstance(documented, dict) and documented.get("id") and "value" not in documented:
+            body = {k: v for k, v in documented.items() if k not in ("id", "name", "type", "etag", "systemData")}
+            body["location"] = location
+            status, _, _, final = self.send("PUT", rid, api_version, body)
+            if status < 300 and final in (None, "Succeeded"):
+                self.done.add(key)
+                return True
         seed = factory(self, rid, location)
         wanted = like.get("properties") if isinstance(like, dict) else None
         for name in IMMUTABLE.get(kind, ()):

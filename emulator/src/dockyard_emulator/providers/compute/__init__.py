@@ -10,10 +10,10 @@ image catalogue.
 - :mod:`.custom_script`     the Custom Script handler's reading of its settings
 - :mod:`.catalogue`         VM sizes and marketplace images, and their location-level routes
 """
-from . import catalogue, disks, extensions, virtual_machines
+from . import catalogue, disks, extensions, placement, virtual_machines
 from .common import PROVIDER, VM_VERSIONS
 
 PROVIDER.extra_types.update({"locations/operations": VM_VERSIONS, "virtualMachines/instanceView": VM_VERSIONS,
                              "virtualMachines/vmSizes": VM_VERSIONS})
 
-__all__ = ["PROVIDER", "catalogue", "disks", "extensions", "virtual_machines"]
+__all__ = ["PROVIDER", "catalogue", "disks", "extensions", "placement", "virtual_machines"]

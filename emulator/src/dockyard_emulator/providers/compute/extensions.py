@@ -32,6 +32,7 @@ class Extensions(ResourceType):
     async_put = async_delete = True
     operation_kinds = ("operations", "operations?monitor=true")
     removal_rank = 5
+    write_only = ("properties.protectedSettings",)
 
     @staticmethod
     def is_custom_script(props: dict[str, Any]) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 
 from ...context import Context
 from ...errors import ArmError
-from ...resource_type import ResourceId, ResourceType, Work, resource_id, utcnow
+from ...resource_type import ResourceId, ResourceType, Work, merge_patch, resource_id, utcnow
 from ...store import Operation, Resource
 from ...web import Response
 from . import catalogue, vm_profile, vm_storage
@@ -34,19 +34,6 @@ def backend_action(kind: str) -> str:
     return {"poweroff": "powerOff"}.get(kind, kind)
 
 
-def merge_patch(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    """JSON merge patch (RFC 7396); ``tags`` and lists are replaced as a whole."""
-    result = dict(base)
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        elif isinstance(value, dict) and isinstance(result.get(key), dict) and key != "tags":
-            result[key] = merge_patch(result[key], value)
-        else:
-            result[key] = value
-    return result
-
-
 @PROVIDER.resource_type
 class VirtualMachines(ResourceType):
     name = "virtualMachines"
@@ -55,6 +42,7 @@ class VirtualMachines(ResourceType):
     operation_kinds = ("operations", "operations?monitor=true")
     actions = ("start", "powerOff", "deallocate", "restart")
     removal_rank = 10
+    write_only = ("properties.osProfile.adminPassword", "properties.osProfile.customData", "properties.userData")
 
     def build(self, ctx: Context, rid: ResourceId, body: dict[str, Any], existing: Resource | None) -> dict[str, Any]:
         vm_profile.check_name(rid)
@@ -111,7 +99,7 @@ class VirtualMachines(ResourceType):
     def patch(self, ctx: Context, rid: ResourceId) -> Response:
         existing = self.get_existing(ctx, rid)
         body = merge_patch({k: v for k, v in existing["body"].items() if k not in ("id", "name", "type")},
-                           self.patch_body(ctx, keep_location=False))
+                           self.conform(ctx, self.patch_body(ctx, keep_location=False)))
         return self.put_patched(ctx, rid, body)
 
     def render(self, ctx: Context, resource: Resource) -> dict[str, Any]:
