@@ -205,4 +205,9 @@ ROUTES = [
     Route(["GET"], "/subscriptions/{subscription}/providers/{namespace}/locations/{location}/operationResults/{op}",
           result),
     Route(["GET"], "/subscriptions/{subscription}/operationresults/{op}", result),
+    # Microsoft.Network's network-function provider (IP groups, firewalls) polls on its own URLs
+    Route(["GET"], "/subscriptions/{subscription}/providers/{namespace}/locations/{location}/nfvOperations/{op}",
+          status),
+    Route(["GET"], "/subscriptions/{subscription}/providers/{namespace}/locations/{location}/nfvOperationResults/{op}",
+          result),
 ]

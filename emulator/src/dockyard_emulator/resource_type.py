@@ -152,6 +152,8 @@ class ResourceType:
     def __init__(self, provider: Provider) -> None:
         self.provider = provider
         self.full_type = f"{provider.namespace}/{self.name}"
+        # Azure reports provisioningState only on the types whose schema has it (not e.g. availability sets)
+        self.has_provisioning_state = schema.has_path(self.full_type, "properties.provisioningState")
 
     # hooks --------------------------------------------------------------------------------
     def build(self, ctx: Context, rid: ResourceId, body: dict[str, Any], existing: Resource | None) -> dict[str, Any]:
@@ -240,6 +242,17 @@ class ResourceType:
         return lro.start(ctx, self, target, kind, location, work=self.background_work(ctx, target, kind),
                          header_names=headers)
 
+    @staticmethod
+    def region(ctx: Context, resource: Resource) -> str | None:
+        """The location of a resource, or of its nearest tracked parent (child resources have none)."""
+        current: Resource | None = resource
+        while current is not None:
+            if current["body"].get("location"):
+                return str(current["body"]["location"])
+            parent = current["id"].rsplit("/", 2)[0]
+            current = ctx.store.resource(parent) if "/providers/" in parent else None
+        return None
+
     def conform(self, ctx: Context, body: dict[str, Any], strict: bool | None = None) -> dict[str, Any]:
         """A request body read against the type's schema (see :mod:`.schema`)."""
         return schema.request_body(self.full_type, body, self.strict_schema if strict is None else strict)
@@ -279,7 +292,8 @@ class ResourceType:
             drop_path(doc, path)
         internal = doc.pop("_internal", existing["internal"] if existing else None)
         kind = "update" if existing else "create"
-        doc.setdefault("properties", {})["provisioningState"] = self.states[kind] if self.async_put else "Succeeded"
+        if self.has_provisioning_state:
+            doc.setdefault("properties", {})["provisioningState"] = self.states[kind] if self.async_put else "Succeeded"
         self.save(ctx, rid.id, doc, internal)
         headers = {}
         if self.async_put:
@@ -325,7 +339,8 @@ class ResourceType:
         if not self.async_delete:
             self.remove(ctx, resource["id"])
             return Response(200)
-        resource["body"].setdefault("properties", {})["provisioningState"] = self.states["delete"]
+        if self.has_provisioning_state:
+            resource["body"].setdefault("properties", {})["provisioningState"] = self.states["delete"]
         self.save(ctx, resource["id"], resource["body"], resource["internal"])
         return Response(202, None, self.start_operation(ctx, resource["id"], "delete", resource["body"].get("location")))
 
@@ -351,7 +366,8 @@ class ResourceType:
         if op["kind"] in ("create", "update"):
             self.provisioned(ctx, resource)
             resource = self.operation_target(ctx, op)
-            resource["body"]["properties"]["provisioningState"] = "Succeeded"
+            if self.has_provisioning_state:
+                resource["body"].setdefault("properties", {})["provisioningState"] = "Succeeded"
             self.save(ctx, resource["id"], resource["body"], resource["internal"])
             return self.render(ctx, resource)
         result: dict[str, Any] | None = getattr(self, f"complete_{op['kind']}")(ctx, resource, op)
@@ -366,7 +382,7 @@ class ResourceType:
 
     def failed(self, ctx: Context, op: Operation, error: ArmError) -> None:
         resource = ctx.store.resource(op["target"])
-        if resource is not None:
+        if resource is not None and self.has_provisioning_state:
             resource["body"].setdefault("properties", {})["provisioningState"] = "Failed"
             self.save(ctx, resource["id"], resource["body"], resource["internal"])
 

@@ -200,3 +200,17 @@ def readonly_paths(full_type: str) -> set[str]:
     if model:
         walk(model, "", 0)
     return found
+
+
+def has_path(full_type: str, path: str) -> bool:
+    """Whether a type's schema has the dotted ``path`` (e.g. 'properties.provisioningState'); True when the type
+    has no schema (nothing to say otherwise)."""
+    model = root(full_type)
+    if model is None:
+        return True
+    for key in path.split("."):
+        name, code = field(model, key)
+        if name is None or code is None:
+            return False
+        model = split(code)[1]
+    return True

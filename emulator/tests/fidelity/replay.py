@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gaps  # noqa: E402
 import scoring  # noqa: E402
 import sdk_operations  # noqa: E402
+import seeding  # noqa: E402
 from seeding import ID, Seeder  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -323,6 +324,8 @@ def replay_example(client: Client, path: Path, hits: dict[str, int], number: int
         client.resource_group(rewriter.group(str(params["resourceGroupName"])), location)
     seeder = Seeder(client.call)
     target = _target_resource(path_sent)
+    if target and seeding.resource_type(target) in seeding.PLATFORM_NAMED:
+        path_sent, target = seeder.platform_named(path_sent, target, location)
     if target:
         if operation.method == "PUT":
             up = target.rsplit("/", 2)[0] if len(ID.match(target).group(4).split("/")) > 2 else None
@@ -348,7 +351,7 @@ def replay_example(client: Client, path: Path, hits: dict[str, int], number: int
         location=True if "location" in listed_headers else None,
         final_status="Succeeded" if final is not None and status < 300 else None,
         error_code=_error(body_expected)[0],
-        mode="example" if operation.method == "PUT" and "_Gen" not in path.stem else "example-envelope")
+        mode="example" if operation.method == "PUT" and "_Gen" not in path.stem else "example-envelope", source=name)
     result.ops.append(OpResult(f"example: {name}", operation.method, path_sent, gaps.resource_type(path_sent), body,
                                expected, actual, scoring.score(expected, actual, body, hits),
                                sorted(seeder.failures.values())))

@@ -125,6 +125,11 @@ SEEDS: dict[str, tuple[str, Factory]] = {
 }
 
 
+# Resources Azure creates itself, naming them (a disk restore point is "<disk name>_<guid>"): an example
+# that reads one names Azure's resource, which no set-up can create under that name. The harness creates
+# the parent and reads the first such child the emulator made instead (rule "platform-named-children").
+PLATFORM_NAMED = {"microsoft.compute/restorepointcollections/restorepoints/diskrestorepoints": "2024-03-02"}
+
 # properties Azure refuses to change after creation, per seeded type
 IMMUTABLE = {"microsoft.compute/virtualmachines/extensions": ("publisher", "type")}
 
@@ -205,6 +210,21 @@ class Seeder:
             return False
         self.done.add(key)
         return True
+
+    def platform_named(self, path: str, target: str, location: str) -> tuple[str, str]:
+        """``path`` and ``target`` with the example's name of a platform-named child replaced by the name of the
+        first such child the emulator made under the (seeded) parent; unchanged when there is none."""
+        up = parent(target)
+        if not up or not self.ensure(up, location):
+            return path, target
+        collection = target.rsplit("/", 1)[0]
+        status, _, body, _ = self.send("GET", collection, PLATFORM_NAMED[resource_type(target) or ""], None)
+        items = (body or {}).get("value") if status == 200 and isinstance(body, dict) else None
+        if not items:
+            return path, target
+        name = items[0]["name"]
+        self.failures.pop(target.lower(), None)
+        return path.replace(target, f"{collection}/{name}"), f"{collection}/{name}"
 
     def references(self, value: Any, subscription: str) -> list[str]:
         """Resource ids of this subscription that a request body refers to."""

@@ -5,15 +5,17 @@ image catalogue.
 - :mod:`.virtual_machines`  virtualMachines: power actions, instance view, sub-resources
 - :mod:`.vm_profile`        a VM's PUT body checked: name, size, image, OS/network profile, priority, identity
 - :mod:`.vm_storage`        a VM's OS and data disks checked
-- :mod:`.disks`             disks: standalone and the VMs' own
+- :mod:`.disks`             DiskRP: disks (standalone and the VMs' own), snapshots, disk accesses, encryption sets
+- :mod:`.images`            images, restore point collections / restore points / disk restore points, SSH keys
+- :mod:`.placement`         availability sets, proximity placement groups, capacity reservations, dedicated hosts
 - :mod:`.extensions`        virtualMachines/extensions (Custom Script runs in the VM)
 - :mod:`.custom_script`     the Custom Script handler's reading of its settings
 - :mod:`.catalogue`         VM sizes and marketplace images, and their location-level routes
 """
-from . import catalogue, disks, extensions, placement, virtual_machines
+from . import catalogue, disks, extensions, images, placement, virtual_machines
 from .common import PROVIDER, VM_VERSIONS
 
 PROVIDER.extra_types.update({"locations/operations": VM_VERSIONS, "virtualMachines/instanceView": VM_VERSIONS,
                              "virtualMachines/vmSizes": VM_VERSIONS})
 
-__all__ = ["PROVIDER", "catalogue", "disks", "extensions", "placement", "virtual_machines"]
+__all__ = ["PROVIDER", "catalogue", "disks", "extensions", "images", "placement", "virtual_machines"]

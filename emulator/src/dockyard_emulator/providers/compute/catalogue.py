@@ -146,6 +146,11 @@ def lookup(publisher: Any, offer: Any = None, sku: Any = None) -> tuple[Any, Any
     return (p_name, o_name, s_name), entry
 
 
+def os_type(entry: ImageEntry) -> str:
+    """The image's OS family as ARM names it (osType of its disks)."""
+    return "Windows" if entry[3].lower().startswith("windows") else "Linux"
+
+
 def can_boot(size_name: str, figures: SizeFigures, entry: ImageEntry) -> bool:
     """Whether a VM of this size boots the image (its Hyper-V generation and its architecture)."""
     return entry[0] in figures[5] and (entry[1] == "Arm64") == (size_name in ARM64_SIZES)
