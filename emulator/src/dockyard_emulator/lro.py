@@ -24,7 +24,7 @@ import threading
 import time
 import traceback
 import uuid
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .context import Context
 from .errors import ArmError
@@ -77,6 +77,20 @@ def start(ctx: Context, rtype: ResourceType, target: str, kind: str, location: s
     if work is not None:
         run_in_background(ctx.app, op["id"], work)
     return headers(ctx, op)
+
+
+def finished(ctx: Context, namespace: str, location: str, result: dict[str, Any]) -> Response:
+    """A 202 answer whose long-running operation has already completed with ``result`` (work the emulator does
+    at once but Azure answers asynchronously, e.g. a log export); the client polls and reads the result."""
+    now = time.time()
+    op: Operation = {
+        "id": str(uuid.uuid4()), "kind": "action", "target": "", "type": "", "namespace": namespace,
+        "location": location, "subscription": ctx.subscription, "status": "Succeeded", "start": now, "end": now,
+        "due": None, "api_version": ctx.api_version, "headers": ["Azure-AsyncOperation", "Location"],
+        "path": "/subscriptions/{subscription}/providers/{namespace}/locations/{location}/{kind}/{id}",
+        "kinds": ["operations", "operations?monitor=true"], "result": result}
+    ctx.store.save_operation(op)
+    return Response(202, None, headers(ctx, op))
 
 
 def run_in_background(app: Emulator, op_id: str, work: Callable[[Context], None]) -> None:

@@ -317,12 +317,14 @@ def replay_example(client: Client, path: Path, hits: dict[str, int], number: int
         query = pinned + [(k, v) for k, v in query if k not in {name for name, _ in pinned}]
     used = set(operation.path_parameters) | set(operation.query)
     body = next((rewriter.value(v) for k, v in params.items() if k not in used and isinstance(v, (dict, list))), None)
+    body = fill_placeholders(body, hits)
     location = _location(body, _location({"location": params.get("location")}) if params.get("location") else "westus")
     for group in {rewriter.group(m) for m in re.findall(r"(?i)/resourcegroups/([^/]+)", json.dumps(body))}:
         client.resource_group(group, location)
     if "{resourceGroupName}" in operation.url:
         client.resource_group(rewriter.group(str(params["resourceGroupName"])), location)
     seeder = Seeder(client.call)
+    seeder.acting_body = body
     target = _target_resource(path_sent)
     if target and seeding.resource_type(target) in seeding.PLATFORM_NAMED:
         path_sent, target = seeder.platform_named(path_sent, target, location)
@@ -341,6 +343,10 @@ def replay_example(client: Client, path: Path, hits: dict[str, int], number: int
     final = client.follow(status, headers)
     actual = _actual(status, headers, payload, final)
     responses = data.get("responses", {})
+    if name in scoring.REFUSED_BY_AZURE:  # rule "example-refused-by-azure"
+        hits["example-refused-by-azure"] = hits.get("example-refused-by-azure", 0) + 1
+        status_code, code, _why = scoring.REFUSED_BY_AZURE[name]
+        responses = {str(status_code): {"body": {"error": {"code": code, "message": ""}}}}
     listed = tuple(int(s) for s in responses if s.isdigit())
     chosen = responses.get(str(status), {}) if status in listed else {}
     listed_headers = {k.lower() for k in chosen.get("headers", {})}
@@ -356,6 +362,23 @@ def replay_example(client: Client, path: Path, hits: dict[str, int], number: int
                                expected, actual, scoring.score(expected, actual, body, hits),
                                sorted(seeder.failures.values())))
     return result
+
+
+# Placeholders the spec's examples use for what the caller chooses (rule "example-placeholders")
+PLACEHOLDERS = {"{your-password}": "Example-Passw0rd!", "{your-username}": "azureuser",
+                "{your-custom-data}": "I2Nsb3VkLWNvbmZpZwo="}
+
+
+def fill_placeholders(value: Any, hits: dict[str, int]) -> Any:
+    if isinstance(value, dict):
+        return {k: fill_placeholders(v, hits) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill_placeholders(v, hits) for v in value]
+    if isinstance(value, str) and any(p in value for p in PLACEHOLDERS):
+        hits["example-placeholders"] = hits.get("example-placeholders", 0) + 1
+        for placeholder, real in PLACEHOLDERS.items():
+            value = value.replace(placeholder, real)
+    return value
 
 
 def _query_value(value: Any) -> str:

@@ -41,6 +41,13 @@ RULES = {
     "write-only-secrets": "secrets Azure accepts but never returns (extension protectedSettings, "
                           "osProfile adminPassword and customData) are not required back, even when a "
                           "generated example lists them in its response",
+    "example-placeholders": "spec examples write the caller's secrets and names as placeholders ({your-password}, "
+                            "{your-username}, {your-custom-data}) that Azure itself would refuse; the harness sends "
+                            "valid values in their place (PLACEHOLDERS in replay.py)",
+    "example-refused-by-azure": "a few spec examples send what Azure refuses (premium storage on a VM size "
+                                "without it); for those the harness expects Azure's documented refusal "
+                                "(REFUSED_BY_AZURE: status, error code and the evidence) instead of the example's "
+                                "success",
     "example-contradicted": "a few spec examples document keys that Azure's own recorded answer to the same "
                             "request does not have (the example was copied from another resource); those keys, "
                             "listed with the evidence in CONTRADICTED, are not required back",
@@ -56,6 +63,14 @@ POLICY_EXTENSION_PATTERN = re.compile(r"(AzureSecurity(Linux|Windows)Agent|MDE\.
                                       r"AzurePolicyfor(Linux|Windows)|Configurationfor(Linux|Windows)|"
                                       r"DependencyAgent(Linux|Windows))", re.I)
 WRITE_ONLY_KEYS = frozenset({"protectedSettings", "adminPassword", "customData"})
+# spec example file -> (status, error code, evidence) of Azure's answer to the request as the example writes it
+_PREMIUM = (400, "InvalidParameter", "Standard_D1_v2 has no premium storage: Azure answers InvalidParameter "
+            "'Requested operation cannot be performed because the VM size Standard_D1_v2 does not support the storage "
+            "account type Premium_LRS of disk ...' (reported in MicrosoftLearning/20533 issue 345, "
+            "google/cloud-forensics-utils issue 488, microsoft/lisa PR 689)")
+REFUSED_BY_AZURE = {"compute/VirtualMachine_Create_WithPremiumStorage.json": _PREMIUM,
+                    "compute/VirtualMachine_Create_WindowsVmWithPatchSettingModeOfManual.json": _PREMIUM}
+
 # spec example file -> {key path prefix: why Azure does not return it}
 CONTRADICTED = {
     "network/PublicIpAddressCreateDefaults.json": {

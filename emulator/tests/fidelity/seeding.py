@@ -57,16 +57,21 @@ def _image(seeder: Seeder, rid: str, location: str) -> dict:
         "osType": "Linux", "osState": "Generalized", "managedDisk": {"id": _seed_disk(seeder, rid, location)}}}}}
 
 
+LINUX_IMAGE = {"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"}
+WINDOWS_IMAGE = {"publisher": "MicrosoftWindowsServer", "offer": "WindowsServer", "sku": "2022-datacenter",
+                 "version": "latest"}
+
+
 def _vm(seeder: Seeder, rid: str, location: str) -> dict:
+    """A VM; a Windows one when the operation about to act on it is for Windows (a PowerShell run command)."""
     nic = rid.split("/providers/")[0] + f"/providers/Microsoft.Network/networkInterfaces/{rid.rsplit('/', 1)[1]}-nic"
     seeder.ensure(nic, location)
+    windows = "powershell" in str(seeder.acting_body).lower() or "windowsconfiguration" in str(seeder.acting_body).lower()
     return {"location": location, "properties": {
         "hardwareProfile": {"vmSize": "Standard_B1s"},
-        "storageProfile": {"imageReference": {"publisher": "Canonical", "offer": "ubuntu-24_04-lts",
-                                              "sku": "server", "version": "latest"},
+        "storageProfile": {"imageReference": dict(WINDOWS_IMAGE if windows else LINUX_IMAGE),
                            "osDisk": {"createOption": "FromImage"}},
-        "osProfile": {"computerName": "seedvm", "adminUsername": "azureuser", "adminPassword": "Seed-Passw0rd-1234",
-                      "linuxConfiguration": {"disablePasswordAuthentication": False}},
+        "osProfile": {"computerName": "seedvm", "adminUsername": "azureuser", "adminPassword": "Seed-Passw0rd-1234"},
         "networkProfile": {"networkInterfaces": [{"id": nic, "properties": {"primary": True}}]}}}
 
 
@@ -107,6 +112,8 @@ SEEDS: dict[str, tuple[str, Factory]] = {
                                         "typeHandlerVersion": "2.1", "settings": {"commandToExecute": "true"}}}),
     "microsoft.compute/virtualmachines/runcommands": ("2024-07-01", lambda s, r, loc: {
         "location": loc, "properties": {"source": {"script": "echo seeded"}}}),
+    "microsoft.compute/virtualmachines/diagnosticruncommands": ("2026-04-01", lambda s, r, loc: {
+        "location": loc, "properties": {"source": {"commandId": "FleetDiagnosticsWindows"}}}),
     "microsoft.compute/capacityreservationgroups": ("2024-07-01", lambda s, r, loc: {"location": loc}),
     "microsoft.compute/capacityreservationgroups/capacityreservations": ("2024-07-01", lambda s, r, loc: {
         "location": loc, "sku": {"name": "Standard_DS1_v2", "capacity": 1}}),
@@ -130,8 +137,10 @@ SEEDS: dict[str, tuple[str, Factory]] = {
 # the parent and reads the first such child the emulator made instead (rule "platform-named-children").
 PLATFORM_NAMED = {"microsoft.compute/restorepointcollections/restorepoints/diskrestorepoints": "2024-03-02"}
 
-# properties Azure refuses to change after creation, per seeded type
-IMMUTABLE = {"microsoft.compute/virtualmachines/extensions": ("publisher", "type")}
+# properties (paths under "properties") Azure refuses to change after creation, per seeded type
+IMMUTABLE = {"microsoft.compute/virtualmachines/extensions": ("publisher", "type"),
+             "microsoft.compute/virtualmachines": ("storageProfile.imageReference", "storageProfile.osDisk.name",
+                                                   "osProfile.computerName", "osProfile.adminUsername")}
 
 
 def resource_type(rid: str) -> str | None:
@@ -162,6 +171,7 @@ class Seeder:
         self.send = send
         self.done: set[str] = set()
         self.failures: dict[str, str] = {}     # resource id -> "type: status code"
+        self.acting_body: Any = None           # the body of the operation the seeds are made for
         self._octet = 0
 
     def next_octet(self) -> int:
@@ -200,9 +210,14 @@ class Seeder:
                 return True
         seed = factory(self, rid, location)
         wanted = like.get("properties") if isinstance(like, dict) else None
-        for name in IMMUTABLE.get(kind, ()):
-            if isinstance(wanted, dict) and wanted.get(name) is not None:
-                seed["properties"][name] = wanted[name]
+        for path in IMMUTABLE.get(kind, ()):
+            value, target = wanted, seed["properties"]
+            *parents, last = path.split(".")
+            for key in parents:
+                value = value.get(key) if isinstance(value, dict) else None
+                target = target.setdefault(key, {})
+            if isinstance(value, dict) and value.get(last) is not None:
+                target[last] = value[last]
         status, _, body, final = self.send("PUT", rid, api_version, seed)
         if status >= 300 or final not in (None, "Succeeded"):
             code = (body or {}).get("error", {}).get("code") if isinstance(body, dict) else None

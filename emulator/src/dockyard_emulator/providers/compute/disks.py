@@ -269,11 +269,12 @@ class Disks(DiskRP):
             props: dict[str, Any] = {"timeCreated": utcnow(), "uniqueId": str(uuid.uuid4())}
             if image:
                 image_entry, image_reference = image
+                source = image_reference.get("id") or image_id(
+                    ctx, vm["body"]["location"], image_reference["publisher"], image_reference["offer"],
+                    image_reference["sku"], image_reference["exactVersion"])
                 props.update(osType=catalogue.os_type(image_entry), hyperVGeneration=image_entry[0],
                              supportedCapabilities={"architecture": image_entry[1]},
-                             creationData={"createOption": "FromImage", "imageReference": {"id": image_id(
-                                 ctx, vm["body"]["location"], image_reference["publisher"], image_reference["offer"],
-                                 image_reference["sku"], image_reference["exactVersion"])}})
+                             creationData={"createOption": "FromImage", "imageReference": {"id": source}})
             else:
                 props["creationData"] = {"createOption": "Empty"}
             body = {"id": disk_id, "name": disk["name"], "type": self.full_type, "location": vm["body"]["location"],
