@@ -137,10 +137,12 @@ SEEDS: dict[str, tuple[str, Factory]] = {
 # the parent and reads the first such child the emulator made instead (rule "platform-named-children").
 PLATFORM_NAMED = {"microsoft.compute/restorepointcollections/restorepoints/diskrestorepoints": "2024-03-02"}
 
-# properties (paths under "properties") Azure refuses to change after creation, per seeded type
+# properties (paths under "properties") Azure refuses to change after creation (or, for a VM's network
+# interfaces, while it runs), per seeded type
 IMMUTABLE = {"microsoft.compute/virtualmachines/extensions": ("publisher", "type"),
              "microsoft.compute/virtualmachines": ("storageProfile.imageReference", "storageProfile.osDisk.name",
-                                                   "osProfile.computerName", "osProfile.adminUsername")}
+                                                   "osProfile.computerName", "osProfile.adminUsername",
+                                                   "networkProfile.networkInterfaces")}
 
 
 def resource_type(rid: str) -> str | None:
@@ -218,6 +220,10 @@ class Seeder:
                 target = target.setdefault(key, {})
             if isinstance(value, dict) and value.get(last) is not None:
                 target[last] = value[last]
+                subscription = rid.split("/")[2]
+                for reference in self.references(value[last], subscription):  # e.g. the NICs a VM keeps
+                    if reference.lower() != key:
+                        self.ensure(reference, location)
         status, _, body, final = self.send("PUT", rid, api_version, seed)
         if status >= 300 or final not in (None, "Succeeded"):
             code = (body or {}).get("error", {}).get("code") if isinstance(body, dict) else None

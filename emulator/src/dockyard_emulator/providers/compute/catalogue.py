@@ -265,7 +265,7 @@ def list_versions(ctx: Context, subscription: str, location: str, publisher: str
     items = _items(ctx, location, versions, *names)
     if ctx.query.get("$expand", "").lower() == "properties":
         for item in items:
-            item["properties"] = image_properties(*names, entry)
+            item["properties"] = image_properties(names[0], names[1], names[2], entry)
     return Response(200, items)
 
 
@@ -297,8 +297,10 @@ def get_version(ctx: Context, subscription: str, location: str, publisher: str, 
     found = resolve(publisher, offer, sku, version)
     if found is None:
         raise _artifact_missing()
-    names, entry, exact = found
-    return Response(200, {"properties": image_properties(*names, entry), "location": location, "name": exact,
+    (publisher_name, offer_name, sku_name), entry, exact = found
+    names = (publisher_name, offer_name, sku_name)
+    return Response(200, {"properties": image_properties(publisher_name, offer_name, sku_name, entry),
+                          "location": location, "name": exact,
                           "id": image_id(ctx, location, *names, exact)})
 
 

@@ -104,7 +104,7 @@ class DiskRP(SchemaType):
         return {}
 
     # beginGetAccess / endGetAccess ----------------------------------------------------------------
-    actions = ("beginGetAccess", "endGetAccess")
+    actions: tuple[str, ...] = ("beginGetAccess", "endGetAccess")
 
     def action_begingetaccess(self, ctx: Context, resource: Resource) -> Response:
         request = ctx.json()

@@ -76,8 +76,7 @@ class VirtualMachines(VmActions, RunCommandAction, ResourceType):
         properties: dict[str, Any] = {"hardwareProfile": {"vmSize": size_name},
                       "provisioningState": None,
                       "vmId": old.get("vmId") or str(uuid.uuid4()),
-                      "storageProfile": {"imageReference": image, "osDisk": os_disk, "dataDisks": data_disks,
-                                         "diskControllerType": "SCSI"},
+                      "storageProfile": {"imageReference": image, "osDisk": os_disk, "dataDisks": data_disks},
                       "osProfile": os_profile, "networkProfile": network,
                       "timeCreated": old.get("timeCreated") or utcnow()}
         vm_profile.priority(props, old, properties)
@@ -105,6 +104,28 @@ class VirtualMachines(VmActions, RunCommandAction, ResourceType):
         return doc
 
     # ARM handlers -------------------------------------------------------------------------------
+    def accepted(self, ctx: Context, resource: Resource, body: dict[str, Any]) -> dict[str, Any]:
+        """A create's answer shows the disks as requested: Azure names data disks and gives managed disks their
+        ids while the VM is provisioned, so the 201 has neither unless the request set them."""
+        rendered = self.render(ctx, resource)
+        if resource["body"]["properties"].get("provisioningState") != "Creating":
+            return rendered
+        storage = rendered["properties"]["storageProfile"]
+        given = ((body.get("properties") or {}).get("storageProfile") or {})
+        given_data = {d.get("lun"): d for d in given.get("dataDisks") or [] if isinstance(d, dict)}
+        os_disk = {**storage["osDisk"], "managedDisk": {k: v for k, v in storage["osDisk"]["managedDisk"].items()
+                                                        if k != "id"}}
+        data = []
+        for disk in storage["dataDisks"]:
+            if disk["createOption"] != "Attach":
+                asked = given_data.get(disk["lun"]) or {}
+                disk = {k: v for k, v in disk.items() if k != "name" or asked.get("name")}
+                disk["managedDisk"] = {k: v for k, v in disk["managedDisk"].items() if k != "id"}
+            data.append(disk)
+        rendered["properties"] = {**rendered["properties"],
+                                  "storageProfile": {**storage, "osDisk": os_disk, "dataDisks": data}}
+        return rendered
+
     def patch(self, ctx: Context, rid: ResourceId) -> Response:
         existing = self.get_existing(ctx, rid)
         body = merge_patch({k: v for k, v in existing["body"].items() if k not in ("id", "name", "type")},

@@ -86,15 +86,15 @@ def image(ctx: Context, reference: dict[str, Any] | None, old_reference: dict[st
     by ``id`` names a managed image of the subscription (gallery images are not emulated: NotFound)."""
     reference = reference or {}
     if reference.get("id") or reference.get("sharedGalleryImageId") or reference.get("communityGalleryImageId"):
-        found = custom_image(ctx, reference)
-        if found is None:
+        custom = custom_image(ctx, reference)
+        if custom is None:
             given = reference.get("id") or reference.get("sharedGalleryImageId") or reference["communityGalleryImageId"]
             raise ArmError(404, "NotFound", f"The Image '{given}' cannot be found in '{location}' region.",
                            target="imageReference")
         if old_reference and str(old_reference.get("id", "")).lower() != str(reference["id"]).lower():
             raise invalid("Changing property 'imageReference' is not allowed.", "imageReference",
                           "PropertyChangeNotAllowed")
-        return {"id": found[0]}, found[1]
+        return {"id": custom[0]}, custom[1]
     missing = [k for k in ("publisher", "offer", "sku") if not reference.get(k)]
     if missing:
         raise invalid(f"Required parameter 'imageReference.{missing[0]}' is missing (null).",

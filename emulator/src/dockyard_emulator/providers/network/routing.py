@@ -55,7 +55,7 @@ class Routes(ChildType):
         result["nextHopType"] = hop
         if hop == "VirtualAppliance":
             try:
-                ipaddress.ip_address(props.get("nextHopIpAddress"))
+                ipaddress.ip_address(str(props.get("nextHopIpAddress")))
             except (TypeError, ValueError):
                 raise ArmError(400, "RouteNextHopIpAddressInvalid", f"Route {name} with next hop type VirtualAppliance "
                                "needs a valid nextHopIpAddress.", target="properties.nextHopIpAddress") from None
