@@ -169,3 +169,20 @@ def test_batch_dispatches_each_request_with_the_callers_token(fast, rg):
     anonymous = session.post(fast.url + "/batch", params={"api-version": "2015-11-01"}, json={"requests": []},
                              headers={"Authorization": ""})
     assert anonymous.status_code == 401
+
+
+def test_sku_not_available_and_cores_quota(fast, rg):
+    nic = network(fast, rg)
+    vms = fast.compute.virtual_machines
+    try:
+        fast.app.faults.update({"unavailable_sizes": ["Standard_B1s@westeurope"]})
+        refused = error(lambda: vms.begin_create_or_update(rg, "q1", vm_body(nic.id))).error
+        assert refused.code == "SkuNotAvailable"
+        assert "is currently not available in location 'westeurope' zones '' for subscription" in refused.message
+        fast.app.faults.update({"unavailable_sizes": [], "family_cores_quota": 1})
+        quota = error(lambda: vms.begin_create_or_update(rg, "q1", vm_body(nic.id, size="Standard_B2s"))).error
+        assert quota.code == "OperationNotAllowed" and "exceeding approved standardBSFamily Cores quota" in quota.message
+        usages = {u.name.value: u for u in fast.compute.usage.list("westeurope")}
+        assert usages["standardBSFamily"].limit == 1 and usages["cores"].limit == 350
+    finally:
+        fast.app.faults.update({}, reset=True)

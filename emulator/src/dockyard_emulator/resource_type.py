@@ -223,6 +223,10 @@ class ResourceType:
     def busy(ctx: Context, rid: ResourceId) -> list[Operation]:
         return ctx.store.operations_for(rid.id.lower())
 
+    def busy_answer(self, ctx: Context, running: list[Operation]) -> ArmError:
+        """The answer to a write while another operation runs on the resource (providers word it their way)."""
+        return busy_error(running[0]["target"].rsplit("/", 1)[-1])
+
     def save(self, ctx: Context, resource_id: str, body: dict[str, Any], internal: dict[str, Any] | None = None) -> None:
         ctx.store.save_resource(resource_id, self.full_type, body, internal, utcnow())
 
@@ -266,8 +270,9 @@ class ResourceType:
         self.check_scope(ctx, rid)
         body = schema.strip_nulls(self.conform(ctx, ctx.json()) if body is None else self.conform(ctx, body, strict=False))
         existing = ctx.store.resource(rid.id)
-        if existing and self.busy(ctx, rid):
-            raise busy_error(rid.name)
+        running = self.busy(ctx, rid) if existing else []
+        if running:
+            raise self.busy_answer(ctx, running)
         doc: dict[str, Any] = {"id": existing["id"] if existing else rid.id,
                                "name": existing["body"]["name"] if existing else rid.name, "type": self.full_type}
         if self.tracked:
@@ -334,7 +339,7 @@ class ResourceType:
         if running:
             if running[0]["kind"] == "delete":
                 return Response(202, None, lro.headers(ctx, running[0]))
-            raise busy_error(rid.name)
+            raise self.busy_answer(ctx, running)
         self.check_delete(ctx, resource)
         if not self.async_delete:
             self.remove(ctx, resource["id"])

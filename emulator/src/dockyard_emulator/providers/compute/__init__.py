@@ -12,10 +12,10 @@ image catalogue.
 - :mod:`.custom_script`     the Custom Script handler's reading of its settings
 - :mod:`.catalogue`         VM sizes and marketplace images, and their location-level routes
 """
-from . import catalogue, disks, extension_images, extensions, images, placement, run_commands, virtual_machines
+from . import capacity, catalogue, disks, extension_images, extensions, images, placement, run_commands, virtual_machines
 from .common import PROVIDER, VM_VERSIONS
 
 PROVIDER.extra_types.update({"locations/operations": VM_VERSIONS, "virtualMachines/instanceView": VM_VERSIONS,
                              "virtualMachines/vmSizes": VM_VERSIONS})
 
-__all__ = ["PROVIDER", "catalogue", "disks", "extension_images", "extensions", "run_commands", "images", "placement", "virtual_machines"]
+__all__ = ["PROVIDER", "capacity", "catalogue", "disks", "extension_images", "extensions", "run_commands", "images", "placement", "virtual_machines"]

@@ -18,7 +18,7 @@ from ...errors import ArmError
 from ...resource_type import ResourceId, ResourceType, Work, merge_patch, resource_id, utcnow
 from ...store import Operation, Resource
 from ...web import Response
-from . import catalogue, vm_profile, vm_storage
+from . import capacity, catalogue, vm_profile, vm_storage
 from .common import LOCATION_PATH, PROVIDER, VM_PATH, VM_TYPE, VM_VERSIONS, invalid
 from .disks import DISKS
 from .extensions import EXTENSIONS
@@ -54,6 +54,8 @@ class VirtualMachines(VmActions, RunCommandAction, ResourceType):
         internal = dict(existing["internal"]) if existing else {"power": "running"}
         location = body["location"]
         size_name, figures = vm_profile.hardware(props, old)
+        if not existing or old.get("hardwareProfile", {}).get("vmSize") != size_name:
+            capacity.check(ctx, rid, size_name, figures[0], location, body.get("zones", old_body.get("zones")))
         storage = props.get("storageProfile") or {}
         image, image_entry = vm_profile.image(ctx, storage.get("imageReference") or old.get("storageProfile", {}).get(
             "imageReference"), old.get("storageProfile", {}).get("imageReference"), location)

@@ -14,10 +14,11 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, Callable
 
+from ... import lro
 from ...context import Context
 from ...errors import ArmError
 from ...registry import Provider
-from ...resource_type import ResourceId, ResourceType, busy_error
+from ...resource_type import ResourceId, ResourceType
 from ...schema_type import SchemaType, new_guid
 from ...store import Resource
 from ...web import Response
@@ -85,8 +86,7 @@ def referenced(ctx: Context, reference: Any, owner_id: str, full_type: str, loca
             or (location and target["body"].get("location", location) != location)):
         raise ArmError(400, "InvalidResourceReference", f"Resource {reference.get('id') if isinstance(reference, dict) else reference} "
                        f"referenced by resource {owner_id} was not found. Please make sure that the referenced "
-                       "resource exists, and that both resources are in the same region.",
-                       details=[{"code": "NotFound", "message": f"Resource {reference} not found."}])
+                       "resource exists, and that both resources are in the same region.")
     return target
 
 
@@ -118,11 +118,18 @@ class NetworkType(ResourceType):
         body["etag"] = self.etag()
         super().save(ctx, resource_id, body, internal)
 
+    def busy_answer(self, ctx: Context, running: list[Any]) -> ArmError:
+        """Microsoft.Network's answer while another operation runs on the resource (or one it depends on)."""
+        status = lro.headers(ctx, running[0]).get("Azure-AsyncOperation", "")
+        return ArmError(409, "AnotherOperationInProgress", "Another operation on this or dependent resource is in "
+                        f"progress. To retrieve status of the operation use uri: {status}.")
+
     def patch(self, ctx: Context, rid: ResourceId) -> Response:
         """Microsoft.Network's PATCH updates tags only, synchronously (200, no long-running operation)."""
         existing = self.get_existing(ctx, rid)
-        if self.busy(ctx, rid):
-            raise busy_error(rid.name)
+        running = self.busy(ctx, rid)
+        if running:
+            raise self.busy_answer(ctx, running)
         tags = ctx.json().get("tags")
         if tags is not None and (not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values())):
             raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request: tags must be an object of strings.")
