@@ -9,6 +9,8 @@ ROOTS: dict[str, str] = {'Microsoft.Compute/availabilitySets': 'compute.Availabi
  'Microsoft.Compute/diskEncryptionSets': 'compute.DiskEncryptionSet',
  'Microsoft.Compute/disks': 'compute.Disk',
  'Microsoft.Compute/galleries': 'compute.Gallery',
+ 'Microsoft.Compute/galleries/images': 'compute.GalleryImage',
+ 'Microsoft.Compute/galleries/images/versions': 'compute.GalleryImageVersion',
  'Microsoft.Compute/hostGroups': 'compute.DedicatedHostGroup',
  'Microsoft.Compute/hostGroups/hosts': 'compute.DedicatedHost',
  'Microsoft.Compute/images': 'compute.Image',
@@ -19,6 +21,8 @@ ROOTS: dict[str, str] = {'Microsoft.Compute/availabilitySets': 'compute.Availabi
  'Microsoft.Compute/restorePointCollections/restorePoints/diskRestorePoints': 'compute.DiskRestorePoint',
  'Microsoft.Compute/snapshots': 'compute.Snapshot',
  'Microsoft.Compute/sshPublicKeys': 'compute.SshPublicKeyResource',
+ 'Microsoft.Compute/virtualMachineScaleSets': 'compute.VirtualMachineScaleSet',
+ 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines': 'compute.VirtualMachineScaleSetVM',
  'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommands': 'compute.VirtualMachineRunCommand',
  'Microsoft.Compute/virtualMachines': 'compute.VirtualMachine',
  'Microsoft.Compute/virtualMachines/diagnosticRunCommands': 'compute.VirtualMachineDiagnosticRunCommand',
@@ -48,6 +52,9 @@ MODELS: dict[str, dict[str, str]] = {
     'compute.AdditionalDiskProperties': {
         'managedDiskProperties': 'compute.VirtualMachineDiskProperties',
     },
+    'compute.AdditionalReplicaSet': {
+        'regionalReplicaCount': 'i', 'storageAccountType': 's',
+    },
     'compute.AdditionalUnattendContent': {
         'componentName': 's', 'content': 's', 'passName': 's', 'settingName': 's',
     },
@@ -68,6 +75,18 @@ MODELS: dict[str, dict[str, str]] = {
     },
     'compute.AttachDetachDataDisksRequest': {
         'dataDisksToAttach': '[compute.DataDisksToAttach', 'dataDisksToDetach': '[compute.DataDisksToDetach',
+    },
+    'compute.AutomaticOSUpgradePolicy': {
+        'disableAutomaticRollback': 'b', 'enableAutomaticOSUpgrade': 'b', 'osRollingUpgradeDeferral': 'b', 'useRollingUpgradePolicy': 'b',
+    },
+    'compute.AutomaticRepairsPolicy': {
+        'enabled': 'b', 'gracePeriod': 's', 'repairAction': 's',
+    },
+    'compute.AutomaticSkuMigrationPolicy': {
+        'enabled': 'b',
+    },
+    'compute.AutomaticZoneRebalancingPolicy': {
+        'enabled': 'b', 'rebalanceBehavior': 's', 'rebalanceStrategy': 's',
     },
     'compute.AvailabilityPolicy': {
         'actionOnDiskDelay': 's',
@@ -149,6 +168,12 @@ MODELS: dict[str, dict[str, str]] = {
         'sourceResource': 'compute.ApiEntityReference', 'storageFaultDomainAlignment': 's', 'toBeDetached': 'b', 'vhd': 'compute.VirtualHardDisk',
         'writeAcceleratorEnabled': 'b',
     },
+    'compute.DataDiskImageEncryption': {
+        'diskEncryptionSetId': 's', 'lun': 'i', 'securityProfile': 'compute.DataDiskImageSecurityProfile',
+    },
+    'compute.DataDiskImageSecurityProfile': {
+        'confidentialVMEncryptionType': 's', 'secureVMDiskEncryptionSetId': 's',
+    },
     'compute.DataDisksToAttach': {
         'caching': 's', 'deleteOption': 's', 'diskEncryptionSet': 'compute.DiskEncryptionSetParameters', 'diskId': 's', 'lun': 'i',
         'writeAcceleratorEnabled': 'b',
@@ -199,6 +224,9 @@ MODELS: dict[str, dict[str, str]] = {
     },
     'compute.DiffDiskSettings': {
         'enableFullCaching': 'b', 'option': 's', 'placement': 's',
+    },
+    'compute.Disallowed': {
+        'diskTypes': '[s',
     },
     'compute.Disk': {
         'extendedLocation': 'compute.ExtendedLocation', 'id': 'r:s', 'location': 's', 'managedBy': 'r:s', 'managedByExtended': 'r:[s', 'name': 'r:s',
@@ -273,6 +301,9 @@ MODELS: dict[str, dict[str, str]] = {
     'compute.EncryptionIdentity': {
         'userAssignedIdentityResourceId': 's',
     },
+    'compute.EncryptionImages': {
+        'dataDiskImages': '[compute.DataDiskImageEncryption', 'osDiskImage': 'compute.OSDiskImageEncryption',
+    },
     'compute.EncryptionSetIdentity': {
         'principalId': 'r:s', 'tenantId': 'r:s', 'type': 's', 'userAssignedIdentities': '{compute.UserAssignedIdentitiesValue',
     },
@@ -290,8 +321,14 @@ MODELS: dict[str, dict[str, str]] = {
     'compute.EventGridAndResourceGraph': {
         'enable': 'b', 'scheduledEventsApiVersion': 's',
     },
+    'compute.ExecutedValidation': {
+        'executionTime': 't', 'status': 's', 'type': 's', 'version': 's',
+    },
     'compute.ExtendedLocation': {
         'name': 's', 'type': 's',
+    },
+    'compute.ExternalHealthPolicy': {
+        'enabled': 'b', 'expiryDuration': 't', 'gracePeriod': 't',
     },
     'compute.FlexProfile': {
         'preferredVMSize': 's',
@@ -300,15 +337,76 @@ MODELS: dict[str, dict[str, str]] = {
         'id': 'r:s', 'identity': 'compute.GalleryIdentity', 'location': 's', 'name': 'r:s', 'properties': 'compute.GalleryProperties',
         'systemData': 'r:compute.SystemData', 'tags': '{s', 'type': 'r:s',
     },
+    'compute.GalleryArtifactVersionFullSource': {
+        'communityGalleryImageId': 's', 'id': 's', 'virtualMachineId': 's',
+    },
+    'compute.GalleryDataDiskImage': {
+        'hostCaching': 's', 'lun': 'i', 'sizeInGB': 'r:i', 'source': 'compute.GalleryDiskImageSource',
+    },
+    'compute.GalleryDiskImageSource': {
+        'id': 's', 'storageAccountId': 's', 'uri': 's',
+    },
+    'compute.GalleryExtendedLocation': {
+        'name': 's', 'type': 's',
+    },
     'compute.GalleryIdentifier': {
         'uniqueName': 'r:s',
     },
     'compute.GalleryIdentity': {
         'principalId': 'r:s', 'tenantId': 'r:s', 'type': 's', 'userAssignedIdentities': '{compute.UserAssignedIdentitiesValue',
     },
+    'compute.GalleryImage': {
+        'id': 'r:s', 'location': 's', 'name': 'r:s', 'properties': 'compute.GalleryImageProperties', 'systemData': 'r:compute.SystemData',
+        'tags': '{s', 'type': 'r:s',
+    },
+    'compute.GalleryImageFeature': {
+        'name': 's', 'startsAtVersion': 's', 'value': 's',
+    },
+    'compute.GalleryImageIdentifier': {
+        'offer': 's', 'publisher': 's', 'sku': 's',
+    },
+    'compute.GalleryImageProperties': {
+        'allowUpdateImage': 'b', 'architecture': 's', 'description': 's', 'disallowed': 'compute.Disallowed', 'endOfLifeDate': 't', 'eula': 's',
+        'features': '[compute.GalleryImageFeature', 'hyperVGeneration': 's', 'identifier': 'compute.GalleryImageIdentifier', 'osState': 's',
+        'osType': 's', 'privacyStatementUri': 's', 'provisioningState': 'r:s', 'purchasePlan': 'compute.ImagePurchasePlan',
+        'recommended': 'compute.RecommendedMachineConfiguration', 'releaseNoteUri': 's',
+    },
+    'compute.GalleryImageVersion': {
+        'id': 'r:s', 'location': 's', 'name': 'r:s', 'properties': 'compute.GalleryImageVersionProperties', 'systemData': 'r:compute.SystemData',
+        'tags': '{s', 'type': 'r:s',
+    },
+    'compute.GalleryImageVersionProperties': {
+        'imageMetadataProfiles': 'r:[compute.ImageMetadataProfile', 'provisioningState': 'r:s',
+        'publishingProfile': 'compute.GalleryImageVersionPublishingProfile', 'replicationStatus': 'r:compute.ReplicationStatus', 'restore': 'b',
+        'safetyProfile': 'compute.GalleryImageVersionSafetyProfile', 'securityProfile': 'compute.ImageVersionSecurityProfile',
+        'storageProfile': 'compute.GalleryImageVersionStorageProfile', 'validationsProfile': 'r:compute.ValidationsProfile',
+    },
+    'compute.GalleryImageVersionPublishingProfile': {
+        'endOfLifeDate': 't', 'excludeFromLatest': 'b', 'publishedDate': 'r:t', 'replicaCount': 'i', 'replicationMode': 's',
+        'storageAccountStrategy': 's', 'storageAccountType': 's', 'targetExtendedLocations': '[compute.GalleryTargetExtendedLocation',
+        'targetRegions': '[compute.TargetRegion',
+    },
+    'compute.GalleryImageVersionSafetyProfile': {
+        'allowDeletionOfReplicatedLocations': 'b', 'blockDeletionBeforeEndOfLife': 'b', 'policyViolations': 'r:[compute.PolicyViolation',
+        'reportedForPolicyViolation': 'r:b',
+    },
+    'compute.GalleryImageVersionStorageProfile': {
+        'dataDiskImages': '[compute.GalleryDataDiskImage', 'osDiskImage': 'compute.GalleryOSDiskImage',
+        'source': 'compute.GalleryArtifactVersionFullSource',
+    },
+    'compute.GalleryImageVersionUefiSettings': {
+        'additionalSignatures': 'compute.UefiKeySignatures', 'signatureTemplateNames': '[s',
+    },
+    'compute.GalleryOSDiskImage': {
+        'hostCaching': 's', 'sizeInGB': 'r:i', 'source': 'compute.GalleryDiskImageSource',
+    },
     'compute.GalleryProperties': {
         'description': 's', 'identifier': 'compute.GalleryIdentifier', 'provisioningState': 'r:s', 'sharingProfile': 'compute.SharingProfile',
         'sharingStatus': 'r:compute.SharingStatus', 'softDeletePolicy': 'compute.SoftDeletePolicy',
+    },
+    'compute.GalleryTargetExtendedLocation': {
+        'encryption': 'compute.EncryptionImages', 'extendedLocation': 'compute.GalleryExtendedLocation', 'extendedLocationReplicaCount': 'i',
+        'name': 's', 'storageAccountType': 's',
     },
     'compute.GrantAccessData': {
         'access': 's', 'durationInSeconds': 'i', 'fileFormat': 's', 'getSecureVMGuestStateSAS': 'b',
@@ -330,6 +428,9 @@ MODELS: dict[str, dict[str, str]] = {
     'compute.ImageDiskReference': {
         'communityGalleryImageId': 's', 'id': 's', 'lun': 'i', 'sharedGalleryImageId': 's',
     },
+    'compute.ImageMetadataProfile': {
+        'internalMetadataList': '[compute.MetadataKeyValue', 'publicMetadataList': '[compute.MetadataKeyValue', 'type': 's',
+    },
     'compute.ImageOSDisk': {
         'blobUri': 's', 'caching': 's', 'diskEncryptionSet': 'compute.DiskEncryptionSetParameters', 'diskSizeGB': 'i',
         'managedDisk': 'compute.SubResource', 'osState': 's', 'osType': 's', 'snapshot': 'compute.SubResource', 'storageAccountType': 's',
@@ -338,12 +439,18 @@ MODELS: dict[str, dict[str, str]] = {
         'hyperVGeneration': 's', 'provisioningState': 'r:s', 'sourceVirtualMachine': 'compute.SubResource',
         'storageProfile': 'compute.ImageStorageProfile',
     },
+    'compute.ImagePurchasePlan': {
+        'name': 's', 'product': 's', 'publisher': 's',
+    },
     'compute.ImageReference': {
         'communityGalleryImageId': 's', 'exactVersion': 'r:s', 'id': 's', 'offer': 's', 'publisher': 's', 'sharedGalleryImageId': 's', 'sku': 's',
         'version': 's',
     },
     'compute.ImageStorageProfile': {
         'dataDisks': '[compute.ImageDataDisk', 'osDisk': 'compute.ImageOSDisk', 'zoneResilient': 'b',
+    },
+    'compute.ImageVersionSecurityProfile': {
+        'secretsProvisioningSettings': 'compute.SecretsProvisioningSettings', 'uefiSettings': 'compute.GalleryImageVersionUefiSettings',
     },
     'compute.ImmutabilityPolicy': {
         'immutabilityDurationDays': 'r:i', 'isPolicyExpired': 'r:b', 'policyExpirationTime': 'r:t', 'policyStartTime': 'r:t', 'type': 'r:s',
@@ -394,6 +501,12 @@ MODELS: dict[str, dict[str, str]] = {
         'installedPatchCount': 'r:i', 'lastModifiedTime': 'r:t', 'maintenanceWindowExceeded': 'r:b', 'notSelectedPatchCount': 'r:i',
         'pendingPatchCount': 'r:i', 'startTime': 'r:t', 'status': 'r:s',
     },
+    'compute.LifecycleHook': {
+        'defaultAction': 's', 'type': 's', 'waitDuration': 't',
+    },
+    'compute.LifecycleHooksProfile': {
+        'lifecycleHooks': '[compute.LifecycleHook',
+    },
     'compute.LinuxConfiguration': {
         'disablePasswordAuthentication': 'b', 'enableVMAgentPlatformUpdates': 'b', 'patchSettings': 'compute.LinuxPatchSettings',
         'provisionVMAgent': 'b', 'ssh': 'compute.SshConfiguration',
@@ -412,6 +525,12 @@ MODELS: dict[str, dict[str, str]] = {
         'additionalDiskProperties': 'compute.AdditionalDiskProperties', 'diskEncryptionSet': 'compute.DiskEncryptionSetParameters', 'id': 's',
         'securityProfile': 'compute.VMDiskSecurityProfile', 'storageAccountType': 's',
     },
+    'compute.MaxInstancePercentPerZonePolicy': {
+        'enabled': 'b', 'value': 'i',
+    },
+    'compute.MetadataKeyValue': {
+        'metadataKey': 's', 'metadataValue': 's',
+    },
     'compute.NetworkInterfaceReference': {
         'id': 's', 'properties': 'compute.NetworkInterfaceReferenceProperties',
     },
@@ -428,6 +547,12 @@ MODELS: dict[str, dict[str, str]] = {
         'encryptionSettings': 'compute.DiskEncryptionSettings', 'image': 'compute.VirtualHardDisk', 'managedDisk': 'compute.ManagedDiskParameters',
         'name': 's', 'osType': 's', 'storageFaultDomainAlignment': 's', 'vhd': 'compute.VirtualHardDisk', 'writeAcceleratorEnabled': 'b',
     },
+    'compute.OSDiskImageEncryption': {
+        'diskEncryptionSetId': 's', 'securityProfile': 'compute.OSDiskImageSecurityProfile',
+    },
+    'compute.OSDiskImageSecurityProfile': {
+        'confidentialVMEncryptionType': 's', 'secureVMDiskEncryptionSetId': 's',
+    },
     'compute.OSImageNotificationProfile': {
         'enable': 'b', 'notBeforeTimeout': 's',
     },
@@ -439,6 +564,10 @@ MODELS: dict[str, dict[str, str]] = {
     'compute.OSProfileProvisioningData': {
         'adminPassword': 's', 'customData': 's',
     },
+    'compute.OperationRecoverySettings': {
+        'reimageRecoveryPolicy': 'compute.ReimageRecoveryPolicy', 'restartRecoveryPolicy': 'compute.RestartRecoveryPolicy',
+        'startRecoveryPolicy': 'compute.StartRecoveryPolicy',
+    },
     'compute.PatchSettings': {
         'assessmentMode': 's', 'automaticByPlatformSettings': 'compute.WindowsVMGuestPatchAutomaticByPlatformSettings', 'enableHotpatching': 'b',
         'patchMode': 's',
@@ -448,6 +577,15 @@ MODELS: dict[str, dict[str, str]] = {
     },
     'compute.Plan': {
         'name': 's', 'product': 's', 'promotionCode': 's', 'publisher': 's',
+    },
+    'compute.PlatformAttribute': {
+        'name': 'r:s', 'value': 'r:s',
+    },
+    'compute.PolicyViolation': {
+        'category': 's', 'details': 's',
+    },
+    'compute.PriorityMixPolicy': {
+        'baseRegularPriorityCount': 'i', 'regularPriorityPercentageAboveBase': 'i',
     },
     'compute.PrivateEndpoint': {
         'id': 'r:s',
@@ -484,14 +622,43 @@ MODELS: dict[str, dict[str, str]] = {
     'compute.PublicIPAddressSku': {
         'name': 's', 'tier': 's',
     },
+    'compute.RecommendedMachineConfiguration': {
+        'memory': 'compute.ResourceRange', 'vCPUs': 'compute.ResourceRange',
+    },
+    'compute.RegionalReplicationStatus': {
+        'details': 'r:s', 'progress': 'r:i', 'region': 'r:s', 'state': 'r:s',
+    },
     'compute.RegionalSharingStatus': {
         'details': 's', 'region': 's', 'state': 'r:s',
+    },
+    'compute.ReimageRecoveryPolicy': {
+        'enabled': 'b',
+    },
+    'compute.ReplicationStatus': {
+        'aggregatedState': 'r:s', 'summary': 'r:[compute.RegionalReplicationStatus',
+    },
+    'compute.ResiliencyPolicy': {
+        'automaticZoneRebalancingPolicy': 'compute.AutomaticZoneRebalancingPolicy', 'operationRecoverySettings': 'compute.OperationRecoverySettings',
+        'resilientVMCreationPolicy': 'compute.ResilientVMCreationPolicy', 'resilientVMDeletionPolicy': 'compute.ResilientVMDeletionPolicy',
+        'zoneAllocationPolicy': 'compute.ZoneAllocationPolicy',
     },
     'compute.ResiliencyProfile': {
         'zoneMovement': 'compute.ZoneMovement',
     },
+    'compute.ResilientVMCreationPolicy': {
+        'enabled': 'b',
+    },
+    'compute.ResilientVMDeletionPolicy': {
+        'enabled': 'b',
+    },
+    'compute.ResourceRange': {
+        'max': 'i', 'min': 'i',
+    },
     'compute.ResourceSharingProfile': {
         'subscriptionIds': '[compute.SubResource',
+    },
+    'compute.RestartRecoveryPolicy': {
+        'enabled': 'b',
     },
     'compute.RestorePoint': {
         'id': 'r:s', 'name': 'r:s', 'properties': 'compute.RestorePointProperties', 'systemData': 'r:compute.SystemData', 'type': 'r:s',
@@ -535,6 +702,11 @@ MODELS: dict[str, dict[str, str]] = {
     'compute.RestorePointSourceVMStorageProfile': {
         'dataDisks': '[compute.RestorePointSourceVMDataDisk', 'diskControllerType': 'r:s', 'osDisk': 'compute.RestorePointSourceVMOSDisk',
     },
+    'compute.RollingUpgradePolicy': {
+        'enableCrossZoneUpgrade': 'b', 'maxBatchInstancePercent': 'i', 'maxSurge': 'b', 'maxUnhealthyInstancePercent': 'i',
+        'maxUnhealthyUpgradedInstancePercent': 'i', 'pauseTimeBetweenBatches': 's', 'prioritizeUnhealthyInstances': 'b',
+        'rollbackFailedInstancesOnPolicyBreach': 'b',
+    },
     'compute.RunCommandDocument': {
         '$schema': 's', 'description': 's', 'id': 's', 'label': 's', 'osType': 's', 'parameters': '[compute.RunCommandParameterDefinition',
         'script': '[s',
@@ -557,6 +729,9 @@ MODELS: dict[str, dict[str, str]] = {
     'compute.RunCommandResult': {
         'value': '[compute.InstanceViewStatus',
     },
+    'compute.ScaleInPolicy': {
+        'forceDeletion': 'b', 'prioritizeUnhealthyVMs': 'b', 'rules': '[s',
+    },
     'compute.ScheduleProfile': {
         'end': 's', 'minimumCommitmentDays': 'i', 'modifiableUntil': 'r:t', 'start': 's',
     },
@@ -571,9 +746,21 @@ MODELS: dict[str, dict[str, str]] = {
     'compute.ScheduledEventsProfile': {
         'osImageNotificationProfile': 'compute.OSImageNotificationProfile', 'terminateNotificationProfile': 'compute.TerminateNotificationProfile',
     },
+    'compute.SecretsProvisioningComponent': {
+        'name': 's', 'version': 's',
+    },
+    'compute.SecretsProvisioningSettings': {
+        'components': '[compute.SecretsProvisioningComponent', 'isSupported': 'b', 'osName': 's',
+    },
+    'compute.SecurityPostureReference': {
+        'excludeExtensions': '[s', 'id': 's', 'isOverridable': 'b',
+    },
     'compute.SecurityProfile': {
         'encryptionAtHost': 'b', 'encryptionIdentity': 'compute.EncryptionIdentity', 'proxyAgentSettings': 'compute.ProxyAgentSettings',
         'securityType': 's', 'uefiSettings': 'compute.UefiSettings',
+    },
+    'compute.ServiceArtifactReference': {
+        'id': 's',
     },
     'compute.ShareInfoElement': {
         'vmUri': 'r:s',
@@ -589,6 +776,12 @@ MODELS: dict[str, dict[str, str]] = {
     },
     'compute.Sku': {
         'capacity': 'i', 'name': 's', 'tier': 's',
+    },
+    'compute.SkuProfile': {
+        'allocationStrategy': 's', 'automaticSkuMigrationPolicy': 'compute.AutomaticSkuMigrationPolicy', 'vmSizes': '[compute.SkuProfileVMSize',
+    },
+    'compute.SkuProfileVMSize': {
+        'name': 's', 'rank': 'i',
     },
     'compute.Snapshot': {
         'extendedLocation': 'compute.ExtendedLocation', 'id': 'r:s', 'location': 's', 'managedBy': 'r:s', 'name': 'r:s',
@@ -612,6 +805,9 @@ MODELS: dict[str, dict[str, str]] = {
     'compute.SourceVault': {
         'id': 's',
     },
+    'compute.SpotRestorePolicy': {
+        'enabled': 'b', 'restoreTimeout': 's',
+    },
     'compute.SshConfiguration': {
         'publicKeys': '[compute.SshPublicKey',
     },
@@ -627,6 +823,9 @@ MODELS: dict[str, dict[str, str]] = {
     },
     'compute.SshPublicKeyResourceProperties': {
         'publicKey': 's',
+    },
+    'compute.StartRecoveryPolicy': {
+        'enabled': 'b',
     },
     'compute.StorageProfile': {
         'alignRegionalDisksToVMZone': 'b', 'dataDisks': '[compute.DataDisk', 'diskApiVersion': 's', 'diskControllerType': 's',
@@ -647,11 +846,24 @@ MODELS: dict[str, dict[str, str]] = {
     'compute.SystemData': {
         'createdAt': 't', 'createdBy': 's', 'createdByType': 's', 'lastModifiedAt': 't', 'lastModifiedBy': 's', 'lastModifiedByType': 's',
     },
+    'compute.TargetRegion': {
+        'additionalReplicaSets': '[compute.AdditionalReplicaSet', 'encryption': 'compute.EncryptionImages', 'excludeFromLatest': 'b', 'name': 's',
+        'regionalReplicaCount': 'i', 'storageAccountType': 's',
+    },
     'compute.TerminateNotificationProfile': {
         'enable': 'b', 'notBeforeTimeout': 's',
     },
+    'compute.UefiKey': {
+        'type': 's', 'value': '[s',
+    },
+    'compute.UefiKeySignatures': {
+        'db': '[compute.UefiKey', 'dbx': '[compute.UefiKey', 'kek': '[compute.UefiKey', 'pk': 'compute.UefiKey',
+    },
     'compute.UefiSettings': {
         'secureBootEnabled': 'b', 'vTpmEnabled': 'b',
+    },
+    'compute.UpgradePolicy': {
+        'automaticOSUpgradePolicy': 'compute.AutomaticOSUpgradePolicy', 'mode': 's', 'rollingUpgradePolicy': 'compute.RollingUpgradePolicy',
     },
     'compute.UserAssignedIdentitiesValue': {
         'clientId': 'r:s', 'principalId': 'r:s',
@@ -671,6 +883,9 @@ MODELS: dict[str, dict[str, str]] = {
     },
     'compute.VMSizeProperties': {
         'vCPUsAvailable': 'i', 'vCPUsPerCore': 'i',
+    },
+    'compute.ValidationsProfile': {
+        'executedValidations': '[compute.ExecutedValidation', 'platformAttributes': '[compute.PlatformAttribute', 'validationEtag': 's',
     },
     'compute.VaultCertificate': {
         'certificateStore': 's', 'certificateUrl': 's',
@@ -809,9 +1024,146 @@ MODELS: dict[str, dict[str, str]] = {
         'commandId': 's', 'galleryScriptReferenceId': 's', 'script': 's', 'scriptShell': 's', 'scriptUri': 's',
         'scriptUriManagedIdentity': 'compute.RunCommandManagedIdentity',
     },
+    'compute.VirtualMachineScaleSet': {
+        'etag': 'r:s', 'extendedLocation': 'compute.ExtendedLocation', 'id': 'r:s', 'identity': 'compute.VirtualMachineScaleSetIdentity',
+        'location': 's', 'name': 'r:s', 'placement': 'compute.Placement', 'plan': 'compute.Plan',
+        'properties': 'compute.VirtualMachineScaleSetProperties', 'sku': 'compute.Sku', 'systemData': 'r:compute.SystemData', 'tags': '{s',
+        'type': 'r:s', 'zones': '[s',
+    },
+    'compute.VirtualMachineScaleSetDataDisk': {
+        'caching': 's', 'createOption': 's', 'deleteOption': 's', 'diskIOPSReadWrite': 'i', 'diskMBpsReadWrite': 'i', 'diskSizeGB': 'i', 'lun': 'i',
+        'managedDisk': 'compute.VirtualMachineScaleSetManagedDiskParameters', 'name': 's', 'storageFaultDomainAlignment': 's',
+        'writeAcceleratorEnabled': 'b',
+    },
+    'compute.VirtualMachineScaleSetExtension': {
+        'id': 'r:s', 'name': 's', 'properties': 'compute.VirtualMachineScaleSetExtensionProperties', 'type': 'r:s',
+    },
+    'compute.VirtualMachineScaleSetExtensionProfile': {
+        'extensions': '[compute.VirtualMachineScaleSetExtension', 'extensionsTimeBudget': 's',
+    },
+    'compute.VirtualMachineScaleSetExtensionProperties': {
+        'autoUpgradeMinorVersion': 'b', 'enableAutomaticUpgrade': 'b', 'forceUpdateTag': 's', 'protectedSettings': 'a',
+        'protectedSettingsFromKeyVault': 'compute.KeyVaultSecretReference', 'provisionAfterExtensions': '[s', 'provisioningState': 'r:s',
+        'publisher': 's', 'settings': 'a', 'suppressFailures': 'b', 'type': 's', 'typeHandlerVersion': 's',
+    },
+    'compute.VirtualMachineScaleSetHardwareProfile': {
+        'processorMode': 's', 'vmSizeProperties': 'compute.VMSizeProperties',
+    },
+    'compute.VirtualMachineScaleSetIPConfiguration': {
+        'name': 's', 'properties': 'compute.VirtualMachineScaleSetIPConfigurationProperties',
+    },
+    'compute.VirtualMachineScaleSetIPConfigurationProperties': {
+        'applicationGatewayBackendAddressPools': '[compute.SubResource', 'applicationSecurityGroups': '[compute.SubResource',
+        'loadBalancerBackendAddressPools': '[compute.SubResource', 'loadBalancerInboundNatPools': '[compute.SubResource', 'primary': 'b',
+        'privateIPAddressPrefixLength': 'i', 'privateIPAddressVersion': 's',
+        'publicIPAddressConfiguration': 'compute.VirtualMachineScaleSetPublicIPAddressConfiguration', 'subnet': 'compute.ApiEntityReference',
+    },
+    'compute.VirtualMachineScaleSetIdentity': {
+        'principalId': 'r:s', 'tenantId': 'r:s', 'type': 's', 'userAssignedIdentities': '{compute.UserAssignedIdentitiesValue',
+    },
+    'compute.VirtualMachineScaleSetIpTag': {
+        'firstPartyServiceTagId': 's', 'ipTagType': 's', 'tag': 's',
+    },
+    'compute.VirtualMachineScaleSetManagedDiskParameters': {
+        'additionalDiskProperties': 'compute.AdditionalDiskProperties', 'diskEncryptionSet': 'compute.DiskEncryptionSetParameters',
+        'securityProfile': 'compute.VMDiskSecurityProfile', 'storageAccountType': 's',
+    },
     'compute.VirtualMachineScaleSetMigrationInfo': {
         'defaultVirtualMachineScaleSetInfo': 'r:compute.DefaultVirtualMachineScaleSetInfo',
         'migrateToVirtualMachineScaleSet': 'r:compute.SubResource',
+    },
+    'compute.VirtualMachineScaleSetNetworkConfiguration': {
+        'name': 's', 'properties': 'compute.VirtualMachineScaleSetNetworkConfigurationProperties', 'tags': '{s',
+    },
+    'compute.VirtualMachineScaleSetNetworkConfigurationDnsSettings': {
+        'dnsServers': '[s',
+    },
+    'compute.VirtualMachineScaleSetNetworkConfigurationProperties': {
+        'auxiliaryMode': 's', 'auxiliarySku': 's', 'deleteOption': 's', 'disableTcpStateTracking': 'b',
+        'dnsSettings': 'compute.VirtualMachineScaleSetNetworkConfigurationDnsSettings', 'enableAcceleratedNetworking': 'b', 'enableFpga': 'b',
+        'enableIPForwarding': 'b', 'ipConfigurations': '[compute.VirtualMachineScaleSetIPConfiguration',
+        'networkSecurityGroup': 'compute.SubResource', 'primary': 'b',
+    },
+    'compute.VirtualMachineScaleSetNetworkProfile': {
+        'healthProbe': 'compute.ApiEntityReference', 'interconnectGroupProfile': 'compute.InterconnectGroupProfile', 'networkApiVersion': 's',
+        'networkInterfaceConfigurations': '[compute.VirtualMachineScaleSetNetworkConfiguration',
+    },
+    'compute.VirtualMachineScaleSetOSDisk': {
+        'caching': 's', 'createOption': 's', 'deleteOption': 's', 'diffDiskSettings': 'compute.DiffDiskSettings', 'diskSizeGB': 'i',
+        'image': 'compute.VirtualHardDisk', 'managedDisk': 'compute.VirtualMachineScaleSetManagedDiskParameters', 'name': 's', 'osType': 's',
+        'storageFaultDomainAlignment': 's', 'vhdContainers': '[s', 'writeAcceleratorEnabled': 'b',
+    },
+    'compute.VirtualMachineScaleSetOSProfile': {
+        'adminPassword': 's', 'adminUsername': 's', 'allowExtensionOperations': 'b', 'computerNamePrefix': 's', 'customData': 's',
+        'linuxConfiguration': 'compute.LinuxConfiguration', 'requireGuestProvisionSignal': 'b', 'secrets': '[compute.VaultSecretGroup',
+        'windowsConfiguration': 'compute.WindowsConfiguration',
+    },
+    'compute.VirtualMachineScaleSetProperties': {
+        'additionalCapabilities': 'compute.AdditionalCapabilities', 'automaticRepairsPolicy': 'compute.AutomaticRepairsPolicy',
+        'constrainedMaximumCapacity': 'b', 'doNotRunExtensionsOnOverprovisionedVMs': 'b', 'externalHealthPolicy': 'compute.ExternalHealthPolicy',
+        'highSpeedInterconnectPlacement': 's', 'hostGroup': 'compute.SubResource', 'lifecycleHooksProfile': 'compute.LifecycleHooksProfile',
+        'orchestrationMode': 's', 'overprovision': 'b', 'platformFaultDomainCount': 'i', 'priorityMixPolicy': 'compute.PriorityMixPolicy',
+        'provisioningState': 'r:s', 'proximityPlacementGroup': 'compute.SubResource', 'resiliencyPolicy': 'compute.ResiliencyPolicy',
+        'scaleInPolicy': 'compute.ScaleInPolicy', 'scheduledEventsPolicy': 'compute.ScheduledEventsPolicy', 'singlePlacementGroup': 'b',
+        'skuProfile': 'compute.SkuProfile', 'spotRestorePolicy': 'compute.SpotRestorePolicy', 'timeCreated': 'r:t', 'uniqueId': 'r:s',
+        'upgradePolicy': 'compute.UpgradePolicy', 'virtualMachineProfile': 'compute.VirtualMachineScaleSetVMProfile',
+        'zonalPlatformFaultDomainAlignMode': 's', 'zoneBalance': 'b',
+    },
+    'compute.VirtualMachineScaleSetPublicIPAddressConfiguration': {
+        'name': 's', 'properties': 'compute.VirtualMachineScaleSetPublicIPAddressConfigurationProperties', 'sku': 'compute.PublicIPAddressSku',
+        'tags': '{s',
+    },
+    'compute.VirtualMachineScaleSetPublicIPAddressConfigurationDnsSettings': {
+        'domainNameLabel': 's', 'domainNameLabelScope': 's',
+    },
+    'compute.VirtualMachineScaleSetPublicIPAddressConfigurationProperties': {
+        'deleteOption': 's', 'dnsSettings': 'compute.VirtualMachineScaleSetPublicIPAddressConfigurationDnsSettings', 'idleTimeoutInMinutes': 'i',
+        'ipTags': '[compute.VirtualMachineScaleSetIpTag', 'publicIPAddressVersion': 's', 'publicIPPrefix': 'compute.SubResource',
+    },
+    'compute.VirtualMachineScaleSetStorageProfile': {
+        'dataDisks': '[compute.VirtualMachineScaleSetDataDisk', 'diskApiVersion': 's', 'diskControllerType': 's',
+        'imageReference': 'compute.ImageReference', 'osDisk': 'compute.VirtualMachineScaleSetOSDisk',
+    },
+    'compute.VirtualMachineScaleSetVM': {
+        'etag': 'r:s', 'id': 'r:s', 'identity': 'compute.VirtualMachineIdentity', 'instanceId': 'r:s', 'location': 's', 'name': 'r:s',
+        'plan': 'compute.Plan', 'properties': 'compute.VirtualMachineScaleSetVMProperties', 'resources': 'r:[compute.VirtualMachineExtension',
+        'sku': 'r:compute.Sku', 'systemData': 'r:compute.SystemData', 'tags': '{s', 'type': 'r:s', 'zones': 'r:[s',
+    },
+    'compute.VirtualMachineScaleSetVMInstanceView': {
+        'assignedHost': 'r:s', 'bootDiagnostics': 'compute.BootDiagnosticsInstanceView', 'capacityReservationType': 'r:s', 'computerName': 's',
+        'disks': '[compute.DiskInstanceView', 'extensions': '[compute.VirtualMachineExtensionInstanceView', 'hyperVGeneration': 's',
+        'interconnectInstanceView': 'r:compute.InterconnectInstanceView', 'maintenanceRedeployStatus': 'compute.MaintenanceRedeployStatus',
+        'osName': 's', 'osVersion': 's', 'placementGroupId': 's', 'platformFaultDomain': 'i', 'platformUpdateDomain': 'i', 'rdpThumbPrint': 's',
+        'statuses': '[compute.InstanceViewStatus', 'vmAgent': 'compute.VirtualMachineAgentInstanceView',
+        'vmHealth': 'r:compute.VirtualMachineHealthStatus',
+    },
+    'compute.VirtualMachineScaleSetVMNetworkProfileConfiguration': {
+        'interconnectGroupProfile': 'compute.InterconnectGroupProfile',
+        'networkInterfaceConfigurations': '[compute.VirtualMachineScaleSetNetworkConfiguration',
+    },
+    'compute.VirtualMachineScaleSetVMProfile': {
+        'applicationProfile': 'compute.ApplicationProfile', 'billingProfile': 'compute.BillingProfile',
+        'capacityReservation': 'compute.CapacityReservationProfile', 'diagnosticsProfile': 'compute.DiagnosticsProfile', 'evictionPolicy': 's',
+        'extensionProfile': 'compute.VirtualMachineScaleSetExtensionProfile', 'hardwareProfile': 'compute.VirtualMachineScaleSetHardwareProfile',
+        'interconnectBlockProfile': 'compute.InterconnectBlockProfile', 'licenseType': 's',
+        'networkProfile': 'compute.VirtualMachineScaleSetNetworkProfile', 'osProfile': 'compute.VirtualMachineScaleSetOSProfile', 'priority': 's',
+        'scheduledEventsProfile': 'compute.ScheduledEventsProfile', 'securityPostureReference': 'compute.SecurityPostureReference',
+        'securityProfile': 'compute.SecurityProfile', 'serviceArtifactReference': 'compute.ServiceArtifactReference',
+        'storageProfile': 'compute.VirtualMachineScaleSetStorageProfile', 'timeCreated': 'r:t', 'userData': 's',
+    },
+    'compute.VirtualMachineScaleSetVMProperties': {
+        'additionalCapabilities': 'compute.AdditionalCapabilities', 'availabilitySet': 'compute.SubResource',
+        'capacityReservation': 'compute.CapacityReservationProfile', 'diagnosticsProfile': 'compute.DiagnosticsProfile',
+        'hardwareProfile': 'compute.HardwareProfile', 'instanceView': 'r:compute.VirtualMachineScaleSetVMInstanceView',
+        'interconnectBlockProfile': 'compute.InterconnectBlockProfile', 'latestModelApplied': 'r:b', 'licenseType': 's',
+        'modelDefinitionApplied': 'r:s', 'networkProfile': 'compute.NetworkProfile',
+        'networkProfileConfiguration': 'compute.VirtualMachineScaleSetVMNetworkProfileConfiguration', 'osProfile': 'compute.OSProfile',
+        'protectionPolicy': 'compute.VirtualMachineScaleSetVMProtectionPolicy', 'provisioningState': 'r:s', 'resilientVMDeletionStatus': 's',
+        'securityProfile': 'compute.SecurityProfile', 'storageProfile': 'compute.StorageProfile', 'timeCreated': 'r:t', 'userData': 's',
+        'virtualMachineResourceId': 'r:s', 'vmId': 'r:s',
+    },
+    'compute.VirtualMachineScaleSetVMProtectionPolicy': {
+        'protectFromScaleIn': 'b', 'protectFromScaleSetActions': 'b',
     },
     'compute.WinRMConfiguration': {
         'listeners': '[compute.WinRMListener',
@@ -825,6 +1177,9 @@ MODELS: dict[str, dict[str, str]] = {
     },
     'compute.WindowsVMGuestPatchAutomaticByPlatformSettings': {
         'bypassPlatformSafetyChecksOnUserSchedule': 'b', 'rebootSetting': 's',
+    },
+    'compute.ZoneAllocationPolicy': {
+        'maxInstancePercentPerZonePolicy': 'compute.MaxInstancePercentPerZonePolicy', 'maxZoneCount': 'i',
     },
     'compute.ZoneMovement': {
         'isEnabled': 'b',

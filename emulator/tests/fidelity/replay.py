@@ -453,8 +453,12 @@ def table(results: list[FileResult]) -> str:
         score = f"{100 * good / len(result.ops):.0f}%" if result.ops else "skip"
         lines.append(f"{result.kind:<11} {result.name:<{width}} {len(result.ops):>4} {good:>5} {score:>6}"
                      + (f"  ({result.skipped})" if result.skipped else ""))
-    for label, subset in (("recordings", [r for r in results if r.kind == "recording"]),
-                          ("examples", [r for r in results if r.kind == "example"]), ("total", results)):
+    folders = sorted({r.name.split("/")[0] for r in results if r.kind == "example"})
+    groups = [("recordings", [r for r in results if r.kind == "recording"])]
+    groups += [(f"examples {f}/", [r for r in results if r.kind == "example" and r.name.split("/")[0] == f])
+               for f in folders]
+    groups += [("examples", [r for r in results if r.kind == "example"]), ("total", results)]
+    for label, subset in groups:
         ops = [op for r in subset for op in r.ops]
         good = sum(op.score.matched for op in ops)
         lines.append(f"{'TOTAL':<11} {label:<{width}} {len(ops):>4} {good:>5} "
@@ -463,11 +467,15 @@ def table(results: list[FileResult]) -> str:
 
 
 def scores(results: list[FileResult]) -> dict[str, float]:
-    """% of operations matching: per recording, for all examples, and overall (the floors' keys)."""
+    """% of operations matching: per recording, per example folder (compute/, disk/, ...), for all examples
+    and overall (the floors' keys)."""
     def pct(ops: list[OpResult]) -> float:
         return 100 * sum(op.score.matched for op in ops) / len(ops) if ops else 100.0
     found = {f"recording:{r.name}": pct(r.ops) for r in results if r.kind == "recording"}
-    found["examples"] = pct([op for r in results if r.kind == "example" for op in r.ops])
+    examples = [r for r in results if r.kind == "example"]
+    for folder in sorted({r.name.split("/")[0] for r in examples}):
+        found[f"examples:{folder}"] = pct([op for r in examples if r.name.split("/")[0] == folder for op in r.ops])
+    found["examples"] = pct([op for r in examples for op in r.ops])
     found["total"] = pct([op for r in results for op in r.ops])
     return found
 

@@ -42,7 +42,7 @@ def _disk(seeder: Seeder, rid: str, location: str) -> dict:
 
 
 def _seed_disk(seeder: Seeder, rid: str, location: str) -> str:
-    disk = rid.split("/providers/")[0] + "/providers/Microsoft.Compute/disks/seeddisk"
+    disk = re.split("(?i)/providers/", rid)[0] + "/providers/Microsoft.Compute/disks/seeddisk"
     seeder.ensure(disk, location)
     return disk
 
@@ -81,6 +81,15 @@ def _restore_point_collection(seeder: Seeder, rid: str, location: str) -> dict:
     return {"location": location, "properties": {"source": {"id": vm}}}
 
 
+def _scale_set_instance(seeder: Seeder, rid: str, location: str) -> dict:
+    """Scale set instances are made by their scale set: seed the scale set with enough capacity; the instance
+    then exists and the (update) body below leaves it as it is."""
+    scale_set, instance = rid.rsplit("/", 2)[0], rid.rsplit("/", 1)[1]
+    seeder.capacity = int(instance) + 1 if instance.isdigit() else 1
+    seeder.ensure(scale_set, location)
+    return {"location": location}
+
+
 SEEDS: dict[str, tuple[str, Factory]] = {
     "microsoft.network/virtualnetworks": ("2024-05-01", _vnet),
     "microsoft.network/virtualnetworks/subnets": ("2024-05-01", _subnet),
@@ -114,6 +123,19 @@ SEEDS: dict[str, tuple[str, Factory]] = {
         "location": loc, "properties": {"source": {"script": "echo seeded"}}}),
     "microsoft.compute/virtualmachines/diagnosticruncommands": ("2026-04-01", lambda s, r, loc: {
         "location": loc, "properties": {"source": {"commandId": "FleetDiagnosticsWindows"}}}),
+    "microsoft.compute/galleries": ("2024-03-03", lambda s, r, loc: {"location": loc}),
+    "microsoft.compute/galleries/images": ("2024-03-03", lambda s, r, loc: {"location": loc, "properties": {
+        "osType": "Windows", "osState": "Generalized", "hyperVGeneration": "V1",
+        "identifier": {"publisher": "seed", "offer": "seed", "sku": "seed"},
+        "features": [{"name": "SecurityType", "value": "TrustedLaunchSupported"}]}}),
+    "microsoft.compute/galleries/images/versions": ("2024-03-03", lambda s, r, loc: {"location": loc, "properties": {
+        "storageProfile": {"source": {"id": _seed_disk(s, r, loc)}}}}),
+    "microsoft.compute/virtualmachinescalesets": ("2024-07-01", lambda s, r, loc: {
+        "location": loc, "sku": {"name": "Standard_B1s", "capacity": s.capacity}, "properties": {"virtualMachineProfile": {
+            "osProfile": {"computerNamePrefix": "seed", "adminUsername": "azureuser"}}}}),
+    "microsoft.compute/virtualmachinescalesets/virtualmachines": ("2024-07-01", _scale_set_instance),
+    "microsoft.compute/virtualmachinescalesets/virtualmachines/runcommands": ("2024-07-01", lambda s, r, loc: {
+        "location": loc, "properties": {"source": {"script": "echo seeded"}}}),
     "microsoft.compute/capacityreservationgroups": ("2024-07-01", lambda s, r, loc: {"location": loc}),
     "microsoft.compute/capacityreservationgroups/capacityreservations": ("2024-07-01", lambda s, r, loc: {
         "location": loc, "sku": {"name": "Standard_DS1_v2", "capacity": 1}}),
@@ -174,6 +196,7 @@ class Seeder:
         self.done: set[str] = set()
         self.failures: dict[str, str] = {}     # resource id -> "type: status code"
         self.acting_body: Any = None           # the body of the operation the seeds are made for
+        self.capacity = 1                      # instances of a seeded scale set
         self._octet = 0
 
     def next_octet(self) -> int:

@@ -165,6 +165,11 @@ class Disks(DiskRP):
     defaults = {"sku": {"name": "Standard_LRS"}}
     computed = {"properties.timeCreated": now, "properties.uniqueId": new_guid}
 
+    def accepted_properties(self, stored: dict[str, Any]) -> dict[str, Any]:
+        """What the disk's source decided (a platform or gallery image): in the 202 answer too."""
+        return {k: stored["properties"][k] for k in ("osType", "hyperVGeneration", "supportedCapabilities",
+                                                      "purchasePlan") if k in stored["properties"]}
+
     def validate(self, ctx: Context, rid: ResourceId, doc: dict[str, Any], existing: Resource | None) -> None:
         storage = canonical(doc["sku"].get("name"), STORAGE_TYPES, f"The value '{doc['sku'].get('name')}' of "
                             "parameter 'sku.name' is not valid.", "sku.name")
@@ -226,8 +231,11 @@ class Disks(DiskRP):
             if not reference:
                 raise invalid("Required parameter 'creationData.imageReference' is missing (null).",
                               "creationData.imageReference")
-            found = image_source(ctx, data["imageReference"]) if data.get("imageReference") else None
-            if data.get("imageReference") and found is None:
+            if data.get("galleryImageReference"):
+                self.from_gallery(ctx, props, data["galleryImageReference"])
+                return
+            found = image_source(ctx, data["imageReference"])
+            if found is None:
                 raise ArmError(404, "PlatformImageNotFound", f"The platform image '{data['imageReference'].get('id')}' "
                                "is not available. Verify that all fields in the image reference are correct.",
                                target="creationData.imageReference")
@@ -240,6 +248,26 @@ class Disks(DiskRP):
                 capabilities = props.setdefault("supportedCapabilities", {})
                 capabilities.setdefault("architecture", entry[1])
                 capabilities.setdefault("acceleratedNetwork", True)
+
+    @staticmethod
+    def from_gallery(ctx: Context, props: dict[str, Any], reference: dict[str, Any]) -> None:
+        """A disk from a gallery image version: OS type, generation and capabilities of its image definition."""
+        from .galleries import image_definition
+        definition = image_definition(ctx, str(reference.get("id") or ""))
+        if definition is None:
+            raise ArmError(404, "NotFound", f"The gallery image version '{reference.get('id')}' was not found.",
+                           target="creationData.galleryImageReference.id")
+        image = definition["body"]["properties"]
+        features = {f.get("name"): f.get("value") for f in image.get("features") or []}
+        props.setdefault("osType", image["osType"])
+        props.setdefault("hyperVGeneration", image.get("hyperVGeneration", "V1"))
+        capabilities = props.setdefault("supportedCapabilities", {})
+        capabilities.setdefault("architecture", image.get("architecture", "x64"))
+        capabilities.setdefault("acceleratedNetwork",
+                                str(features.get("IsAcceleratedNetworkSupported", "True")).lower() == "true")
+        if features.get("SecurityType"):
+            capabilities.setdefault("supportedSecurityOption", features["SecurityType"])
+        props.setdefault("diskSizeGB", 127 if image["osType"] == "Windows" else 30)
 
     @staticmethod
     def performance(props: dict[str, Any], storage: str) -> None:

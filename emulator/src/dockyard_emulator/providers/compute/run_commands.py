@@ -234,9 +234,10 @@ class VmRunCommands(SchemaType):
         if run_as:
             text = f"exec su -s /bin/sh {shlex.quote(str(run_as))} -c {shlex.quote(text)}"
         started = utcnow()
-        windows = vm is not None and catalogue.os_type(vm_profile.image_entry(
-            ctx, vm["body"]["properties"]["storageProfile"]["imageReference"])) == "Windows"
-        outcome = None if vm is None or windows else ctx.backend.run_command(
+        reference = ((vm["body"]["properties"].get("storageProfile") or {}).get("imageReference") or {}) if vm else {}
+        windows = catalogue.os_type(vm_profile.image_entry(ctx, reference)) == "Windows"
+        machine = vm is not None and vm["type"] == "microsoft.compute/virtualmachines"  # scale set instances: none
+        outcome = None if not machine or windows or vm is None else ctx.backend.run_command(
             ctx, vm, text, env, float(props.get("timeoutInSeconds") or RUN_COMMAND_TIMEOUT))
         view: dict[str, Any] = {"startTime": started, "endTime": utcnow(), "statuses": []}
         if outcome is None:
