@@ -1,6 +1,7 @@
 """The emulator application and its threaded HTTPS server.
 
-Request pipeline: /_emulator/* (control API: loopback only, no auth, not logged, no faults);
+Request pipeline: /_emulator/* (control API and the web view of ``webui``: loopback only, no auth, not
+logged, no faults);
 ARM paths (/subscriptions, /providers, /tenants): faults -> bearer token -> api-version ->
 arm.dispatch in one store transaction; anything else: the identity endpoints (auth.ROUTES).
 Every non-control request is recorded in the request log.
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from . import __version__, arm, auth, crypto, lro
+from . import __version__, arm, auth, crypto, lro, webui
 from .backends import VmBackend, create_backend
 from .context import Context
 from .errors import AadError, ArmError, FaultSettingsError
@@ -221,6 +222,8 @@ class Emulator:
     def control(self, request: Request) -> Response:
         if not ipaddress.ip_address(request.client.split("%")[0]).is_loopback:
             return Response(403, {"error": {"code": "Forbidden", "message": "The control API is loopback-only."}})
+        if webui.is_ui_path(request.path):
+            return webui.handle(self, request)
         what = (request.method, request.path.rstrip("/")[len(CONTROL):])
         if what == ("GET", "health"):
             return Response(200, {"status": "ok", "version": __version__, "pid": os.getpid(), "url": self.base_url,

@@ -37,6 +37,9 @@ class NoneBackend:
     def instance_view(self, ctx: Context, vm: Resource) -> dict[str, Any]:
         return {}
 
+    def machine_info(self, ctx: Context, vm: Resource, lines: int = 40) -> dict[str, Any] | None:
+        return None
+
     def addresses(self, ctx: Context, vm: Resource) -> tuple[str, int] | None:
         return None
 
