@@ -51,9 +51,10 @@ lint: ## ansible-lint (production), changelog fragments, ruff, mypy, generated f
 	antsibull-changelog lint
 	@$(MAKE) --no-print-directory ruff typecheck generated-check docs-lint
 
-generated-check: ## the generated module_utils files match their sources (generators' --check)
+generated-check: ## the generated files (module_utils, the emulator's ARM schema) match their sources (generators' --check)
 	python tools/update_compose_schema.py --check
 	python tools/update_install_script.py --check
+	python tools/generate_emulator_schema.py --check
 
 ruff: ## ruff on all Python of the tree (ruff.toml)
 	ruff check .
