@@ -72,7 +72,8 @@ compose-reference: ## differential tests: our Compose loader vs the reference do
 emulator-tests: ## the emulator's own tests (plain Azure SDK clients against it)
 	cd emulator && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests
 
-integration: ## playbooks against the emulator and the local Docker engine
+integration: ## playbooks against the emulator and the local Docker engine (and azure.azcollection's, from benchmarks/.venv)
+	@bash benchmarks/venv.sh  # the anchors' venv, for test_azcollection_interop.py: made once (~3 min), cached after
 	cd $(ROOT) && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests/integration
 
 molecule: ## molecule scenarios of the roles, against an emulator with container VMs
