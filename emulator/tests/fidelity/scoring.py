@@ -42,8 +42,15 @@ RULES = {
                           "osProfile adminPassword and customData) are not required back, even when a "
                           "generated example lists them in its response",
     "example-placeholders": "spec examples write the caller's secrets and names as placeholders ({your-password}, "
-                            "{your-username}, {your-custom-data}) that Azure itself would refuse; the harness sends "
-                            "valid values in their place (PLACEHOLDERS in replay.py)",
+                            "{your-username}, {your-custom-data}) and platform images as {publisher}/{offer}/{sku} "
+                            "(or an id that stops at the offer), which Azure itself would refuse; the harness sends "
+                            "valid values in their place (PLACEHOLDERS, and an image of the catalogue sold with a "
+                            "plan, as the examples' images are: PLAN_IMAGE in replay.py)",
+    "example-generated-headers": "the LRO headers of a generated example's PUT answer (*_Gen, a Location of "
+                                 "https://foo.com/operationstatus) are made up by the example generator for "
+                                 "every 201 it writes, whatever the resource provider sends: no evidence either "
+                                 "way, so for those PUTs header presence is not compared (recordings, Azure's real "
+                                 "answers, are)",
     "example-refused-by-azure": "a few spec examples send what Azure refuses (premium storage on a VM size "
                                 "without it); for those the harness expects Azure's documented refusal "
                                 "(REFUSED_BY_AZURE: status, error code and the evidence) instead of the example's "

@@ -59,7 +59,7 @@ class ResourceGroups(ResourceType):
                         f"available for resource group. List of available regions is '{','.join(locations.NAMES)}'.")
 
     def location_change_error(self, rid: ResourceId, existing: str, given: str) -> ArmError:
-        return ArmError(400, "InvalidResourceGroupLocation", f"Invalid resource group location '{given}'. The "
+        return ArmError(409, "InvalidResourceGroupLocation", f"Invalid resource group location '{given}'. The "
                         f"Resource group already exists in location '{existing}'.")
 
     def get_existing(self, ctx: Context, rid: ResourceId) -> Resource:

@@ -144,8 +144,9 @@ class DiskRP(SchemaType):
         return None
 
 
-def image_source(ctx: Context, reference: dict[str, Any]) -> tuple[catalogue.ImageEntry, str] | None:
-    """(catalogue entry, canonical id) of a marketplace image version id; None when it is not one Azure has."""
+def image_source(ctx: Context, reference: dict[str, Any]) -> tuple[catalogue.ImageEntry, str, tuple[str, str, str]] | None:
+    """(catalogue entry, canonical id, (publisher, offer, sku)) of a marketplace image version id; None when it is
+    not one Azure has."""
     match = IMAGE_ID.search(str(reference.get("id") or ""))
     if not match:
         return None
@@ -154,7 +155,7 @@ def image_source(ctx: Context, reference: dict[str, Any]) -> tuple[catalogue.Ima
         return None
     names, entry, exact = found
     location = str(reference["id"]).split("/")[6]
-    return entry, image_id(ctx, location, *names, exact)
+    return entry, image_id(ctx, location, *names, exact), names
 
 
 @PROVIDER.resource_type
@@ -240,8 +241,10 @@ class Disks(DiskRP):
                                "is not available. Verify that all fields in the image reference are correct.",
                                target="creationData.imageReference")
             if found:
-                entry, canonical_id = found
+                entry, canonical_id, names = found
                 data["imageReference"]["id"] = canonical_id
+                if tuple(n.lower() for n in names) in catalogue.PLANS:  # a disk of an image sold with a plan
+                    props.setdefault("purchasePlan", {"name": names[2], "publisher": names[0], "product": names[1]})
                 props.setdefault("osType", catalogue.os_type(entry))
                 props.setdefault("hyperVGeneration", entry[0])
                 props.setdefault("diskSizeGB", entry[2])

@@ -51,9 +51,8 @@ class Extensions(ResourceType):
                 if props[key].lower() != str(old.get(key, "")).lower():
                     raise invalid(f"Changing property '{key}' is not allowed.", key, "PropertyChangeNotAllowed")
         version = props["typeHandlerVersion"]
-        if not re.match(r"^\d+(\.\d+){0,3}$", version):
-            raise invalid(f"The value '{version}' of parameter 'typeHandlerVersion' is not a valid version.",
-                          "typeHandlerVersion")
+        if not re.match(r"^\d+(\.\d+)?$", version):  # major.minor: Azure refuses 2.1.6 or 1.9.3 this way
+            raise invalid("The value of parameter typeHandlerVersion is invalid.", "typeHandlerVersion")
         if self.is_custom_script(props) and version.split(".")[0] != "2":
             raise invalid(f"The handler version '{version}' of Microsoft.Azure.Extensions.CustomScript is not "
                           "available: the emulator's handler is 2.1 (use typeHandlerVersion '2.0' or '2.1').",
