@@ -23,10 +23,9 @@ import subprocess
 import uuid
 
 import pytest
+from conftest import REPO_ROOT
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
-
-from conftest import REPO_ROOT
 
 pytestmark = pytest.mark.container_vm
 
