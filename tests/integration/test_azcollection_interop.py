@@ -69,8 +69,8 @@ def extension_view(emulator, rg):
     return extension.as_dict()["properties"]["instanceView"]
 
 
-def test_azcollection_modules_and_inventory_work_against_the_emulator(container_emulator, container_playbook,
-                                                                        azcollection, tmp_path):
+def test_azcollection_modules_and_inventory_work_against_the_emulator(
+        container_emulator, container_playbook, azcollection, tmp_path):
     rg = "rg-azc-%s" % uuid.uuid4().hex[:6]
     key = ed25519.Ed25519PrivateKey.generate().public_key().public_bytes(
         serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()

@@ -20,8 +20,8 @@ def test_scripts_run_on_the_tagged_vms_with_their_output(ansible_playbook):
     suffix = uuid.uuid4().hex[:6]
     names = ["rc1-%s" % suffix, "rc2-%s" % suffix]
     key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKhXQ5PNFD2VnhEkMAgXZaR9ld1Vcb6zE7ZK7nHn/4bH test@dockyard"
-    run = ansible_playbook("vm_run_command.yml", extra_vars=dict(rg="rg-runcmd-%s" % suffix, vm_names=names,
-                                                               ssh_keys=[key]))
+    extra = dict(rg="rg-runcmd-%s" % suffix, vm_names=names, ssh_keys=[key])
+    run = ansible_playbook("vm_run_command.yml", extra_vars=extra)
     planned = run.task("Check mode says where it would run")["result"]
     assert planned["changed"] is True and sorted(r["vm_name"] for r in planned["results"]) == sorted(names)
     greeted = run.task("A script with parameters on every worker")["result"]

@@ -130,8 +130,8 @@ class RunCommandManager:
         self.check_params()
         vms = self.targets()
         if not vms:
-            raise DockyardError('No VM of resource group %s has the tags %s.' % (self.params['resource_group'],
-                                                                                   self.params.get('tags')), option='tags')
+            message = 'No VM of resource group %s has the tags %s.' % (self.params['resource_group'], self.params.get('tags'))
+            raise DockyardError(message, option='tags')
         if self.ctx.check_mode:
             return dict(changed=True, results=[dict(vm_name=vm['name'], would_run=True) for vm in vms])
         workers = max(1, min(int(self.params['max_concurrency']), len(vms)))

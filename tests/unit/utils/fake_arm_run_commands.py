@@ -21,7 +21,6 @@ def _not_found(name: str) -> Exception:
 class RunCommandRoutes:
     """Mixed into FakeArm: the run command handlers (they use its ``_vm``, ``run_commands`` and ``script_runner``)."""
 
-
     def _run_command_key(self, params: dict) -> tuple[str, str, str]:
         return params['rg'].lower(), params['name'].lower(), params['command'].lower()
 
