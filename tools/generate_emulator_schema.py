@@ -120,7 +120,7 @@ class Walker:
     def type_code(self, package: str, hint: typing.Any) -> str:
         origin, args = typing.get_origin(hint), typing.get_args(hint)
         if origin is typing.Union:
-            options = [a for a in args if a is not type(None)]
+            options = [a for a in args if not (isinstance(a, type) and issubclass(a, type(None)))]
             models = [a for a in options if isinstance(a, type) and hasattr(a, "_attr_to_rest_field")
                       or isinstance(a, type) and hasattr(a, "_calculated")]
             if models:
@@ -179,7 +179,7 @@ def generate() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--check", action="store_true", help="exit 1 when the generated file is stale")
     parser.add_argument("--output", type=Path, default=TARGET)
     args = parser.parse_args(argv)
