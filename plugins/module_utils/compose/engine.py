@@ -535,7 +535,10 @@ class ComposeEngine:
             listed = self.client.containers(all=True)
         except Exception as exc:  # pylint: disable=broad-except
             raise EngineError('cannot list containers: %s' % error_text(exc)) from exc
-        taken = {(c.get('Names') or ['/'])[0].lstrip('/'): c.get('Id') or '' for c in listed if c.get('Id') not in ours}
+        # A container with this project's label that the observation missed was made by a concurrent run of
+        # the project after we observed: not someone else's. The plan made under the lock will see it.
+        taken = {(c.get('Names') or ['/'])[0].lstrip('/'): c.get('Id') or '' for c in listed
+                 if c.get('Id') not in ours and (c.get('Labels') or {}).get(L.PROJECT) != project}
         for service, cname in creates:
             if cname in taken:
                 raise PlanError('services.%s: container name %s is already in use by container %s, which is not part of '

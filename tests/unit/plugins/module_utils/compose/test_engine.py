@@ -8,7 +8,7 @@ import copy
 
 import pytest
 
-from ansible_collections.dockyard.azure.plugins.module_utils.compose import hashing
+from ansible_collections.dockyard.azure.plugins.module_utils.compose import hashing, state
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import labels as L
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.engine import ComposeEngine
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import ComposeError, EngineError
@@ -138,6 +138,25 @@ def test_a_name_taken_by_a_container_outside_the_project_is_refused_before_any_w
         ComposeEngine(fake.client()).run('webdb', webdb, {}, META)
     assert info.value.msg.startswith('services.db: container name webdb-db-1 is already in use by container ')
     assert 'not part of project webdb' in info.value.msg and fake.writes() == []
+
+
+def test_a_container_a_concurrent_run_made_after_the_observation_is_no_foreign_name(fake, webdb, monkeypatch):
+    # Run B observes an empty project; run A creates webdb-db-1 before B checks the names it will create.
+    # B must not call A's container someone else's: it waits for A's lock and plans again.
+    observe, raced = state.observe, []
+
+    def observe_then_race(client, project, model):
+        observed = observe(client, project, model)
+        if not raced:
+            raced.append(True)
+            run(fake, webdb)  # run A, start to end
+        return observed
+
+    monkeypatch.setattr(state, 'observe', observe_then_race)
+    engine = ComposeEngine(fake.client())
+    engine.run('webdb', webdb, {}, META)
+    assert not engine.changed and sorted(c['Name'].lstrip('/') for c in fake.containers.values()
+                                         if not c['Name'].endswith('lock')) == ['webdb-db-1', 'webdb-web-1']
 
 
 def test_unhealthy_dependency_stops_the_dependent(fake, webdb):
