@@ -98,6 +98,25 @@ def compose_app(**variables):
     return ("role:compose_app", base)
 
 
+def template(**sections):
+    body = {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+            "contentVersion": "1.0.0.0", "resources": []}
+    body.update(sections)
+    return body
+
+
+def arm(**args):
+    base = {"resource_group": "@RG@", "template": template()}
+    base.update(args)
+    return ("arm_deployment", {key: value for key, value in base.items() if value is not None})
+
+
+def run(**args):
+    base = {"resource_group": "@RG@", "vm_name": "badvm", "script": "true"}
+    base.update(args)
+    return ("vm_run_command", {key: value for key, value in base.items() if value is not None})
+
+
 def row(target_args, fragment):
     target, args = target_args
     return (target, args, fragment)
@@ -212,6 +231,57 @@ ROWS = [
     row(ext(name="bad/name"), "name"),
     row(ext(vm_name="bad/vm"), "vm_name"),
     row(ext(endpoint_host="bad host!", **tls()), "endpoint_host"),
+    # ---------------------------------------------------------------- arm_deployment, arm_deployment_info
+    # What ARM's what-if finds (undeclared or missing parameters, unknown functions) is refused by what-if
+    # itself, a POST that writes nothing: the test allows POST .../whatIf, no other write.
+    row(arm(template=template(), template_file="@TMP@/template.json"), "template"),
+    row(("arm_deployment", {"resource_group": "@RG@"}), "template"),
+    row(arm(template=None, template_file="@TMP@/missing-template.json"), "template_file: the template file @TMP@/missing-template.json: no such file"),
+    row(arm(template=None, template_file="@TMP@/not-json.json"), "InvalidTemplate"),
+    row(arm(template="{not json"), "InvalidTemplate"),
+    row(arm(template=[1, 2]), "must be a JSON object"),
+    row(arm(template={"$schema": "x", "contentVersion": "1.0.0.0"}), "'resources' section"),
+    row(arm(template=template(parameters=["a"])), "'parameters' section"),
+    row(arm(name="bad name!"), "name: the deployment name 'bad name!'"),
+    row(arm(name="x" * 65), "name: the deployment name"),
+    row(arm(resource_group="bad/rg"), "resource_group: 'bad/rg'"),
+    row(arm(resource_group=None), "location is required"),
+    row(arm(resource_group=None, location="westeurope", mode="complete"), "mode=complete"),
+    row(arm(mode="full"), "mode"),
+    row(arm(parameters=["a"]), "parameters"),
+    row(arm(parameters={"parameters": "x", "contentVersion": "1.0.0.0"}), "parameters: 'parameters' must be an object"),
+    row(arm(parameters_file="@TMP@/missing-parameters.json"), "parameters_file: the parameters file @TMP@/missing-parameters.json: no such file"),
+    row(arm(parameters_file="@TMP@/not-json.json"), "InvalidTemplate"),
+    row(arm(parameters={"undeclared": "x"}), "'undeclared' in the parameters file are not valid"),
+    row(arm(template=template(parameters={"prefix": {"type": "string"}})),
+        "The value for the template parameter 'prefix'"),
+    row(arm(template=template(parameters={"size": {"type": "int", "allowedValues": [1, 2]}}), parameters={"size": 3}),
+        "size"),
+    row(arm(template=template(outputs={"x": {"type": "string", "value": "[nosuchfunction()]"}})), "nosuchfunction"),
+    row(("arm_deployment_info", {"resource_group": "bad/rg"}), "resource_group: 'bad/rg'"),
+    row(("arm_deployment_info", {"resource_group": "@RG@", "name": "bad name!"}), "name: the deployment name 'bad name!'"),
+    row(("arm_deployment_info", {"resource_group": "@RG@", "provisioning_state": "failed"}), "did you mean 'Failed'"),
+    row(("arm_deployment_info", {"resource_group": "@RG@", "provisioning_state": "Failed' or name eq 'x"}),
+        "provisioning_state"),
+    row(("arm_deployment_info", {"resource_group": "@RG@", "operations": "maybe"}), "operations"),
+    # ---------------------------------------------------------------- vm_run_command
+    row(("vm_run_command", {"resource_group": "@RG@", "script": "true"}), "vm_name, tags"),
+    row(run(tags={"role": "web"}), "vm_name|tags"),
+    row(("vm_run_command", {"vm_name": "badvm", "script": "true"}), "resource_group"),
+    row(run(script=""), "script"),
+    row(run(script=["echo ok", 5]), "script"),
+    row(run(timeout_seconds=6000), "timeout_seconds"),
+    row(run(max_concurrency=0), "max_concurrency"),
+    row(run(run_as_password="pw"), "run_as_password needs run_as_user"),
+    row(run(resource_group="bad/rg"), "resource_group: 'bad/rg'"),
+    row(run(vm_name="bad/vm"), "vm_name: 'bad/vm'"),
+    row(run(vm_name="dybadin-novm"), "vm_name: the VM dybadin-novm does not exist"),
+    row(run(vm_name=None, tags={"bad<tag": "x"}), "tags: 'bad<tag'"),
+    row(run(vm_name=None, tags={"dybadin": "nothing-has-it"}), "tags: no VM of resource group"),
+    row(run(parameters={"bad name": "x"}), "parameters: 'bad name'"),
+    row(run(protected_parameters={"1X": "y"}), "protected_parameters: '1X'"),
+    row(run(parameters={"TOKEN": "visible-value"}, protected_parameters={"TOKEN": "hidden-value"}),
+        "protected_parameters: 'TOKEN' is also in parameters"),
     # ---------------------------------------------------------------- docker_tls (a writer of local files)
     row(("docker_tls", {"path": "@TMP@/tls-a", "dns_names": ["bad name!"]}), "dns_names: 'bad name!'"),
     row(("docker_tls", {"path": "@TMP@/tls-b", "dns_names": ["-lead.example"]}), "dns_names"),

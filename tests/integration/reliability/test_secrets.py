@@ -5,8 +5,9 @@
 One playbook runs every module that takes a secret: Azure credentials given as options (a client
 secret; a certificate with its password), a VM whose custom data holds a secret, a VM extension
 with protected settings, docker_extension with a TLS server key (as text), a registry password and
-a Compose environment value, compose with a secret in its interpolation environment, and docker_tls
-(the private keys it writes). It runs three times: check mode with diff, then for real, then again
+a Compose environment value, compose with a secret in its interpolation environment, arm_deployment
+with a secure parameter, vm_run_command with protected parameters and a run-as password, and
+docker_tls (the private keys it writes). It runs three times: check mode with diff, then for real, then again
 with diff; all at -vvvv. Then stdout, stderr, the task results and the emulator's request log are
 searched for every secret value.
 """
@@ -49,6 +50,9 @@ def test_no_secret_shows_at_vvvv_with_diff_or_in_check_mode(emulator, engine, bu
         "registry_password": "dy-registry-pass-" + marker,
         "docker_extension_compose_environment": "dy-ext-compose-env-" + marker,
         "compose_environment": "dy-compose-env-" + marker,
+        "secure_parameters": "dy-secure-param-" + marker,
+        "protected_parameters": "dy-protected-param-" + marker,
+        "run_as_password": "dy-run-as-pass-" + marker,
     }
     rg = unique("dysecret-")
     status, body = arm.call("PUT", "/resourcegroups/" + rg, "2022-09-01", {"location": "westeurope"})
@@ -97,6 +101,20 @@ def test_no_secret_shows_at_vvvv_with_diff_or_in_check_mode(emulator, engine, bu
             "project_name": project, "environment": {"DB_PASSWORD": secrets["compose_environment"]},
             "definition": {"services": {"db": {"image": TEST_IMAGE, "command": ["sleep", "3600"], "stop_grace_period": "1s",
                                                "environment": {"DB_PASSWORD": "${DB_PASSWORD}"}}}}}},
+        {"name": "A template deployment with a secure parameter", "dockyard.azure.arm_deployment": {
+            "resource_group": rg, "name": "dysecret-template",
+            "template": {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+                         "contentVersion": "1.0.0.0",
+                         "parameters": {"adminPassword": {"type": "securestring"}, "label": {"type": "string"}},
+                         "resources": [{"type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2023-09-01",
+                                        "name": "dysecret-nsg", "location": "westeurope",
+                                        "tags": {"label": "[parameters('label')]"}}],
+                         "outputs": {"label": {"type": "string", "value": "[parameters('label')]"}}},
+            "parameters": {"label": "visible"}, "secure_parameters": {"adminPassword": secrets["secure_parameters"]}}},
+        {"name": "A run command with protected parameters and a run-as password", "dockyard.azure.vm_run_command": {
+            "resource_group": rg, "vm_name": rg + "-ext", "script": ["echo \"$TOKEN\""], "run_as_user": "azureuser",
+            "parameters": {"WHO": "visible"}, "protected_parameters": {"TOKEN": secrets["protected_parameters"]},
+            "run_as_password": secrets["run_as_password"]}},
         {"name": "A canary (not a secret): shows that the search looks where task output goes",
          "ansible.builtin.debug": {"msg": "canary-" + marker}},
         {"name": "TLS material made (again on every run)", "dockyard.azure.docker_tls": {
