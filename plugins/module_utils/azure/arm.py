@@ -174,4 +174,3 @@ def validate_resource_name(name: Any, option: str, what: str = 'resource') -> No
     if not RESOURCE_NAME.match(text) or text.endswith(('.', '-')):
         raise AzureModuleError("%s: '%s' is not a valid %s name: 1-80 letters, digits, '_', '.' and '-', starting with a "
                                "letter, digit or '_' and not ending with '.' or '-'." % (option, text, what), option=option)
-

@@ -79,8 +79,8 @@ def race(project, model, runners=2):
     return outcomes
 
 
-def test_runs_started_at_the_same_instant_converge_to_one_network_and_one_set_of_containers(engine, busybox, cleanup,
-                                                                                             figures):
+def test_runs_started_at_the_same_instant_converge_to_one_network_and_one_set_of_containers(
+        engine, busybox, cleanup, figures):
     rounds, duplicates = 3, 0
     for _round in range(rounds):
         project = unique("dyrace")

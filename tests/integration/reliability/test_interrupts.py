@@ -75,7 +75,8 @@ def test_compose_deploys_killed_at_random_points_converge_on_rerun(engine, busyb
     playbook = Playbook(path, tmp_path)
     interrupts = converged = 0
     projects = []
-    definition = {"services": {
+    definition = {
+        "services": {
             "db": {"image": TEST_IMAGE, "command": ["sh", "-c", "sleep 2; touch /ready; exec sleep 3600"],
                    "stop_grace_period": "1s", "volumes": ["data:/data"],
                    "healthcheck": {"test": ["CMD", "test", "-f", "/ready"], "interval": "300ms", "retries": 30}},
@@ -83,7 +84,7 @@ def test_compose_deploys_killed_at_random_points_converge_on_rerun(engine, busyb
                     "depends_on": {"db": {"condition": "service_healthy"}}, "networks": ["default", "back"]},
             "worker": {"image": TEST_IMAGE, "command": ["sleep", "3600"], "stop_grace_period": "1s",
                        "networks": ["back"]}},
-            "networks": {"back": {}}, "volumes": {"data": {}}}
+        "networks": {"back": {}}, "volumes": {"data": {}}}
     try:
         for seed in COMPOSE_SEEDS:
             project = unique("dyint")

@@ -24,7 +24,6 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..',
 SHELL_SOURCE = os.path.join(ROOT, 'extensions', 'docker', 'install-docker.sh')
 
 
-
 def _real_tls_material():
     """(CA, server certificate, server key) as PEM text: real material, since the key must match the certificate."""
     import tempfile
