@@ -26,6 +26,10 @@ FAULT_OPTIONS = [  # (option, settings key, type, help)
     ("--latency-ms", "latency_ms", int, "delay added to every ARM call"),
     ("--lro-failure-rate", "lro_failure_rate", float, "share of long-running operations that end Failed (0..1)"),
     ("--seed", "seed", int, "random seed, for reproducible fault sequences"),
+    ("--unavailable-sizes", "unavailable_sizes", lambda text: [p.strip() for p in text.split(",") if p.strip()],
+     "VM sizes answered 409 SkuNotAvailable, comma-separated; SIZE@LOCATION for one region only"),
+    ("--regional-cores-quota", "regional_cores_quota", int, "vCPUs a region allows in total (default 350)"),
+    ("--family-cores-quota", "family_cores_quota", int, "vCPUs a region allows per VM size family (default 100)"),
 ]
 
 

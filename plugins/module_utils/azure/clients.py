@@ -29,6 +29,12 @@ CLIENTS = {
     'compute': ('azure-mgmt-compute', (
         ('azure.mgmt.compute', 'ComputeManagementClient'),
     )),
+    # Template deployments left azure-mgmt-resource in 26 for their own package; older azure-mgmt-resource
+    # releases serve them from the top-level client (.deployments, .deployment_operations).
+    'deployments': ('azure-mgmt-resource-deployments', (
+        ('azure.mgmt.resource.deployments', 'DeploymentsMgmtClient'),
+        ('azure.mgmt.resource', 'ResourceManagementClient'),
+    )),
 }
 
 

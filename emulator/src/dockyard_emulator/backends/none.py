@@ -17,6 +17,7 @@ class NoneBackend:
 
     name = "none"
     asynchronous = False
+    os_families = ("Linux", "Windows")  # metadata only: any valid VM is accepted
 
     def __init__(self, state_dir: Path | None = None) -> None:
         self.state_dir = state_dir

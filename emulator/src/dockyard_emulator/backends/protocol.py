@@ -49,6 +49,7 @@ class VmBackend(Protocol):
 
     name: str
     asynchronous: bool   # slow work: run it outside the request's transaction
+    os_families: tuple[str, ...]  # the OS families it can boot ("Linux", "Windows"): others are refused at PUT
 
     def provision(self, ctx: Context, vm: Resource) -> None:
         """Create or reconfigure the machine for ``vm``."""

@@ -75,6 +75,7 @@ class ContainerBackend:
 
     name = "container"
     asynchronous = True  # booting a VM or running a script takes seconds to minutes: not in a transaction
+    os_families = ("Linux",)  # every image boots the emulator's Debian system image: no Windows
 
     def __init__(self, state_dir: Path) -> None:
         self.state_dir = state_dir
