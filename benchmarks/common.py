@@ -165,8 +165,14 @@ class Tool:
             os.chmod(self.interpreter, 0o755)
 
     def run(self, extra=None, check=False, inventory='localhost,'):
-        command = [os.path.join(os.path.dirname(self.python), 'ansible-playbook'), '-i', inventory, self.playbook,
-                   '-e', json.dumps(dict(extra or {}, ansible_python_interpreter=self.interpreter))]
+        """Run the playbook. inventory=None: the implicit localhost (which runs modules with ansible-playbook's own
+        Python) and no interpreter wrapper, for plays that also reach other hosts."""
+        extra = dict(extra or {})
+        if inventory is not None:
+            extra['ansible_python_interpreter'] = self.interpreter
+        command = [os.path.join(os.path.dirname(self.python), 'ansible-playbook'), self.playbook, '-e', json.dumps(extra)]
+        if inventory is not None:
+            command[1:1] = ['-i', inventory]
         if check:
             command.append('--check')
         if os.path.exists(self.rss_log):
