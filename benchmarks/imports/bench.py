@@ -218,8 +218,8 @@ def main():
         failed = samples[label][-1]['failed']
         results[label] = {'seconds': seconds, 'rss_kib': rss, 'imports': names, 'failed': failed,
                           'heaviest': heaviest(profile), 'samples': samples[label]}
-        print('%-36s %9.3f %8.0f %8d  %s%s' % (label, seconds, rss / 1024, len(names), ', '.join(heaviest(profile, 4)),
-                                              ' (%d not importable)' % len(failed) if failed else ''))
+        unimportable = ' (%d not importable)' % len(failed) if failed else ''
+        print('%-36s %9.3f %8.0f %8d  %s%s' % (label, seconds, rss / 1024, len(names), ', '.join(heaviest(profile, 4)), unimportable))
     reference = results.get('azc: azure_rm_common')
     if reference:
         for label in ('ours: vm', 'ours: vm_info', 'ours: resource_group'):

@@ -34,7 +34,8 @@ def test_put_get_delete_by_id(arm):
     assert created['id'] == NSG_ID
     read = by_id.get('nsg', NSG_ID)
     assert read['tags'] == {'a': 'b'} and read['properties']['provisioningState'] == 'Succeeded'
-    assert isinstance(read, dict) and type(read['properties']) is dict  # plain REST dicts, not SDK models
+    assert isinstance(read, dict) and isinstance(read['properties'], dict)  # plain REST dicts, not SDK models
+    assert not hasattr(read, 'as_dict') and not hasattr(read['properties'], 'as_dict')
     arm.wait(by_id.begin_delete(NSG_ID), 'delete')
     assert by_id.get('nsg', NSG_ID) is None
     # The same REST calls a provider SDK makes (the fake names them as azure-mgmt-network does), with the pinned version.
