@@ -109,7 +109,7 @@ def scratch(tmp_path_factory, emulator):
 def run_group(group, scratch, emulator, tmp_path, engine=None):
     rows = [(index, (target, fill(args, scratch), fill(fragment, scratch))) for index, (target, args, fragment) in enumerate(ROWS)
             if target in GROUPS[group]]
-    playbook = write_playbook(tmp_path, "bad-inputs-" + group, rows_tasks([(i, r) for i, r in rows]))
+    playbook = write_playbook(tmp_path, "bad-inputs-" + group, rows_tasks(list(rows)))
     since = emulator.last_sequence()
     started = time.time()
     run = Playbook(playbook, tmp_path, emulator.env).run()

@@ -70,10 +70,10 @@ def race(project, model, runners=2):
     start = time.time() + 1.5  # time enough for every racer to import and connect first
     env = dict(os.environ, PYTHONPATH=COLLECTIONS)
     processes = [subprocess.Popen([sys.executable, "-c", RACER, project, json.dumps(model), repr(start)], env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(runners)]
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _runner in range(runners)]
     outcomes = []
     for process in processes:
-        output, _ = process.communicate(timeout=120)
+        output, _stderr = process.communicate(timeout=120)
         lines = [line for line in output.splitlines() if line.startswith("{")]
         outcomes.append(json.loads(lines[-1]) if lines else {"ok": False, "error": output[-2000:]})
     return outcomes
