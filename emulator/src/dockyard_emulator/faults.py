@@ -10,7 +10,7 @@ from .errors import ArmError, FaultSettingsError
 from .web import DROP, Response
 
 DEFAULTS: dict[str, Any] = {"throttle_rate": 0.0, "error_rate": 0.0, "drop_rate": 0.0, "latency_ms": 0, "retry_after": 1,
-            "lro_failure_rate": 0.0, "seed": None}
+            "lro_failure_rate": 0.0, "seed": None, "max_page_size": 0}
 RATES = ("throttle_rate", "error_rate", "drop_rate", "lro_failure_rate")
 
 

@@ -55,6 +55,9 @@ class VirtualMachines(ResourceType):
     operation_kinds = ("operations", "operations?monitor=true")
     actions = ("start", "powerOff", "deallocate", "restart")
     removal_rank = 10
+    # CRP answers at most 50 VMs of each region in a page of a listing (see paging.py).
+    page_size = 50
+    page_per_location = True
 
     def build(self, ctx: Context, rid: ResourceId, body: dict[str, Any], existing: Resource | None) -> dict[str, Any]:
         vm_profile.check_name(rid)
