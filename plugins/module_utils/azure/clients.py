@@ -29,6 +29,10 @@ CLIENTS = {
     'compute': ('azure-mgmt-compute', (
         ('azure.mgmt.compute', 'ComputeManagementClient'),
     )),
+    # Plain ARM REST reads (JSON in and out) through the same pipeline policies: listings at fleet size.
+    'arm': ('azure-mgmt-core', (
+        ('ansible_collections.dockyard.azure.plugins.module_utils.azure.rest', 'ArmRestClient'),
+    )),
 }
 
 
