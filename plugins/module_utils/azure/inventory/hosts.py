@@ -76,7 +76,8 @@ def check_hostnames(value: Any) -> list[str]:
         if not isinstance(entry, str) or not entry.strip():
             raise AzureConfigError('hostnames', 'hostnames: %r is neither one of %s nor a Jinja expression.'
                                    % (entry, ', '.join(HOSTNAME_KEYWORDS)))
-    return [entry.strip() for entry in value]
+    # Kept as given: Ansible trusts the expressions of an inventory file by a tag on these very strings.
+    return list(value)
 
 
 def choose_hostname(variables: Mapping[str, Any], preferences: Iterable[str],
@@ -84,7 +85,8 @@ def choose_hostname(variables: Mapping[str, Any], preferences: Iterable[str],
     """The first preference that gives a non-empty value: a keyword's host variable (`prefix` + keyword),
     else `evaluate(expression, variables)`."""
     for entry in preferences:
-        value = variables.get(prefix + entry) if entry in HOSTNAME_KEYWORDS else evaluate(entry, variables)
+        keyword = entry.strip()
+        value = variables.get(prefix + keyword) if keyword in HOSTNAME_KEYWORDS else evaluate(entry, variables)
         if value not in (None, '') and str(value).strip():
             return str(value).strip()
     return None
