@@ -109,11 +109,10 @@ options:
     default: false
 notes:
   - "Host variables of each VM, named with O(hostvar_prefix) (V(azure_) by default) before each: C(id), C(name),
-    C(resource_group), C(location), C(zone), C(size), C(vm_id),
+    C(resource_group), C(location), C(zone), C(size),
     C(image) (the marketplace URN C(publisher:offer:sku:version), or the image's resource ID),
-    C(image_reference) (its parts), C(os_type), C(os_disk), C(data_disks), C(power_state), C(provisioning_state),
-    C(private_ip), C(public_ip), C(fqdn), C(nic) (the primary network interface's ID), C(subnet),
-    C(network_security_group), C(tags), C(identity), C(admin_username), C(computer_name), C(priority);
+    C(os_type), C(os_disk), C(power_state), C(provisioning_state), C(private_ip), C(public_ip), C(fqdn),
+    C(subnet), C(tags), C(identity), C(admin_username), C(computer_name), C(priority);
     and C(ansible_host) (public IP, else FQDN, else private IP) and C(ansible_user)
     (the admin user). O(compose) can override any of them, for example C(ansible_host: azure_private_ip)."
   - O(timeout) and O(polling_interval) do not apply: the inventory starts no long-running operation.
@@ -125,8 +124,9 @@ seealso:
 """
 
 EXAMPLES = r"""
-# azure_vms.yml: every VM of the subscription in AZURE_SUBSCRIPTION_ID, credentials from AZURE_* variables.
-plugin: dockyard.azure.vms
+# azure_vms.yml, every VM of the subscription in AZURE_SUBSCRIPTION_ID with credentials from AZURE_* variables,
+# is this one line:
+#   plugin: dockyard.azure.vms
 
 # docker_vms.yml: the running VMs of two groups, grouped by tags and region, reached on their private IP.
 plugin: dockyard.azure.vms

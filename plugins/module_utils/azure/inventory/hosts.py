@@ -20,10 +20,12 @@ from ansible_collections.dockyard.azure.plugins.module_utils.azure.auth import A
 HOSTNAME_KEYWORDS = ('public_ip', 'private_ip', 'fqdn', 'name', 'computer_name')
 DEFAULT_HOSTNAMES = ['name']
 DEFAULT_PREFIX = 'azure_'
-# vm_info keys that are not host variables: every variable costs Ansible time per host (hundreds of
-# hosts), and these serve no grouping or connection (ansible_host is set without the prefix).
+# vm_info keys that are not host variables. Ansible checks and tags every value of every host variable
+# (hundreds of hosts: the cost of a cached run is mostly that, and the --list output), so only what
+# serves grouping, naming and connecting is kept; ansible_host is set without the prefix.
 LEFT_OUT = frozenset(('ansible_host', 'ssh_public_keys', 'password_authentication', 'custom_data_sha256', 'max_price',
-                      'eviction_policy', 'boot_diagnostics', 'network_interfaces', 'public_ip_id'))
+                      'eviction_policy', 'boot_diagnostics', 'network_interfaces', 'public_ip_id', 'data_disks', 'nic',
+                      'network_security_group', 'vm_id'))
 
 # azure_rm's use_contrib_script_compatible_sanitization: anything but letters, digits, _ and - becomes _.
 _LEGACY_UNSAFE = re.compile(r'[^A-Za-z0-9_\-]')
@@ -39,13 +41,12 @@ def image_name(image: Mapping[str, Any] | None) -> str | None:
 
 
 def host_vars(vm: Mapping[str, Any], prefix: str = DEFAULT_PREFIX) -> dict[str, Any]:
-    """The variables of a VM's host: what vm_info reports (plus image as a string), each name prefixed, and
-    ansible_host and ansible_user.
+    """The variables of a VM's host: what vm_info reports (image as a string, less LEFT_OUT), each name
+    prefixed, and ansible_host and ansible_user.
 
     The prefix keeps them apart from role variables (a host variable `image` or `size` would beat a
     role's default of that name) and from names Ansible reserves (`name`, `tags`)."""
     variables = {key: value for key, value in vm.items() if key not in LEFT_OUT}
-    variables['image_reference'] = dict(vm.get('image') or {})
     variables['image'] = image_name(vm.get('image'))
     variables['power_state'] = vm.get('power_state') or 'unknown'
     result = {prefix + key: value for key, value in variables.items()}

@@ -34,7 +34,7 @@ def test_host_vars_are_prefixed_with_connection_variables_unprefixed():
     variables = host_vars(VM)
     assert variables['azure_name'] == 'web1' and variables['azure_tags'] == {'role': 'web'}
     assert variables['azure_image'] == 'Debian:debian-12:12-gen2:latest'
-    assert variables['azure_image_reference']['sku'] == '12-gen2'
+    assert 'azure_image_reference' not in variables and 'azure_data_disks' not in variables
     assert variables['azure_os_type'] == 'Linux'
     assert variables['ansible_host'] == '10.0.0.4' and variables['ansible_user'] == 'deploy'
     assert 'azure_ansible_host' not in variables and 'azure_ssh_public_keys' not in variables
