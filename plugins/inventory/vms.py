@@ -115,7 +115,7 @@ notes:
     C(subnet), C(tags), C(identity), C(admin_username), C(computer_name), C(priority);
     and C(ansible_host) (public IP, else FQDN, else private IP) and C(ansible_user)
     (the admin user). O(compose) can override any of them, for example C(ansible_host: azure_private_ip)."
-  - O(timeout) and O(polling_interval) do not apply: the inventory starts no long-running operation.
+  - O(timeout) and O(polling_interval) do not apply, as the inventory starts no long-running operation.
   - Migrating from azure.azcollection's C(azure_rm) inventory plugin is described in the collection's
     C(docs/inventory.md), option by option.
 seealso:
