@@ -200,8 +200,8 @@ def measure_fleet(args, work, rows, regions, with_anchor):
         for _round in range(args.repeat):
             for runner in runners:
                 runner.run()
-                print("  %-58s %7.2f s %6d ARM calls %5d hosts" % (runner.label, runner.times[-1], runner.calls[-1],
-                                                                 runner.hosts), flush=True)
+                line = "  %-58s %7.2f s %6d ARM calls %5d hosts" % (runner.label, runner.times[-1], runner.calls[-1], runner.hosts)
+                print(line, flush=True)
         for runner in runners:
             rows.append(dict(case=runner.label, median_s=round(runner.median, 2), runs_s=[round(t, 2) for t in runner.times],
                              arm_calls=statistics.median(runner.calls), hosts=runner.hosts,

@@ -29,7 +29,7 @@ def test_list_follows_next_links_keeping_query_and_api_version(azure):
     assert [item['name'] for item in items] == ['vm%d' % index for index in range(7)]
     assert all('instanceView' in item['properties'] for item in items)
     assert len(azure.calls) == 3 and all(call.kwargs == {'status_only': 'true'} for call in azure.calls)
-    assert all(auth == 'Bearer ' + TOKEN for _, _, auth in azure.requests)
+    assert all(request[2] == 'Bearer ' + TOKEN for request in azure.requests)
 
 
 def test_api_version_of_the_first_request_on_every_page(azure, monkeypatch):
