@@ -17,7 +17,8 @@ Azure's control plane) and measures, alternating, ``--repeat`` times (medians re
 
 Then the same subscription listing with the five groups in one region, for our plugin only:
 Compute answers at most 50 VMs of each region per page, so 500 VMs in one region take ten pages.
-Wall time and ARM calls (from the emulator's request log) per run; the JSON goes to
+Wall time, CPU time of the ansible-inventory process (less sensitive than wall time to a busy
+machine) and ARM calls (from the emulator's request log) per run; the JSON goes to
 benchmarks/results/inventory.json.
 """
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import ssl
 import statistics
@@ -121,19 +123,23 @@ class Runner:
 
     def __init__(self, emulator, label, binary, source, env):
         self.emulator, self.label, self.binary, self.source, self.env = emulator, label, binary, source, env
-        self.times, self.calls, self.hosts = [], [], None
+        self.times, self.cpu, self.calls, self.hosts = [], [], [], None
 
     def run(self, record=True):
         since = self.emulator.last()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.monotonic()
         completed = subprocess.run([self.binary, "-i", self.source, "--list"], env=self.env, cwd=REPO,
                                    capture_output=True, text=True, check=False)
         elapsed = time.monotonic() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         if completed.returncode != 0:
             raise SystemExit("%s failed:\n%s" % (self.label, completed.stderr[-3000:]))
         hosts = len(json.loads(completed.stdout).get("_meta", {}).get("hostvars", {}))
         if record:
             self.times.append(elapsed)
+            self.cpu.append(cpu)
             self.calls.append(self.emulator.arm_calls(since))
             self.hosts = hosts
         return hosts
@@ -200,10 +206,12 @@ def measure_fleet(args, work, rows, regions, with_anchor):
         for _round in range(args.repeat):
             for runner in runners:
                 runner.run()
-                line = "  %-58s %7.2f s %6d ARM calls %5d hosts" % (runner.label, runner.times[-1], runner.calls[-1], runner.hosts)
+                line = "  %-58s %7.2f s %6.2f s CPU %6d ARM calls %5d hosts" % (
+                    runner.label, runner.times[-1], runner.cpu[-1], runner.calls[-1], runner.hosts)
                 print(line, flush=True)
         for runner in runners:
             rows.append(dict(case=runner.label, median_s=round(runner.median, 2), runs_s=[round(t, 2) for t in runner.times],
+                             median_cpu_s=round(statistics.median(runner.cpu), 2),
                              arm_calls=statistics.median(runner.calls), hosts=runner.hosts,
                              regions=len(set(regions)), fleet_seconds=round(made, 1), batch=batch))
     finally:
@@ -220,6 +228,7 @@ def main():
     args = parser.parse_args()
     if not os.path.exists(os.path.join(ANCHOR_VENV, "bin", "ansible-inventory")):
         raise SystemExit("benchmarks/.venv is missing: run `bash benchmarks/venv.sh`")
+    args.load_before = " ".join("%.1f" % value for value in os.getloadavg())
     work = tempfile.mkdtemp(prefix="bench-inventory-")
     rows = []
     try:
@@ -241,13 +250,19 @@ def report(args, rows):
     anchor = next((row for row in rows if row["case"].startswith("azure_rm")), None)
     ours = by_case["dockyard.azure.vms"]
     print()
-    print("Inventory benchmark: %d VMs, %d resource groups, latency %d ms per ARM call, median of %d runs" % (
-        args.vms, args.groups, args.latency_ms, args.repeat))
-    print("%-58s %9s %12s %10s %6s" % ("case", "median s", "above floor", "ARM calls", "hosts"))
+    floor_cpu = by_case["floor: ansible-inventory, empty inventory (our venv)"]["median_cpu_s"]
+    anchor_floor_cpu = by_case.get("floor: ansible-inventory, empty inventory (anchor venv)", {}).get("median_cpu_s", floor_cpu)
+    print("Inventory benchmark: %d VMs, %d resource groups, latency %d ms per ARM call, median of %d runs "
+          "(load average before/after: %s / %s)" % (args.vms, args.groups, args.latency_ms, args.repeat, args.load_before,
+                                                     " ".join("%.1f" % value for value in os.getloadavg())))
+    print("%-58s %9s %12s %9s %12s %10s %6s" % ("case", "median s", "above floor", "CPU s", "above floor", "ARM calls", "hosts"))
     for row in rows:
-        base = anchor_floor if "anchor" in row["case"] or row["case"].startswith("azure_rm") else floor
+        anchored = "anchor" in row["case"] or row["case"].startswith("azure_rm")
+        base, base_cpu = (anchor_floor, anchor_floor_cpu) if anchored else (floor, floor_cpu)
         above = "" if row["case"].startswith("floor") else "%.2f" % (row["median_s"] - base)
-        print("%-58s %9.2f %12s %10g %6s" % (row["case"], row["median_s"], above, row["arm_calls"], row["hosts"]))
+        above_cpu = "" if row["case"].startswith("floor") else "%.2f" % (row["median_cpu_s"] - base_cpu)
+        print("%-58s %9.2f %12s %9.2f %12s %10g %6s" % (row["case"], row["median_s"], above, row["median_cpu_s"], above_cpu,
+                                                      row["arm_calls"], row["hosts"]))
     if anchor:
         print("ours / azure_rm wall time: %.3f" % (ours["median_s"] / anchor["median_s"]))
     results = os.path.join(REPO, "benchmarks", "results")
