@@ -51,9 +51,10 @@ lint: ## ansible-lint (production), changelog fragments, ruff, mypy, generated f
 	antsibull-changelog lint
 	@$(MAKE) --no-print-directory ruff typecheck generated-check docs-lint
 
-generated-check: ## the generated module_utils files match their sources (generators' --check)
+generated-check: ## the generated files (module_utils, the emulator's ARM schema) match their sources (generators' --check)
 	python tools/update_compose_schema.py --check
 	python tools/update_install_script.py --check
+	python tools/generate_emulator_schema.py --check
 
 ruff: ## ruff on all Python of the tree (ruff.toml)
 	ruff check .
@@ -71,7 +72,8 @@ compose-reference: ## differential tests: our Compose loader vs the reference do
 emulator-tests: ## the emulator's own tests (plain Azure SDK clients against it)
 	cd emulator && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests
 
-integration: ## playbooks against the emulator and the local Docker engine
+integration: ## playbooks against the emulator and the local Docker engine (and azure.azcollection's, from benchmarks/.venv)
+	@bash benchmarks/venv.sh  # the anchors' venv, for test_azcollection_interop.py: made once (~3 min), cached after
 	cd $(ROOT) && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests/integration
 
 molecule: ## molecule scenarios of the roles, against an emulator with container VMs

@@ -33,6 +33,12 @@ CLIENTS = {
     'arm': ('azure-mgmt-core', (
         ('ansible_collections.dockyard.azure.plugins.module_utils.azure.rest', 'ArmRestClient'),
     )),
+    # Template deployments left azure-mgmt-resource in 26 for their own package; older azure-mgmt-resource
+    # releases serve them from the top-level client (.deployments, .deployment_operations).
+    'deployments': ('azure-mgmt-resource-deployments', (
+        ('azure.mgmt.resource.deployments', 'DeploymentsMgmtClient'),
+        ('azure.mgmt.resource', 'ResourceManagementClient'),
+    )),
 }
 
 

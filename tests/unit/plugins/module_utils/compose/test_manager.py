@@ -104,3 +104,22 @@ def test_info_lists_projects_and_describes_one(fake):
     assert info['services'][0]['containers'][0]['name'] == 'demo-web-1'
     assert ComposeInfoManager(context(fake), 'nothing').run()['exists'] is False
     assert fake.calls and fake.writes() == []
+
+
+def test_environment_option_is_on_top_of_the_process_environment(fake, monkeypatch, tmp_path):
+    # the loader must see the module's whole environment (HOME for ~, any variable the files use),
+    # with the option's values winning, not the option's dict alone
+    monkeypatch.setenv('HOME', str(tmp_path))
+    monkeypatch.setenv('DOCKYARD_TEST_FROM_PROCESS', 'process')
+    monkeypatch.setenv('DOCKYARD_TEST_OVERRIDDEN', 'process')
+    definition = {'services': {'web': {
+        'image': IMAGE,
+        'environment': {'A': '${DOCKYARD_TEST_FROM_PROCESS}', 'B': '${DOCKYARD_TEST_OVERRIDDEN}',
+                        'C': '${DOCKYARD_TEST_FROM_OPTION}'},
+        'volumes': ['~/data:/data'],
+    }}}
+    compose(fake, definition=definition,
+            environment={'DOCKYARD_TEST_OVERRIDDEN': 'option', 'DOCKYARD_TEST_FROM_OPTION': 'option'})
+    container = fake.container('demo-web-1')
+    assert sorted(container['Config']['Env']) == ['A=process', 'B=option', 'C=option']
+    assert [(m['Source'], m['Destination']) for m in container['Mounts']] == [(str(tmp_path / 'data'), '/data')]
