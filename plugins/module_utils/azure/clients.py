@@ -11,6 +11,9 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
+# rest.py imports no SDK itself; importing it by name makes Ansible ship it with every module that builds
+# clients (AnsiballZ bundles the module_utils a module imports, and CLIENTS names 'arm' by a string).
+from ansible_collections.dockyard.azure.plugins.module_utils.azure import rest as _rest  # noqa: F401  pylint: disable=unused-import
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.auth import AzureConnectionConfig
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import MissingAzureLibrary
 
