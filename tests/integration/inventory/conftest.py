@@ -30,6 +30,8 @@ BIN_DIR = os.path.dirname(sys.executable)
 REPO_ROOT = Path(__file__).resolve().parents[3]
 FLEET_VMS = 40
 FLEET_GROUPS = 4
+# Every ansible-inventory / ansible-playbook run is bounded: a hung run fails its test instead of the session.
+RUN_TIMEOUT_S = 300
 
 
 @dataclass
@@ -150,7 +152,8 @@ def inventory(fleet_emulator, tmp_path):
         path.write_text("plugin: dockyard.azure.vms\n" + textwrap.dedent(config))
         since = emulator.last_sequence()
         completed = subprocess.run(["ansible-inventory", "-i", str(path), *(args or ["--list"])], cwd=REPO_ROOT,
-                                   env=run_env(emulator, env), capture_output=True, text=True, check=False)
+                                   env=run_env(emulator, env), capture_output=True, text=True, check=False,
+                                   timeout=RUN_TIMEOUT_S)
         requests = emulator.requests(since)
         return InventoryRun(completed.returncode, completed.stdout, completed.stderr,
                             [entry for entry in requests if entry["kind"] == "arm"], requests)

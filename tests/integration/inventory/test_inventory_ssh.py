@@ -13,7 +13,7 @@ import subprocess
 import uuid
 
 import pytest
-from conftest import REPO_ROOT, run_env
+from conftest import REPO_ROOT, RUN_TIMEOUT_S, run_env
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
@@ -47,7 +47,7 @@ def ansible(emulator, docker_vms, *command, results=None):
                     "ANSIBLE_CALLBACKS_ENABLED": "result_log", "DOCKYARD_RESULT_LOG": str(results)})
     extra = json.dumps({"docker_host_ssh_private_key_file": docker_vms["key"], "docker_host_ssh_common_args": SSH_ARGS})
     return subprocess.run([*command, "-i", str(INVENTORY), "-e", extra], cwd=REPO_ROOT, env=env, capture_output=True,
-                          text=True, check=False)
+                          text=True, check=False, timeout=RUN_TIMEOUT_S)
 
 
 def test_a_playbook_reaches_the_inventory_hosts_over_ssh(container_emulator, docker_vms, tmp_path):
