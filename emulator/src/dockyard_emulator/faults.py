@@ -72,11 +72,11 @@ class Faults:
     def operation_fails(self) -> bool:
         return self._roll("lro_failure_rate")
 
-    def inject(self, subscription: str | None, is_write: bool) -> Response | None:
-        """Before an ARM request is handled: sleep, then maybe return DROP or raise the injected error."""
-        latency = self.settings["latency_ms"]
-        if latency:
-            time.sleep(latency / 1000)
+    def inject(self, subscription: str | None, is_write: bool, latency: bool = True) -> Response | None:
+        """Before an ARM request is handled: sleep (unless ``latency`` is false), then maybe return DROP or raise the
+        injected error."""
+        if latency and self.settings["latency_ms"]:
+            time.sleep(self.settings["latency_ms"] / 1000)
         retry = {"Retry-After": str(int(self.settings["retry_after"]))}
         if self._roll("drop_rate"):
             return DROP
