@@ -264,27 +264,28 @@ def report(args, rows):
     print()
     floor_cpu = by_case["floor: ansible-inventory, empty inventory (our venv)"]["median_cpu_s"]
     anchor_floor_cpu = by_case.get("floor: ansible-inventory, empty inventory (anchor venv)", {}).get("median_cpu_s", floor_cpu)
+    load_after = " ".join("%.1f" % value for value in os.getloadavg())
     print("Inventory benchmark: %d VMs, %d resource groups, latency %d ms per ARM call, median of %d runs "
-          "(load average before/after: %s / %s)" % (args.vms, args.groups, args.latency_ms, args.repeat, args.load_before,
-                                                     " ".join("%.1f" % value for value in os.getloadavg())))
-    print("%-58s %9s %12s %9s %12s %10s %10s %6s" % ("case", "median s", "above floor", "CPU s", "above floor", "ARM calls",
-                                                   "operations", "hosts"))
+          "(load average before/after: %s / %s)" % (args.vms, args.groups, args.latency_ms, args.repeat, args.load_before, load_after))
+    header = ("case", "median s", "above floor", "CPU s", "above floor", "ARM calls", "operations", "hosts")
+    print("%-58s %9s %12s %9s %12s %10s %10s %6s" % header)
     for row in rows:
         anchored = "anchor" in row["case"] or row["case"].startswith("azure_rm")
         base, base_cpu = (anchor_floor, anchor_floor_cpu) if anchored else (floor, floor_cpu)
         above = "" if row["case"].startswith("floor") else "%.2f" % (row["median_s"] - base)
         above_cpu = "" if row["case"].startswith("floor") else "%.2f" % (row["median_cpu_s"] - base_cpu)
-        print("%-58s %9.2f %12s %9.2f %12s %10g %10g %6s" % (row["case"], row["median_s"], above, row["median_cpu_s"], above_cpu,
-                                                           row["arm_calls"], row["arm_operations"], row["hosts"]))
+        values = (row["case"], row["median_s"], above, row["median_cpu_s"], above_cpu, row["arm_calls"], row["arm_operations"],
+                  row["hosts"])
+        print("%-58s %9.2f %12s %9.2f %12s %10g %10g %6s" % values)
     if anchor:
         print("ours / azure_rm wall time: %.3f; above each venv's floor: %.3f" % (
             ours["median_s"] / anchor["median_s"], (ours["median_s"] - floor) / max(anchor["median_s"] - anchor_floor, 0.01)))
     results = os.path.join(REPO, "benchmarks", "results")
     os.makedirs(results, exist_ok=True)
     with open(os.path.join(results, "inventory.json"), "w", encoding="utf-8") as handle:
-        json.dump(dict(vms=args.vms, groups=args.groups, latency_ms=args.latency_ms, repeat=args.repeat,
-                   load_before=args.load_before, rows=rows), handle,
-                  indent=2)
+        summary = dict(vms=args.vms, groups=args.groups, latency_ms=args.latency_ms, repeat=args.repeat,
+                       load_before=args.load_before, rows=rows)
+        json.dump(summary, handle, indent=2)
 
 
 if __name__ == "__main__":
