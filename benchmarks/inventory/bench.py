@@ -283,8 +283,11 @@ def report(args, rows):
     results = os.path.join(REPO, "benchmarks", "results")
     os.makedirs(results, exist_ok=True)
     with open(os.path.join(results, "inventory.json"), "w", encoding="utf-8") as handle:
+        # finished, rounds, load_before/load_after (1/5/15 min) and cpus: the fields benchmarks/report.py shows.
         summary = dict(vms=args.vms, groups=args.groups, latency_ms=args.latency_ms, repeat=args.repeat,
-                       load_before=args.load_before, rows=rows)
+                       finished=time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime()), rounds=args.repeat,
+                       load_before=[float(value) for value in args.load_before.split()],
+                       load_after=[float(value) for value in load_after.split()], cpus=os.cpu_count(), rows=rows)
         json.dump(summary, handle, indent=2)
 
 
