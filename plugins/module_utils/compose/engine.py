@@ -576,6 +576,7 @@ class ComposeEngine:
         else:
             for msg in plan['warnings']:
                 self.warn(msg)
+            ProjectLock(self.client, project, timeout=lock_timeout, warn=self.warn).clear_stale()
         if wait and plan['state'] not in ('stopped', 'absent'):
             completion = set()
             for svc in (model.get('services') or {}).values():

@@ -252,6 +252,22 @@ class ProjectLock:
         self.warn('Removed the stale lock of project %s left by a run that is gone (%s: %s).'
                   % (self.project, holder.describe(), reason))
 
+    def clear_stale(self) -> bool:
+        """Remove the lock if its holder is gone (with a warning); True if one was removed.
+
+        For a run with nothing to change, which takes no lock: a run killed after its last write but
+        before its release left the lock, and no later run would otherwise come to break it.
+        """
+        current = self._inspect()
+        if current is None:
+            return False
+        holder = Holder.from_labels((current.get('Config') or {}).get('Labels') or {})
+        reason = holder_is_gone(holder, Holder.this_process(lease=self.timeout, now=self.clock()), self.clock())
+        if not reason:
+            return False  # a run in progress: it releases the lock itself
+        self._break(current['Id'], holder, reason)
+        return True
+
     # ------------------------------------------------------------------ release
     def release(self) -> None:
         if self.container_id is None:

@@ -127,3 +127,15 @@ def test_holder_labels_round_trip():
     assert me.same_machine(L.Holder.from_labels(me.labels('p')))
     assert L.holder_is_gone(me, me, now=1089.0) is None
     assert L.holder_is_gone(me, me, now=1090.0).startswith('its lease expired')
+
+
+def test_a_run_with_nothing_to_change_removes_the_lock_of_a_dead_run_and_keeps_a_live_one(fake):
+    # A run killed after its last write but before its release leaves the lock; the re-run finds nothing to
+    # change and takes no lock, so it must clear a stale one itself (issue 11: no lock left after a re-run).
+    held_by(fake, 'shop', pid=dead_pid())
+    warnings = []
+    assert L.ProjectLock(fake.client(), 'shop', warn=warnings.append).clear_stale() is True
+    assert fake.container('shop_dockyard-lock') is None and 'has ended' in warnings[0]
+    held_by(fake, 'shop', pid=os.getpid(), token='other-run')
+    assert L.ProjectLock(fake.client(), 'shop').clear_stale() is False
+    assert fake.container('shop_dockyard-lock') is not None
