@@ -86,6 +86,7 @@ class ResourceType:
     async_put: bool = False                # PUT answers with a long-running operation
     async_delete: bool = False             # DELETE answers 202 with a long-running operation
     lro_headers: tuple[str, ...] = ("Azure-AsyncOperation", "Location")
+    # the URL path of its operations ({target}: the resource's id, for types whose operations live under it)
     operation_path: str = "/subscriptions/{subscription}/providers/{namespace}/locations/{location}/{kind}/{id}"
     states: dict[str, str] = {"create": "Creating", "update": "Updating", "delete": "Deleting"}
     actions: tuple[str, ...] = ()          # POST actions, each handled by ``action_<name>(ctx, resource)``

@@ -19,6 +19,8 @@ and calls its emulator's backend at these points:
                               bring their power state in line with ARM's
 - ``public_address(ctx, taken)``  an address for a new public IP resource where the backend's VMs
                               answer, or None (the Network provider then takes one of 198.18.0.0/15)
+- ``host_address(ctx)``       the address of this machine that the backend's VMs reach (where services
+                              the VMs use listen, e.g. container registries), or None: loopback only
 
 A backend whose work is slow sets ``asynchronous = True``: the provider then runs ``provision``,
 ``power``, ``delete`` and ``run_command`` in a background thread (``lro.start(work=...)``), outside
@@ -75,3 +77,6 @@ class VmBackend(Protocol):
 
     def public_address(self, ctx: Context, taken: set[str]) -> str | None:
         """An address for a new public IP resource where the backend's VMs answer, or None."""
+
+    def host_address(self, ctx: Context) -> str | None:
+        """This machine's address as the VMs reach it (and this machine too), or None (loopback only)."""
