@@ -1,3 +1,5 @@
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Differential tests: our Compose loader against the reference Compose v2 CLI.
 
 Each directory of ``corpus/`` is a small Compose project plus a ``case.yml``:
@@ -22,6 +24,8 @@ Normalization applied to the reference output before comparing, and why:
   values the engine uses (Compose itself uses the unescaped values).
 Nothing else is removed or rewritten.
 """
+
+from __future__ import annotations
 
 import glob
 import json

@@ -1,6 +1,6 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Typed rendering of the canonical Compose model.
+"""Typed rendering of the canonical Compose model (private to dockyard.azure).
 
 The reference implementation decodes the canonical YAML tree into Go structs
 and prints them as JSON: that decides the final value types (ports'
@@ -9,14 +9,12 @@ notation...) and which empty values disappear (``omitempty``).  This module
 reproduces that rendering on plain Python data.
 """
 
+from __future__ import annotations
 
 import struct
 
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import _formats as fmt
-
-
-class ModelError(ValueError):
-    """A value cannot be converted to its declared type."""
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import FormatError, ModelError
 
 
 def _is_empty(value):
@@ -40,7 +38,7 @@ def _int(value):
     try:
         return int(str(value), 10)
     except ValueError:
-        raise ModelError('expected an integer, got %r' % (value,))
+        raise ModelError('expected an integer, got %r' % (value,)) from None
 
 
 def _float(value):
@@ -49,7 +47,7 @@ def _float(value):
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise ModelError('expected a number, got %r' % (value,))
+        raise ModelError('expected a number, got %r' % (value,)) from None
 
 
 def _float32(value):
@@ -78,15 +76,15 @@ def _bool(value):
 def _bytes(value):
     try:
         return str(fmt.ram_in_bytes(value))
-    except fmt.FormatError as exc:
-        raise ModelError(str(exc))
+    except FormatError as exc:
+        raise ModelError(str(exc)) from exc
 
 
 def _duration(value):
     try:
         return fmt.format_duration(fmt.parse_duration(value, extended=True))
-    except fmt.FormatError as exc:
-        raise ModelError(str(exc))
+    except FormatError as exc:
+        raise ModelError(str(exc)) from exc
 
 
 def _str_list(value):
@@ -125,8 +123,8 @@ def _command(value):
     if isinstance(value, str):
         try:
             return fmt.shell_split(value)
-        except fmt.FormatError as exc:
-            raise ModelError(str(exc))
+        except FormatError as exc:
+            raise ModelError(str(exc)) from exc
     return [_str(v) for v in value]
 
 
@@ -178,7 +176,7 @@ def _file_mode(value):
         try:
             value = int(value, 8)
         except ValueError:
-            raise ModelError('invalid file mode: %s' % value)
+            raise ModelError('invalid file mode: %s' % value) from None
     return '0%o' % _int(value)
 
 
@@ -222,12 +220,6 @@ class Struct:
 def _list_of(conv):
     def convert(value):
         return [conv(v) for v in value]
-    return convert
-
-
-def _map_of(conv):
-    def convert(value):
-        return {k: (conv(v) if v is not None else None) for k, v in value.items()}
     return convert
 
 
