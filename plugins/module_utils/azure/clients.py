@@ -29,6 +29,9 @@ CLIENTS = {
     'compute': ('azure-mgmt-compute', (
         ('azure.mgmt.compute', 'ComputeManagementClient'),
     )),
+    'containerregistry': ('azure-mgmt-containerregistry', (
+        ('azure.mgmt.containerregistry', 'ContainerRegistryManagementClient'),
+    )),
 }
 
 

@@ -42,7 +42,8 @@ class ComposeManager:
         environment = dict(os.environ)
         environment.update({k: str(v) for k, v in (request.environment or {}).items()})
 
-        engine = ComposeEngine(self.context.client, check_mode=self.context.check_mode, warn=self.context.warn)
+        engine = ComposeEngine(self.context.client, check_mode=self.context.check_mode, warn=self.context.warn,
+                               registry_auth=request.registry_auth())
         result: dict[str, Any] = {'changed': False, 'project_name': project}
         try:
             plan, observed = engine.run(project, model, request.plan_options(all_service_names), meta,
