@@ -110,8 +110,9 @@ docs-lint: sync ## antsibull-docs lint: plugin DOCUMENTATION, role argument spec
 demo-images: ## build the demo application's images on the local Docker engine
 	bash demo/build-images.sh
 
-demo: setup demo-images ## two Docker hosts in the emulator with the demo app deployed to both
+demo: setup demo-images ## two Docker hosts in the emulator with the demo app deployed to both, through a container registry
 	$(EMULATOR) start --state-dir $(DEMO_STATE) --vm-backend container
+	@echo "make demo: the images go through a container registry of the emulator (a real registry server): pushed once, pulled by every host (registry_name in playbooks/vars/emulator.yml; empty it to copy them to each host with image_copy)."
 	eval "$$($(EMULATOR) env --state-dir $(DEMO_STATE))" && \
 		ansible-playbook playbooks/site.yml -e @playbooks/vars/emulator.yml
 	@echo; while read -r url; do [ -n "$$url" ] || continue; echo "curl $$url"; curl -fsS "$$url"; echo; done < $(ROOT)/.demo/urls.txt
