@@ -22,7 +22,7 @@ description:
     registry refresh token, which is the password of the user C(00000000-0000-0000-0000-000000000000), as with
     C(az acr login).
   - A registry whose certificate is signed by a private CA (the Azure emulator's registries, or a company CA) is
-    trusted through O(ca_cert) only, for that registry only, by a C(certs.d) entry of the Docker engine that is
+    trusted through O(registry_ca_cert) only, for that registry only, by a C(certs.d) entry of the Docker engine that is
     written for the push and removed afterwards. No daemon restart, no C(insecure-registries).
   - The engine keeps the registry tags (C(<registry>/<repository>:<tag>)) after the push, as C(docker tag) and
     C(docker push) would.
@@ -67,10 +67,10 @@ options:
     description:
       - Password (or refresh token) of O(username).
     type: str
-  ca_cert:
+  registry_ca_cert:
     description:
       - PEM file with the CA that signed the registry's certificate, when it is not a public CA.
-      - Written to O(certs_dir)C(/<registry>/ca.crt) for the push and removed afterwards. Needs write access to
+      - Written to C(<certs_dir>/<registry>/ca.crt) (O(certs_dir)) for the push and removed afterwards. Needs write access to
         O(certs_dir), which is the engine's own directory, so this applies to a local engine.
     type: path
   certs_dir:
@@ -186,7 +186,7 @@ ARGUMENT_SPEC = dict(
     images=dict(type='list', elements='raw', required=True),
     username=dict(type='str'),
     password=dict(type='str', no_log=True),
-    ca_cert=dict(type='path'),
+    registry_ca_cert=dict(type='path'),
     certs_dir=dict(type='path', default='/etc/docker/certs.d'),
 )
 

@@ -136,9 +136,9 @@ class ImagePushManager:
         self.password: str | None = params.get('password')
         if bool(self.username) != bool(self.password):
             raise ImagePushError('username and password go together', option='password' if self.username else 'username')
-        self.ca_data = read_ca(params['ca_cert']) if params.get('ca_cert') else None
+        self.ca_data = read_ca(params['registry_ca_cert']) if params.get('registry_ca_cert') else None
         self.certs_dir: str = params.get('certs_dir') or '/etc/docker/certs.d'
-        verify: bool | str = params['ca_cert'] if params.get('ca_cert') else True
+        verify: bool | str = params['registry_ca_cert'] if params.get('registry_ca_cert') else True
         self.registry_client = RegistryClient(self.registry, self.username, self.password, verify=verify)
 
     @contextlib.contextmanager

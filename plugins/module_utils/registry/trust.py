@@ -29,7 +29,7 @@ class RegistryTrustError(DockyardError):
     """The registry's CA could not be read or written where the Docker engine looks for it."""
 
 
-def read_ca(path: str, option: str = 'ca_cert') -> bytes:
+def read_ca(path: str, option: str = 'registry_ca_cert') -> bytes:
     """The PEM certificates in `path`; an error naming `option` when it is not a readable PEM file."""
     try:
         with open(path, 'rb') as handle:
@@ -71,9 +71,9 @@ class CertsDirEntry:
             self._wrote = True
         except OSError as exc:
             self.__exit__(None, None, None)
-            raise RegistryTrustError('ca_cert: cannot write %s for the Docker engine: %s (the engine reads '
+            raise RegistryTrustError('registry_ca_cert: cannot write %s for the Docker engine: %s (the engine reads '
                                      'certs.d as root: run the task with become, or point certs_dir at the '
-                                     "engine's certs.d)" % (self.path, exc.strerror or exc), option='ca_cert') from exc
+                                     "engine's certs.d)" % (self.path, exc.strerror or exc), option='registry_ca_cert') from exc
         return self
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,

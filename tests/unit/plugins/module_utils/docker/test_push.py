@@ -37,7 +37,7 @@ def engine(registry):
 def push(engine, images, check_mode=False, **params):
     client = engine.client()
     ctx = DockerContext(connect=lambda: client, connect_to=lambda p, o=None: client, check_mode=check_mode)
-    options = dict(registry=SERVER, images=images, username='myregistry', password='secret-1', ca_cert=None,
+    options = dict(registry=SERVER, images=images, username='myregistry', password='secret-1', registry_ca_cert=None,
                    certs_dir=None)
     options.update(params)
     return ImagePushManager(ctx, options).run()
@@ -130,12 +130,12 @@ def test_ca_is_in_certs_d_for_the_push_only(engine, registry, tmp_path, monkeypa
         return original(self, query, body, name)
 
     monkeypatch.setattr(PushingEngine, '_ROUTES', [(k, spying_push if h is original else h) for k, h in PushingEngine._ROUTES])
-    push(engine, ['app/web:1.4'], ca_cert=str(ca), certs_dir=str(certs))
+    push(engine, ['app/web:1.4'], registry_ca_cert=str(ca), certs_dir=str(certs))
     assert seen == [True]
     assert not (certs / SERVER).exists()
     with pytest.raises(RegistryTrustError) as unreadable:
-        push(engine, ['app/api:2'], ca_cert=str(tmp_path / 'nope.pem'), certs_dir=str(certs))
-    assert unreadable.value.option == 'ca_cert'
+        push(engine, ['app/api:2'], registry_ca_cert=str(tmp_path / 'nope.pem'), certs_dir=str(certs))
+    assert unreadable.value.option == 'registry_ca_cert'
 
 
 def test_registry_option_and_credentials_checked_first(engine):

@@ -40,7 +40,7 @@ def test_removed_even_when_the_push_fails(tmp_path):
 def test_errors_name_the_option(tmp_path):
     with pytest.raises(RegistryTrustError) as missing:
         read_ca(str(tmp_path / 'nope.pem'))
-    assert missing.value.option == 'ca_cert' and 'cannot read' in missing.value.msg
+    assert missing.value.option == 'registry_ca_cert' and 'cannot read' in missing.value.msg
     (tmp_path / 'key.pem').write_text('-----BEGIN PRIVATE KEY-----\n')
     with pytest.raises(RegistryTrustError) as not_a_cert:
         read_ca(str(tmp_path / 'key.pem'))
@@ -48,6 +48,6 @@ def test_errors_name_the_option(tmp_path):
     (tmp_path / 'file').write_text('x')  # a file where the directory should be: unwritable, even as root
     with pytest.raises(RegistryTrustError) as unwritable, CertsDirEntry(str(tmp_path / 'file'), 'reg.example:5000', PEM):
         pass
-    assert unwritable.value.option == 'ca_cert' and 'cannot write' in unwritable.value.msg
+    assert unwritable.value.option == 'registry_ca_cert' and 'cannot write' in unwritable.value.msg
     with pytest.raises(RegistryTrustError):
         CertsDirEntry(str(tmp_path), '../etc', PEM)
