@@ -100,7 +100,7 @@ class Bench:
 
     def blob_store(self):
         total = 0
-        for root, _, files in os.walk(os.path.join(self.registry_dir(), "storage", "docker", "registry", "v2", "blobs")):
+        for root, dummy, files in os.walk(os.path.join(self.registry_dir(), "storage", "docker", "registry", "v2", "blobs")):
             total += sum(os.path.getsize(os.path.join(root, f)) for f in files)
         return total
 
@@ -161,7 +161,7 @@ def main():
         provision = time.monotonic() - started
         bench.bridge_name = bench.bridge()
         results = []
-        for _ in range(args.rounds):
+        for dummy in range(args.rounds):
             for mode in ("image_copy", "registry"):
                 results.append(bench.deploy(mode))
                 print(json.dumps(results[-1]), flush=True)

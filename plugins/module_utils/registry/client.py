@@ -57,7 +57,7 @@ def login_server(value: str) -> str:
 
 def registry_of(reference: str) -> str | None:
     """The registry host of an image reference, or None for Docker Hub ('app/web:1' has none)."""
-    first, sep, _ = reference.partition('/')
+    first, sep, dummy = reference.partition('/')
     if sep and ('.' in first or ':' in first or first == 'localhost'):
         return first
     return None
@@ -126,7 +126,7 @@ class RegistryClient:
         if self._challenge is None:
             answer = self._get('GET', 'https://%s/v2/' % self.server)
             header = answer.headers.get('WWW-Authenticate', '') if answer.status_code == 401 else ''
-            scheme, _, params = header.partition(' ')
+            scheme, dummy, params = header.partition(' ')
             found = {'scheme': scheme.lower()}
             found.update(dict(_CHALLENGE_PARAM.findall(params)))
             self._challenge = found

@@ -107,7 +107,7 @@ def local_image(names):
         tar.add(BUSYBOX, arcname="busybox")
     context.seek(0)
     reference = names["image"] + ":1"
-    image, _ = client.images.build(fileobj=context, custom_context=True, tag=reference, rm=True)
+    image, dummy = client.images.build(fileobj=context, custom_context=True, tag=reference, rm=True)
     yield reference
     for tag in client.images.get(image.id).tags:
         client.images.remove(tag, force=True)
@@ -131,4 +131,3 @@ def hosts(registry_playbook, container_emulator, names, ssh_key, tmp_path_factor
         subprocess.run(["ansible", "localhost", "-m", "dockyard.azure.resource_group", "-a",
                         "name=%s state=absent force_delete_nonempty=true wait=false" % group], cwd=REPO_ROOT, env=env,
                        capture_output=True, check=False)
-

@@ -67,7 +67,7 @@ def test_taken_and_invalid_names_fail_before_any_write(registry_playbook, contai
                                 expect_failure=True).task("Registry")
     assert invalid["option"] == "name" and "not a valid registry name" in invalid["msg"]
     writes = [(w["method"], w["path"]) for w in container_emulator.arm_writes(seq)]
-    assert all("/providers/" not in path for _, path in writes), writes  # only the resource group's PUT
+    assert all("/providers/" not in path for dummy, path in writes), writes  # only the resource group's PUT
 
 
 def test_push_once_then_two_hosts_pull_with_admin_user_and_with_token(registry_playbook, names, hosts, local_image):

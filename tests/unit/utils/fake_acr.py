@@ -112,5 +112,5 @@ class FakeAcrArm(FakeArm):
         if not registry['properties'].get('adminUserEnabled'):
             raise _error(ArmError(400, 'UnAuthorizedForCredentialOperations',
                                   'Cannot perform credential operations for %s as admin user is disabled.' % registry['id']))
-        return 200, {'username': registry['name'], 'passwords': [{'name': 'password', 'value': 'secret-1'},
-                                                                  {'name': 'password2', 'value': 'secret-2'}]}
+        passwords = [{'name': 'password', 'value': 'secret-1'}, {'name': 'password2', 'value': 'secret-2'}]
+        return 200, {'username': registry['name'], 'passwords': passwords}

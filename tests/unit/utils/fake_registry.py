@@ -70,7 +70,7 @@ class FakeRegistry(requests.adapters.BaseAdapter):
             header = request.headers.get('Authorization', '')
             if not header.startswith('Basic '):
                 return self._answer(request, 401, UNAUTHORIZED)
-            username, _, password = base64.b64decode(header[6:]).decode().partition(':')
+            username, dummy, password = base64.b64decode(header[6:]).decode().partition(':')
             if not self.valid(username, password):
                 return self._answer(request, 401, UNAUTHORIZED)
             return self._answer(request, 200, {'access_token': 'token-for-' + username,
@@ -85,7 +85,7 @@ class FakeRegistry(requests.adapters.BaseAdapter):
         if url.path.startswith('/v2/') and '/manifests/' in url.path:
             if not request.headers.get('Authorization', '').startswith('Bearer token-for-'):
                 return self._answer(request, 401, UNAUTHORIZED)
-            repository, _, tag = url.path[len('/v2/'):].partition('/manifests/')
+            repository, dummy, tag = url.path[len('/v2/'):].partition('/manifests/')
             digest = self.manifests.get((repository, tag))
             if digest is None:
                 return self._answer(request, 404, {'errors': [{'code': 'MANIFEST_UNKNOWN', 'message': 'unknown'}]})
@@ -187,7 +187,6 @@ class PushingEngine(FakeEngine):
         events.append({'status': '%s: digest: %s size: 528' % (tag, digest)})
         events.append({'progressDetail': {}, 'aux': {'Tag': tag, 'Digest': digest, 'Size': 528}})
         return 200, b''.join(json.dumps(e).encode() + b'\n' for e in events)
-
 
 
 # FakeEngine's route table holds its own functions: put PushingEngine's in their place.

@@ -48,8 +48,8 @@ def pushes(engine):
 
 
 def test_image_items_from_strings_and_dicts():
-    items = parse_images(['app/web:1.4', 'reg.example:5000/team/tool', {'source': 'sha256:' + 'a' * 64,
-                                                                           'repository': 'x/y', 'tags': ['1', 2]}])
+    by_id = {'source': 'sha256:' + 'a' * 64, 'repository': 'x/y', 'tags': ['1', 2]}
+    items = parse_images(['app/web:1.4', 'reg.example:5000/team/tool', by_id])
     assert [(i.source, i.repository, i.tags) for i in items] == [
         ('app/web:1.4', 'app/web', ['1.4']), ('reg.example:5000/team/tool', 'team/tool', ['latest']),
         ('sha256:' + 'a' * 64, 'x/y', ['1', '2'])]
