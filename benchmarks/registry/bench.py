@@ -100,13 +100,14 @@ class Bench:
 
     def blob_store(self):
         total = 0
-        for root, dummy, files in os.walk(os.path.join(self.registry_dir(), "storage", "docker", "registry", "v2", "blobs")):
+        for root, _dirs, files in os.walk(os.path.join(self.registry_dir(), "storage", "docker", "registry", "v2", "blobs")):
             total += sum(os.path.getsize(os.path.join(root, f)) for f in files)
         return total
 
     def clean_hosts(self):
         """Every host without the demo's containers and images (under either name): the next deployment is cold."""
         import docker
+
         from dockyard_emulator.backends.container import ContainerMachines
         for vm in ContainerMachines(self.state).find_existing():
             tls_dir = os.path.join(self.work, "tls", vm["computer_name"])
@@ -161,7 +162,7 @@ def main():
         provision = time.monotonic() - started
         bench.bridge_name = bench.bridge()
         results = []
-        for dummy in range(args.rounds):
+        for _round in range(args.rounds):
             for mode in ("image_copy", "registry"):
                 results.append(bench.deploy(mode))
                 print(json.dumps(results[-1]), flush=True)
