@@ -30,10 +30,13 @@ def ssh(hosts, address, command):
     return done.returncode, done.stdout + done.stderr
 
 
-def push(registry_playbook, names, hosts, images, login="admin", expect_failure=False):
-    run = registry_playbook("push.yml", dict(rg=names["rg"], registry=names["registry"], images=images,
-                                             ca_cert=hosts["ca_cert"], login=login), expect_failure=expect_failure)
-    return run.task("Push")
+def push(registry_playbook, names, hosts, images, login="admin", expect_failure=False, then_images=None):
+    """The result of image_push (and of a second push in the same run, with `then_images`)."""
+    extra = dict(rg=names["rg"], registry=names["registry"], images=images, ca_cert=hosts["ca_cert"], login=login)
+    if then_images is not None:
+        extra["then_images"] = then_images
+    run = registry_playbook("push.yml", extra, expect_failure=expect_failure)
+    return (run.task("Push"), run.task("Push again")) if then_images is not None else run.task("Push")
 
 
 def uploads(container_emulator, names):
@@ -99,9 +102,9 @@ def test_compose_on_a_host_pulls_with_the_credentials_it_is_given(registry_playb
 def test_a_second_push_uploads_no_layer(registry_playbook, container_emulator, names, hosts, local_image):
     push(registry_playbook, names, hosts, [local_image])
     before = uploads(container_emulator, names)
-    unchanged = push(registry_playbook, names, hosts, [local_image])
+    unchanged, retagged = push(registry_playbook, names, hosts, [local_image],
+                               then_images=[{"source": local_image, "tags": ["1", "v2"]}])
     assert unchanged["changed"] is False and unchanged["images"][0]["pushed_tags"] == []
-    retagged = push(registry_playbook, names, hosts, [{"source": local_image, "tags": ["1", "v2"]}])
     image = retagged["images"][0]
     assert retagged["changed"] is True and image["pushed_tags"] == ["v2"]
     assert image["layers_pushed"] == 0 and image["layers_skipped"] >= 1
