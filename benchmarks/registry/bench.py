@@ -79,6 +79,7 @@ class Bench:
         with open(os.path.join(self.state, "container-backend.id"), encoding="utf-8") as handle:
             emulator_id = handle.read().strip()
         network = docker.from_env().networks.get("dockyard-emu-" + emulator_id)
+        self.gateway = network.attrs["IPAM"]["Config"][0]["Gateway"]  # the registry's address
         return "br-" + network.id[:12]
 
     def tx_bytes(self):
@@ -142,9 +143,9 @@ class Bench:
         finally:
             import docker
             client = docker.from_env()
-            for image in client.images.list():
+            for image in client.images.list():  # the registry tags image_push left on this engine
                 for tag in image.tags:
-                    if "/dockyard-demo/" in tag and tag.split("/", 1)[0].count(".") == 3:
+                    if getattr(self, "gateway", None) and tag.startswith(self.gateway + ":"):
                         client.images.remove(tag)
 
 
