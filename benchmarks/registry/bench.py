@@ -68,10 +68,24 @@ class Bench:
         with open(self.vars, "w", encoding="utf-8") as handle:
             handle.write(base)
 
-    def playbook(self, name, *extra):
+    def playbook(self, name, *extra, junit=None):
+        env = self.env
+        if junit:  # per-task durations (ansible-core's junit callback), to say where the time goes
+            env = dict(env, ANSIBLE_CALLBACKS_ENABLED="ansible.builtin.junit", JUNIT_OUTPUT_DIR=junit)
         started = time.monotonic()
-        run(["ansible-playbook", os.path.join("playbooks", name), "-e", "@" + self.vars, *extra], env=self.env)
+        run(["ansible-playbook", os.path.join("playbooks", name), "-e", "@" + self.vars, *extra], env=env)
         return time.monotonic() - started
+
+    @staticmethod
+    def slowest_tasks(junit, count=5):
+        """The tasks that took longest (the slowest host of each), from the junit callback's report."""
+        import xml.etree.ElementTree as ET
+        longest = {}
+        for name in os.listdir(junit):
+            for case in ET.parse(os.path.join(junit, name)).iter("testcase"):
+                task = re.sub(r"^\[[^]]*\] ", "", case.get("name", "")).split(": ", 1)[-1]
+                longest[task] = max(longest.get(task, 0.0), float(case.get("time") or 0))
+        return [[task, round(seconds, 1)] for task, seconds in sorted(longest.items(), key=lambda i: -i[1])[:count]]
 
     def bridge(self):
         """The host side of the emulator's VM network (br-<network id>)."""
@@ -130,10 +144,12 @@ class Bench:
             run([self.emulator, "stop", "--state-dir", self.state])  # the registry starts again, empty
             run([self.emulator, "start", "--state-dir", self.state])
         tx, served, store = self.tx_bytes(), self.registry_served(), self.blob_store()
-        seconds = self.playbook("deploy.yml", *extra)
+        junit = tempfile.mkdtemp(prefix="junit-", dir=self.work)
+        seconds = self.playbook("deploy.yml", *extra, junit=junit)
         tx, served, pushed = self.tx_bytes() - tx, self.registry_served() - served, self.blob_store() - store
         return {"mode": mode, "seconds": round(seconds, 1), "bridge_bytes": tx, "registry_served_bytes": served,
-                "pushed_bytes": pushed, "from_controller_bytes": tx - served + pushed}
+                "pushed_bytes": pushed, "from_controller_bytes": tx - served + pushed,
+                "slowest_tasks": self.slowest_tasks(junit)}
 
     def close(self):
         try:
