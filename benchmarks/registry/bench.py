@@ -49,6 +49,7 @@ def run(command, env=None, check=True, quiet=True):
 class Bench:
     def __init__(self, hosts, work):
         self.hosts, self.work = hosts, work
+        self.registry = REGISTRY
         self.state = os.path.join(work, "state")
         self.emulator = os.path.join(BIN, "dockyard-emulator")
         run([self.emulator, "start", "--state-dir", self.state, "--vm-backend", "container", "--lro-seconds", "0.3",
@@ -101,7 +102,7 @@ class Bench:
             return int(handle.read())
 
     def registry_dir(self):
-        return os.path.join(self.state, "registries", REGISTRY)
+        return os.path.join(self.state, "registries", self.registry)
 
     def registry_served(self):
         """Bytes the registry server answered for blob GETs (its request log)."""
@@ -136,13 +137,14 @@ class Bench:
                 if any("dockyard-demo/" in tag for tag in image.tags):
                     client.images.remove(image.id, force=True)
 
-    def deploy(self, mode):
+    def deploy(self, mode, round_number):
         self.clean_hosts()
-        extra = ["-e", "registry_name="] if mode == "image_copy" else []
-        if mode == "registry":
-            shutil.rmtree(os.path.join(self.registry_dir(), "storage"), ignore_errors=True)
-            run([self.emulator, "stop", "--state-dir", self.state])  # the registry starts again, empty
-            run([self.emulator, "start", "--state-dir", self.state])
+        extra = ["-e", "registry_name="]
+        if mode == "registry":  # a new, empty registry for each round (the hosts pull with the credentials sent)
+            self.registry = "%s%d" % (REGISTRY, round_number)
+            run(["ansible", "localhost", "-m", "dockyard.azure.container_registry", "-a",
+                 "name=%s resource_group=bench-registry admin_user_enabled=true" % self.registry], env=self.env)
+            extra = ["-e", "registry_name=" + self.registry]
         tx, served, store = self.tx_bytes(), self.registry_served(), self.blob_store()
         junit = tempfile.mkdtemp(prefix="junit-", dir=self.work)
         seconds = self.playbook("deploy.yml", *extra, junit=junit)
@@ -179,9 +181,9 @@ def main():
         provision = time.monotonic() - started
         bench.bridge_name = bench.bridge()
         results = []
-        for _round in range(args.rounds):
+        for round_number in range(1, args.rounds + 1):
             for mode in ("image_copy", "registry"):
-                results.append(bench.deploy(mode))
+                results.append(bench.deploy(mode, round_number))
                 print(json.dumps(results[-1]), flush=True)
     finally:
         bench.close()
