@@ -308,3 +308,22 @@ def test_registries_survive_an_emulator_restart(tmp_path):
         assert pulled.headers["Docker-Content-Digest"] == digest
     finally:
         emu.stop()
+
+
+def test_a_registry_left_by_a_killed_emulator_is_adopted_then_stopped(tmp_path):
+    import signal
+    emu = Emulator(tmp_path / "state", "--port", 0, "--lro-seconds", 0.1)
+    try:
+        emu.client().resource_groups.create_or_update("rg-orphan", {"location": "westeurope"})
+        registry = create(registries(emu), unique(), group="rg-orphan")
+        pid = int((emu.state_dir / "registries" / registry.name / "registry.pid").read_text())
+        os.kill(json.loads((emu.state_dir / "endpoint.json").read_text())["pid"], signal.SIGKILL)
+        time.sleep(0.5)
+        assert answers(registry.login_server)  # the server outlives the killed emulator...
+        emu.options = ()
+        emu.start()
+        assert int((emu.state_dir / "registries" / registry.name / "registry.pid").read_text()) == pid  # ...is adopted
+        emu.stop()
+        assert not os.path.exists(f"/proc/{pid}") and not answers(registry.login_server)  # ...and stopped with it
+    finally:
+        emu.stop()

@@ -322,8 +322,11 @@ class RegistryServers:
             log.exception("cannot start the registry server of %s", record["body"]["name"])
 
     def stop_all(self) -> None:
-        """Emulator stop: stop every registry server and the token listener."""
-        for key in list(self._processes):
+        """Emulator stop: stop every registry server (also those adopted from a killed emulator) and the listener."""
+        running = set(self._processes)
+        if self.root.is_dir():
+            running |= {path.parent.name for path in self.root.glob("*/registry.pid")}
+        for key in sorted(running):
             self.stop(key)
         with self._lock:
             if self._listener is not None:
