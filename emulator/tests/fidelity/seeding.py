@@ -42,7 +42,7 @@ def _disk(seeder: Seeder, rid: str, location: str) -> dict:
 
 
 def _seed_disk(seeder: Seeder, rid: str, location: str) -> str:
-    disk = rid.split("/providers/")[0] + "/providers/Microsoft.Compute/disks/seeddisk"
+    disk = re.split("(?i)/providers/", rid)[0] + "/providers/Microsoft.Compute/disks/seeddisk"
     seeder.ensure(disk, location)
     return disk
 
@@ -57,17 +57,37 @@ def _image(seeder: Seeder, rid: str, location: str) -> dict:
         "osType": "Linux", "osState": "Generalized", "managedDisk": {"id": _seed_disk(seeder, rid, location)}}}}}
 
 
+LINUX_IMAGE = {"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"}
+WINDOWS_IMAGE = {"publisher": "MicrosoftWindowsServer", "offer": "WindowsServer", "sku": "2022-datacenter",
+                 "version": "latest"}
+
+
 def _vm(seeder: Seeder, rid: str, location: str) -> dict:
+    """A VM; a Windows one when the operation about to act on it is for Windows (a PowerShell run command)."""
     nic = rid.split("/providers/")[0] + f"/providers/Microsoft.Network/networkInterfaces/{rid.rsplit('/', 1)[1]}-nic"
     seeder.ensure(nic, location)
+    windows = "powershell" in str(seeder.acting_body).lower() or "windowsconfiguration" in str(seeder.acting_body).lower()
     return {"location": location, "properties": {
         "hardwareProfile": {"vmSize": "Standard_B1s"},
-        "storageProfile": {"imageReference": {"publisher": "Canonical", "offer": "ubuntu-24_04-lts",
-                                              "sku": "server", "version": "latest"},
+        "storageProfile": {"imageReference": dict(WINDOWS_IMAGE if windows else LINUX_IMAGE),
                            "osDisk": {"createOption": "FromImage"}},
-        "osProfile": {"computerName": "seedvm", "adminUsername": "azureuser", "adminPassword": "Seed-Passw0rd-1234",
-                      "linuxConfiguration": {"disablePasswordAuthentication": False}},
+        "osProfile": {"computerName": "seedvm", "adminUsername": "azureuser", "adminPassword": "Seed-Passw0rd-1234"},
         "networkProfile": {"networkInterfaces": [{"id": nic, "properties": {"primary": True}}]}}}
+
+
+def _restore_point_collection(seeder: Seeder, rid: str, location: str) -> dict:
+    vm = rid.split("/providers/")[0] + "/providers/Microsoft.Compute/virtualMachines/seedvm"
+    seeder.ensure(vm, location)
+    return {"location": location, "properties": {"source": {"id": vm}}}
+
+
+def _scale_set_instance(seeder: Seeder, rid: str, location: str) -> dict:
+    """Scale set instances are made by their scale set: seed the scale set with enough capacity; the instance
+    then exists and the (update) body below leaves it as it is."""
+    scale_set, instance = rid.rsplit("/", 2)[0], rid.rsplit("/", 1)[1]
+    seeder.capacity = int(instance) + 1 if instance.isdigit() else 1
+    seeder.ensure(scale_set, location)
+    return {"location": location}
 
 
 SEEDS: dict[str, tuple[str, Factory]] = {
@@ -101,11 +121,50 @@ SEEDS: dict[str, tuple[str, Factory]] = {
                                         "typeHandlerVersion": "2.1", "settings": {"commandToExecute": "true"}}}),
     "microsoft.compute/virtualmachines/runcommands": ("2024-07-01", lambda s, r, loc: {
         "location": loc, "properties": {"source": {"script": "echo seeded"}}}),
+    "microsoft.compute/virtualmachines/diagnosticruncommands": ("2026-04-01", lambda s, r, loc: {
+        "location": loc, "properties": {"source": {"commandId": "FleetDiagnosticsWindows"}}}),
+    "microsoft.compute/galleries": ("2024-03-03", lambda s, r, loc: {"location": loc}),
+    "microsoft.compute/galleries/images": ("2024-03-03", lambda s, r, loc: {"location": loc, "properties": {
+        "osType": "Windows", "osState": "Generalized", "hyperVGeneration": "V1",
+        "identifier": {"publisher": "seed", "offer": "seed", "sku": "seed"},
+        "features": [{"name": "SecurityType", "value": "TrustedLaunchSupported"}]}}),
+    "microsoft.compute/galleries/images/versions": ("2024-03-03", lambda s, r, loc: {"location": loc, "properties": {
+        "storageProfile": {"source": {"id": _seed_disk(s, r, loc)}}}}),
+    "microsoft.compute/virtualmachinescalesets": ("2024-07-01", lambda s, r, loc: {
+        "location": loc, "sku": {"name": "Standard_B1s", "capacity": s.capacity}, "properties": {"virtualMachineProfile": {
+            "osProfile": {"computerNamePrefix": "seed", "adminUsername": "azureuser"}}}}),
+    "microsoft.compute/virtualmachinescalesets/virtualmachines": ("2024-07-01", _scale_set_instance),
+    "microsoft.compute/virtualmachinescalesets/virtualmachines/runcommands": ("2024-07-01", lambda s, r, loc: {
+        "location": loc, "properties": {"source": {"script": "echo seeded"}}}),
+    "microsoft.compute/capacityreservationgroups": ("2024-07-01", lambda s, r, loc: {"location": loc}),
+    "microsoft.compute/capacityreservationgroups/capacityreservations": ("2024-07-01", lambda s, r, loc: {
+        "location": loc, "sku": {"name": "Standard_DS1_v2", "capacity": 1}}),
+    "microsoft.compute/hostgroups": ("2024-07-01", lambda s, r, loc: {
+        "location": loc, "properties": {"platformFaultDomainCount": 1}}),
+    "microsoft.compute/hostgroups/hosts": ("2024-07-01", lambda s, r, loc: {
+        "location": loc, "sku": {"name": "DSv3-Type1"}}),
+    "microsoft.compute/interconnectblocks": ("2026-04-01", lambda s, r, loc: {
+        "location": loc, "sku": {"name": "Standard_ND96isr_H100_v5", "capacity": 1}}),
+    "microsoft.compute/diskaccesses": ("2024-03-02", lambda s, r, loc: {"location": loc}),
+    "microsoft.compute/diskencryptionsets": ("2024-03-02", lambda s, r, loc: {
+        "location": loc, "identity": {"type": "SystemAssigned"},
+        "properties": {"activeKey": {"keyUrl": "https://seedvault.vault.azure.net/keys/seedkey/0123456789abcdef"}}}),
+    "microsoft.compute/restorepointcollections": ("2024-07-01", _restore_point_collection),
+    "microsoft.compute/restorepointcollections/restorepoints": ("2024-07-01", lambda s, r, loc: {}),
 }
 
 
-# properties Azure refuses to change after creation, per seeded type
-IMMUTABLE = {"microsoft.compute/virtualmachines/extensions": ("publisher", "type")}
+# Resources Azure creates itself, naming them (a disk restore point is "<disk name>_<guid>"): an example
+# that reads one names Azure's resource, which no set-up can create under that name. The harness creates
+# the parent and reads the first such child the emulator made instead (rule "platform-named-children").
+PLATFORM_NAMED = {"microsoft.compute/restorepointcollections/restorepoints/diskrestorepoints": "2024-03-02"}
+
+# properties (paths under "properties") Azure refuses to change after creation (or, for a VM's network
+# interfaces, while it runs), per seeded type
+IMMUTABLE = {"microsoft.compute/virtualmachines/extensions": ("publisher", "type"),
+             "microsoft.compute/virtualmachines": ("storageProfile.imageReference", "storageProfile.osDisk.name",
+                                                   "osProfile.computerName", "osProfile.adminUsername",
+                                                   "networkProfile.networkInterfaces")}
 
 
 def resource_type(rid: str) -> str | None:
@@ -136,16 +195,20 @@ class Seeder:
         self.send = send
         self.done: set[str] = set()
         self.failures: dict[str, str] = {}     # resource id -> "type: status code"
+        self.acting_body: Any = None           # the body of the operation the seeds are made for
+        self.capacity = 1                      # instances of a seeded scale set
         self._octet = 0
 
     def next_octet(self) -> int:
         self._octet += 1
         return self._octet
 
-    def ensure(self, rid: str, location: str, like: Any = None) -> bool:
+    def ensure(self, rid: str, location: str, like: Any = None, documented: Any = None) -> bool:
         """Create rid unless it exists. `like`, the body of the operation about to act on rid, gives
         the properties Azure never lets change afterwards (IMMUTABLE), so the operation is not
-        refused for changing what the seed chose."""
+        refused for changing what the seed chose. `documented`, the resource as the example documents
+        it (its 200 answer to a GET), is tried first as the body: the harness then reads the resource
+        the example describes (its zones, sku, ...); when the emulator refuses it, the minimal seed is used."""
         key = rid.lower()
         if key in self.done:
             return True
@@ -163,11 +226,27 @@ class Seeder:
         if status == 200:
             self.done.add(key)
             return True
+        if isinstance(documented, dict) and documented.get("id") and "value" not in documented:
+            body = {k: v for k, v in documented.items() if k not in ("id", "name", "type", "etag", "systemData")}
+            body["location"] = location
+            status, _, _, final = self.send("PUT", rid, api_version, body)
+            if status < 300 and final in (None, "Succeeded"):
+                self.done.add(key)
+                return True
         seed = factory(self, rid, location)
         wanted = like.get("properties") if isinstance(like, dict) else None
-        for name in IMMUTABLE.get(kind, ()):
-            if isinstance(wanted, dict) and wanted.get(name) is not None:
-                seed["properties"][name] = wanted[name]
+        for path in IMMUTABLE.get(kind, ()):
+            value, target = wanted, seed["properties"]
+            *parents, last = path.split(".")
+            for key in parents:
+                value = value.get(key) if isinstance(value, dict) else None
+                target = target.setdefault(key, {})
+            if isinstance(value, dict) and value.get(last) is not None:
+                target[last] = value[last]
+                subscription = rid.split("/")[2]
+                for reference in self.references(value[last], subscription):  # e.g. the NICs a VM keeps
+                    if reference.lower() != key:
+                        self.ensure(reference, location)
         status, _, body, final = self.send("PUT", rid, api_version, seed)
         if status >= 300 or final not in (None, "Succeeded"):
             code = (body or {}).get("error", {}).get("code") if isinstance(body, dict) else None
@@ -175,6 +254,21 @@ class Seeder:
             return False
         self.done.add(key)
         return True
+
+    def platform_named(self, path: str, target: str, location: str) -> tuple[str, str]:
+        """``path`` and ``target`` with the example's name of a platform-named child replaced by the name of the
+        first such child the emulator made under the (seeded) parent; unchanged when there is none."""
+        up = parent(target)
+        if not up or not self.ensure(up, location):
+            return path, target
+        collection = target.rsplit("/", 1)[0]
+        status, _, body, _ = self.send("GET", collection, PLATFORM_NAMED[resource_type(target) or ""], None)
+        items = (body or {}).get("value") if status == 200 and isinstance(body, dict) else None
+        if not items:
+            return path, target
+        name = items[0]["name"]
+        self.failures.pop(target.lower(), None)
+        return path.replace(target, f"{collection}/{name}"), f"{collection}/{name}"
 
     def references(self, value: Any, subscription: str) -> list[str]:
         """Resource ids of this subscription that a request body refers to."""

@@ -32,6 +32,12 @@ CLIENTS = {
     'containerregistry': ('azure-mgmt-containerregistry', (
         ('azure.mgmt.containerregistry', 'ContainerRegistryManagementClient'),
     )),
+    # Template deployments left azure-mgmt-resource in 26 for their own package; older azure-mgmt-resource
+    # releases serve them from the top-level client (.deployments, .deployment_operations).
+    'deployments': ('azure-mgmt-resource-deployments', (
+        ('azure.mgmt.resource.deployments', 'DeploymentsMgmtClient'),
+        ('azure.mgmt.resource', 'ResourceManagementClient'),
+    )),
 }
 
 

@@ -39,6 +39,8 @@ def _t_ports(value, path):
 
 def _t_volume(value, path):
     if isinstance(value, dict):
+        if isinstance(value.get('target'), str):  # long syntax targets are cleaned as the short ones
+            value['target'] = fmt.clean_path(value['target'])
         return value
     if isinstance(value, str):
         try:
@@ -81,6 +83,22 @@ def _t_env_file(value, path):
 def _t_string_or_list(value, path):
     if isinstance(value, str):
         return [value]
+    return value
+
+
+def _t_ssh(value, path):
+    """build.ssh: a mapping of id -> path becomes the list form (``id`` or ``id=path``)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [str(k) if v is None or v == '' else '%s=%s' % (k, v) for k, v in value.items()]
+    return value
+
+
+def _t_gpus(value, path):
+    """gpus: ``all`` is one request for every GPU."""
+    if value == 'all':
+        return [{'count': -1}]
     return value
 
 
@@ -176,11 +194,14 @@ _TRANSFORMS = [
     (SERVICE, _t_service),
     (SERVICE + ('build', 'secrets', '[]'), _t_file_mount),
     (SERVICE + ('build', 'additional_contexts'), _t_key_value),
+    (SERVICE + ('build', 'ssh'), _t_ssh),
+    (SERVICE + ('gpus',), _t_gpus),
     (SERVICE + ('depends_on',), _t_depends_on),
     (SERVICE + ('env_file',), _t_env_file),
     (SERVICE + ('label_file',), _t_string_or_list),
     (SERVICE + ('extends',), _t_extends),
     (SERVICE + ('networks',), _t_service_networks),
+    (SERVICE + ('models',), _t_service_networks),  # a list of model names, as networks
     (SERVICE + ('volumes', '[]'), _t_volume),
     (SERVICE + ('dns',), _t_string_or_list),
     (SERVICE + ('devices', '[]'), _t_device),

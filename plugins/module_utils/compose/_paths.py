@@ -58,7 +58,36 @@ def absolute(ctx: Context, base: str, path: str, maybe_windows: bool = False) ->
     return os.path.normpath(os.path.join(base, path))
 
 
+def resolve_symbolic_links(path: str) -> str:
+    """`path` with the symbolic links of its longest existing part resolved (compose-go's ResolveSymbolicLink).
+
+    What develop.watch watches is the link's target; the missing rest of the path is kept as written, and
+    a dangling link is an error, as in Compose.
+    """
+    head = path
+    rest: list[str] = []
+    while not os.path.lexists(head):
+        parent = os.path.dirname(head)
+        if parent == head:
+            return path
+        rest.insert(0, os.path.basename(head))
+        head = parent
+    try:
+        resolved = os.path.realpath(head, strict=True)
+    except OSError as exc:
+        raise ComposeError('cannot resolve %s: %s' % (path, exc.strerror or exc)) from None
+    return os.path.join(resolved, *rest)
+
+
 _REMOTE_CONTEXT = re.compile(r'^(git://|git@|github\.com/|https?://)')
+
+
+def _ssh_key(ctx: Context, base: str, key):
+    """``id=path``: the path (a key or an agent socket) resolved against `base`; a bare ``id`` is kept."""
+    if not isinstance(key, str) or '=' not in key:
+        return key
+    name, _sep, path = key.partition('=')
+    return '%s=%s' % (name, absolute(ctx, base, path, True)) if path else name
 
 
 def resolve_relative_paths(ctx: Context, model: dict, base: str) -> dict:
@@ -71,6 +100,8 @@ def resolve_relative_paths(ctx: Context, model: dict, base: str) -> dict:
             context = build.get('context')
             if isinstance(context, str) and '://' not in context and not _REMOTE_CONTEXT.match(context):
                 build['context'] = absolute(ctx, base, context)
+            if isinstance(build.get('ssh'), list):
+                build['ssh'] = [_ssh_key(ctx, base, key) for key in build['ssh']]
             extra = build.get('additional_contexts')
             if isinstance(extra, dict):
                 for key, item in extra.items():
@@ -85,6 +116,10 @@ def resolve_relative_paths(ctx: Context, model: dict, base: str) -> dict:
         extends = service.get('extends')
         if isinstance(extends, dict) and isinstance(extends.get('file'), str):
             extends['file'] = absolute(ctx, base, extends['file'])
+        develop = service.get('develop')
+        for trigger in (develop.get('watch') or []) if isinstance(develop, dict) else []:
+            if isinstance(trigger, dict) and isinstance(trigger.get('path'), str):
+                trigger['path'] = resolve_symbolic_links(absolute(ctx, base, trigger['path']))
         for volume in service.get('volumes') or []:
             if isinstance(volume, dict) and volume.get('type') == 'bind':
                 if 'source' not in volume:

@@ -91,6 +91,13 @@ def _construct_mapping(loader, node, deep=False):
     seen = {}
     for key_node, _value_node in node.value:
         if key_node.tag == 'tag:yaml.org,2002:merge':
+            # go-yaml v3 refuses a second merge key in one mapping as any other duplicate key
+            # (write ``<<: [*a, *b]`` instead)
+            if '<<' in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, 'mapping key "<<" already defined at line %d' % (seen['<<'] + 1),
+                    key_node.start_mark)
+            seen['<<'] = key_node.start_mark.line
             continue
         key = loader.construct_object(key_node, deep=True)
         try:

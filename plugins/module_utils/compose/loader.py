@@ -90,7 +90,8 @@ def load_project(project_dir: str | None = None, files: Sequence[str] | None = N
         (each must exist).  Default: ``.env`` in ``project_dir`` if present.
     :param environment: the variables Compose would take from the shell; they
         win over env files.  ``None`` means ``os.environ``; pass a dict (even
-        an empty one) to make the result independent of the caller's process.
+        an empty one) to make the result independent of the caller's process
+        (but for ``PWD``: when absent, it is the current directory, as in Compose).
     :param profiles: active profiles (``*`` enables all).  ``None`` means
         ``COMPOSE_PROFILES`` from the environment.
     :param services: restrict the model to these services and their
@@ -103,6 +104,10 @@ def load_project(project_dir: str | None = None, files: Sequence[str] | None = N
         environment = dict(os.environ)
     else:
         environment = {str(k): '' if v is None else str(v) for k, v in environment.items()}
+    # Compose's shell always has a PWD: without one in the environment it takes its working directory
+    # (the process's, not the project's), and that PWD wins over a .env one as any shell variable does.
+    if 'PWD' not in environment:
+        environment['PWD'] = os.getcwd()
     home = environment.get('HOME') or os.path.expanduser('~')
     ctx = Context(home)
 

@@ -39,8 +39,7 @@ class ComposeManager:
         working_dir, config_files, env_files = labels.project_paths(request.project_src, request.files,
                                                                     request.env_files)
         meta = {'working_dir': working_dir, 'config_files': config_files, 'environment_files': env_files}
-        environment = dict(os.environ)
-        environment.update({k: str(v) for k, v in (request.environment or {}).items()})
+        environment = self.environment
 
         engine = ComposeEngine(self.context.client, check_mode=self.context.check_mode, warn=self.context.warn,
                                registry_auth=request.registry_auth())
@@ -60,16 +59,28 @@ class ComposeManager:
             result['diff'] = dict(before=before, after=after)
         return result
 
+    @property
+    def environment(self) -> dict[str, str]:
+        """The variables Compose sees: the module's process environment, the `environment` option on top.
+
+        The loader (interpolation, ``~``, ``COMPOSE_*``) and the engine get the same mapping: handing the
+        loader the option alone would hide HOME, PATH and every other variable of the process.
+        """
+        environment = dict(os.environ)
+        environment.update({str(k): '' if v is None else str(v) for k, v in (self.request.environment or {}).items()})
+        return environment
+
     def _load(self) -> tuple[Model, list[str] | None]:
         """The model, and the services of every profile when orphans must be told apart (else None)."""
         request = self.request
         if not request.has_source:
             return {'name': request.project_name, 'services': {}}, None
-        model = load_project(**request.load_arguments())
+        environment = self.environment
+        model = load_project(**request.load_arguments(environment=environment))
         all_service_names = None
         if request.remove_orphans or request.state == 'absent':
             try:
-                everything = load_project(**request.load_arguments(profiles=['*']))
+                everything = load_project(**request.load_arguments(profiles=['*'], environment=environment))
             except ComposeError:
                 pass  # a service of another profile that does not load is no reason to fail this run
             else:

@@ -56,6 +56,7 @@ from ansible_collections.dockyard.azure.tests.unit.utils.fake_arm_routes import 
     VNET_TYPE,
     Route,
 )
+from ansible_collections.dockyard.azure.tests.unit.utils.fake_arm_run_commands import RunCommandRoutes
 
 SUB = '00000000-0000-0000-0000-000000000000'
 VM_ID = '6f1c5a36-2f38-4d3e-9d3b-0d7a2c1b9e11'
@@ -189,7 +190,7 @@ class _Adapter(requests.adapters.BaseAdapter):
 
 # ------------------------------------------------------------------------------------------ the fake
 
-class FakeArm:
+class FakeArm(RunCommandRoutes):
     """An in-memory ARM; `client(name)` is the client factory the managers take."""
 
     def __init__(self, subscription: str = SUB, groups: tuple[str, ...] = (), runner: Callable[[dict], tuple[str, dict]] = ok_runner):
@@ -205,6 +206,10 @@ class FakeArm:
         self.disks: dict[str, str] = {}
         self.runner = runner
         self.runs: list[dict] = []
+        # run commands: (rg, vm, name) -> stored resource; `script_runner(vm name, script, environment)` answers
+        # (exit code, stdout, stderr) as the VM agent would
+        self.run_commands: dict[tuple[str, str, str], dict] = {}
+        self.script_runner: Callable[[str, str, dict], tuple[int, str, str]] = lambda vm, script, env: (0, '', '')
         self.waited_for: list[str] = []
         self.sizes = {'westeurope': list(DEFAULT_SIZES)}
         self.available_sizes: dict[str, list[str]] = {}

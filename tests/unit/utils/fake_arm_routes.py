@@ -63,6 +63,11 @@ ROUTES = [
     _route('PUT', _VM + '/extensions/{extension}', 'virtual_machine_extensions.begin_create_or_update', 'put_extension', lro=True),
     _route('PATCH', _VM + '/extensions/{extension}', 'virtual_machine_extensions.begin_update', 'patch_extension', lro=True),
     _route('DELETE', _VM + '/extensions/{extension}', 'virtual_machine_extensions.begin_delete', 'delete_extension', lro=True),
+    _route('GET', _VM + '/runCommands/{command}', 'virtual_machine_run_commands.get_by_virtual_machine', 'get_run_command'),
+    _route('PUT', _VM + '/runCommands/{command}', 'virtual_machine_run_commands.begin_create_or_update', 'put_run_command',
+           lro=True),
+    _route('DELETE', _VM + '/runCommands/{command}', 'virtual_machine_run_commands.begin_delete', 'delete_run_command',
+           lro=True),
     _route('GET', _S + '/providers/Microsoft.Compute/locations/{location}/vmSizes', 'virtual_machine_sizes.list', 'location_sizes'),
     _route('GET', _IMAGES + '/versions', 'virtual_machine_images.list', 'list_images'),
     _route('GET', _IMAGES + '/versions/{version}', 'virtual_machine_images.get', 'get_image'),
@@ -83,4 +88,4 @@ for _label, _type in NETWORK_TYPES.items():
 
 # Query options of the SDK methods, as their keyword arguments.
 QUERY_KWARGS = {'$expand': 'expand', 'statusOnly': 'status_only'}
-PATH_ARGS = ('rg', 'location', 'publisher', 'offer', 'sku', 'version', 'vnet', 'name', 'extension')
+PATH_ARGS = ('rg', 'location', 'publisher', 'offer', 'sku', 'version', 'vnet', 'name', 'extension', 'command')

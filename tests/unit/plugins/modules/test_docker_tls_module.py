@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 from ansible_collections.dockyard.azure.plugins.modules import docker_tls as docker_tls_module
@@ -43,3 +44,15 @@ def test_a_file_in_the_way_is_named(run_module, tmp_path):
     result = run_module(docker_tls_module.main, {'path': str(tmp_path / 'tls'), 'ip_addresses': ['20.1.2.3']})
     assert result['failed'] is True and result['option'] == 'path'
     assert result['msg'] == 'path %s exists and is not a directory.' % (tmp_path / 'tls')
+
+
+def test_check_diff_then_real_then_unchanged_then_option_error(tmp_path, run_module):
+    args = dict(path=str(tmp_path / 'tls'), ip_addresses=['20.1.2.3'])
+    result = run_module(docker_tls_module.main, dict(args, _ansible_check_mode=True, _ansible_diff=True))
+    assert result['changed'] and not (tmp_path / 'tls').exists() and 'diff' in result
+    result = run_module(docker_tls_module.main, args)
+    assert result['changed'] and 'PRIVATE KEY' not in json.dumps(result) and 'diff' not in result
+    result = run_module(docker_tls_module.main, args)
+    assert result['changed'] is False
+    result = run_module(docker_tls_module.main, dict(path=str(tmp_path / 'x')))
+    assert result['failed'] and result['option'] == 'ip_addresses'

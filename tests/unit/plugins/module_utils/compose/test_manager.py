@@ -115,3 +115,22 @@ def test_pulls_from_a_registry_carry_its_credentials_only():
     compose(engine, definition=definition, registries=[
         {'server': 'myregistry.azurecr.io', 'username': 'myregistry', 'password': 'secret-1'}])
     assert sorted(engine.pull_auth, key=str) == [None, {'username': 'myregistry', 'password': 'secret-1'}]
+
+
+def test_environment_option_is_on_top_of_the_process_environment(fake, monkeypatch, tmp_path):
+    # the loader must see the module's whole environment (HOME for ~, any variable the files use),
+    # with the option's values winning, not the option's dict alone
+    monkeypatch.setenv('HOME', str(tmp_path))
+    monkeypatch.setenv('DOCKYARD_TEST_FROM_PROCESS', 'process')
+    monkeypatch.setenv('DOCKYARD_TEST_OVERRIDDEN', 'process')
+    definition = {'services': {'web': {
+        'image': IMAGE,
+        'environment': {'A': '${DOCKYARD_TEST_FROM_PROCESS}', 'B': '${DOCKYARD_TEST_OVERRIDDEN}',
+                        'C': '${DOCKYARD_TEST_FROM_OPTION}'},
+        'volumes': ['~/data:/data'],
+    }}}
+    compose(fake, definition=definition,
+            environment={'DOCKYARD_TEST_OVERRIDDEN': 'option', 'DOCKYARD_TEST_FROM_OPTION': 'option'})
+    container = fake.container('demo-web-1')
+    assert sorted(container['Config']['Env']) == ['A=process', 'B=option', 'C=option']
+    assert [(m['Source'], m['Destination']) for m in container['Mounts']] == [(str(tmp_path / 'data'), '/data')]

@@ -43,3 +43,10 @@ def test_missing_pyyaml_is_a_missing_library(monkeypatch):
     with pytest.raises(MissingLibraryError) as info:
         _yaml.load_documents('a: 1\n')
     assert info.value.package == 'PyYAML'
+
+
+def test_merge_keys_merge_but_only_once_per_mapping():
+    text = 'x: &a {p: 1, q: 1}\ny: &b {q: 2, r: 2}\n'
+    assert _yaml.load_documents(text + 'z:\n  <<: [*a, *b]\n  s: 3\n')[0]['z'] == {'p': 1, 'q': 1, 'r': 2, 's': 3}
+    with pytest.raises(FormatError, match='mapping key "<<" already defined at line 4'):
+        _yaml.load_documents(text + 'z:\n  <<: *a\n  <<: *b\n')
