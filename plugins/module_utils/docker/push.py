@@ -152,36 +152,40 @@ class ImagePushManager:
     def run(self) -> dict[str, Any]:
         client = self.context.client
         self.registry_client.check_credentials()  # wrong credentials: one line, before anything else
-        results = []
-        with self._trusted():
-            for item in self.items:
-                results.append(self._push(client, item))
+        planned = [self._plan(client, item) for item in self.items]  # reads only
+        stale = [(image_id, result) for image_id, result in planned if result.changed]
+        if stale and not self.context.check_mode:
+            # the engine needs the registry's CA only to push: check mode and an unchanged run write nothing
+            with self._trusted():
+                for image_id, result in stale:
+                    self._apply(client, image_id, result)
+        results = [result for dummy, result in planned]
         return {'changed': any(r.changed for r in results), 'registry': self.registry,
                 'images': [vars(r) for r in results]}
 
-    def _push(self, client: Any, item: PushItem) -> PushResult:
+    def _plan(self, client: Any, item: PushItem) -> tuple[str, PushResult]:
+        """(the image ID, its result with `pushed_tags` the tags to push; `changed` when there are any)."""
         image = _local_image(client, item)
         target = '%s/%s' % (self.registry, item.repository)
         local_digests = {d.split('@', 1)[1] for d in image.get('RepoDigests') or [] if d.split('@', 1)[0] == target}
         remote = {tag: self.registry_client.manifest_digest(item.repository, tag) for tag in item.tags}
         result = PushResult(source=item.source, id=image['Id'], repository=item.repository, tags=list(item.tags),
                             reference='%s:%s' % (target, item.tags[0]), digests=dict(remote))
-        stale = [tag for tag in item.tags if remote[tag] is None or remote[tag] not in local_digests]
-        if not stale:
-            return result
-        result.changed = True
-        if self.context.check_mode:
-            result.pushed_tags = stale
-            return result
-        for tag in stale:
-            self._tag(client, image['Id'], target, tag)
+        result.pushed_tags = [tag for tag in item.tags if remote[tag] is None or remote[tag] not in local_digests]
+        result.changed = bool(result.pushed_tags)
+        return image['Id'], result
+
+    def _apply(self, client: Any, image_id: str, result: PushResult) -> None:
+        """Push the planned tags; `changed` ends true only when the registry's digest of one of them changed."""
+        target = '%s/%s' % (self.registry, result.repository)
+        before = dict(result.digests)
+        for tag in result.pushed_tags:
+            self._tag(client, image_id, target, tag)
             digest, pushed, skipped = self._stream_push(client, target, tag)
             result.digests[tag] = digest
             result.layers_pushed += pushed
             result.layers_skipped += skipped
-            result.pushed_tags.append(tag)
-        result.changed = any(result.digests[tag] != remote[tag] for tag in stale)
-        return result
+        result.changed = any(result.digests[tag] != before[tag] for tag in result.pushed_tags)
 
     @staticmethod
     def _tag(client: Any, image_id: str, target: str, tag: str) -> None:

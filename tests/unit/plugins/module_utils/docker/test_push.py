@@ -8,6 +8,7 @@ import os
 
 import pytest
 
+from ansible_collections.dockyard.azure.plugins.module_utils.docker import push as push_module
 from ansible_collections.dockyard.azure.plugins.module_utils.docker.module import DockerContext
 from ansible_collections.dockyard.azure.plugins.module_utils.docker.push import ImagePushError, ImagePushManager, parse_images
 from ansible_collections.dockyard.azure.plugins.module_utils.registry import client as client_module
@@ -136,6 +137,26 @@ def test_ca_is_in_certs_d_for_the_push_only(engine, registry, tmp_path, monkeypa
     with pytest.raises(RegistryTrustError) as unreadable:
         push(engine, ['app/api:2'], registry_ca_cert=str(tmp_path / 'nope.pem'), certs_dir=str(certs))
     assert unreadable.value.option == 'registry_ca_cert'
+
+
+def test_check_mode_and_an_unchanged_run_write_no_certs_d_entry(engine, registry, tmp_path, monkeypatch):
+    ca = tmp_path / 'ca.pem'
+    ca.write_bytes(PEM)
+    certs = tmp_path / 'certs.d'
+    entered = []
+    original = push_module.CertsDirEntry.__enter__
+
+    def spying_enter(self):
+        entered.append(self.path)
+        return original(self)
+
+    monkeypatch.setattr(push_module.CertsDirEntry, '__enter__', spying_enter)
+    planned = push(engine, ['app/web:1.4'], check_mode=True, registry_ca_cert=str(ca), certs_dir=str(certs))
+    assert planned['changed'] is True and entered == [] and not certs.exists()
+    push(engine, ['app/web:1.4'], registry_ca_cert=str(ca), certs_dir=str(certs))
+    assert entered == [str(certs / SERVER / 'ca.crt')]
+    unchanged = push(engine, ['app/web:1.4'], registry_ca_cert=str(ca), certs_dir=str(certs))
+    assert unchanged['changed'] is False and len(entered) == 1 and not (certs / SERVER).exists()
 
 
 def test_registry_option_and_credentials_checked_first(engine):
