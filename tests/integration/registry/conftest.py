@@ -46,8 +46,21 @@ class Run:
 
 
 @pytest.fixture(scope="module")
-def registry_playbook(container_emulator, tmp_path_factory):
-    """Run a playbook of tests/integration/registry/playbooks against the container emulator."""
+def secrets():
+    """The registry's admin passwords once the hosts fixture knows them: no run may show them."""
+    return set()
+
+
+def assert_no_secret(outcome, secrets):
+    text = outcome.output + json.dumps(outcome.results)
+    leaked = sorted(secret[:4] + "..." for secret in secrets if secret and secret in text)
+    assert not leaked, "a registry password reached the output or the task results: %s" % leaked
+
+
+@pytest.fixture(scope="module")
+def registry_playbook(container_emulator, tmp_path_factory, secrets):
+    """Run a playbook of tests/integration/registry/playbooks against the container emulator (every run is
+    checked for the registry's passwords in its output and task results)."""
     logs = tmp_path_factory.mktemp("registry-results")
 
     def run(playbook, extra_vars, check=False, expect_failure=False):
@@ -66,6 +79,7 @@ def registry_playbook(container_emulator, tmp_path_factory):
             assert done.returncode != 0, "playbook unexpectedly succeeded:\n" + outcome.output[-3000:]
         else:
             assert done.returncode == 0, "playbook failed:\n" + outcome.output[-5000:]
+        assert_no_secret(outcome, secrets)
         return outcome
 
     return run
@@ -113,14 +127,29 @@ def local_image(names):
         client.images.remove(tag, force=True)
 
 
+def admin_passwords(container_emulator, names):
+    """The registry's two admin passwords, read here with container_registry_info (ad hoc, not logged anywhere)."""
+    env = dict(os.environ, **container_emulator.env, ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    done = subprocess.run(["ansible", "localhost", "-m", "dockyard.azure.container_registry_info", "-a",
+                           "name=%s resource_group=%s credentials=admin" % (names["registry"], names["rg"])],
+                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    credentials = json.loads(done.stdout.split(" => ", 1)[1])["credentials"]
+    return {credentials["password"], credentials["password2"]}
+
+
 @pytest.fixture(scope="module")
-def hosts(registry_playbook, container_emulator, names, ssh_key, tmp_path_factory):
+def hosts(registry_playbook, container_emulator, names, ssh_key, tmp_path_factory, secrets):
     """The registry and two VMs with Docker: VM 1 logs in with the admin user (and serves its Docker API on
     TLS), VM 2 with the service principal's registry token. Deleted with their group at the end."""
     tls_dir = str(tmp_path_factory.mktemp("registry-tls") / "docker")
     run = registry_playbook("registry_hosts.yml", dict(rg=names["rg"], registry=names["registry"], vm1=names["vm1"],
                                                        vm2=names["vm2"], tls_dir=tls_dir, ssh_public_key=ssh_key[0],
                                                        ssh_private_key_file=ssh_key[1]))
+    secrets.update(admin_passwords(container_emulator, names))
+    assert len(secrets) == 2
+    assert_no_secret(run, secrets)  # the run that read them (no_log) and gave them to the hosts
     facts = run.task("What the tests need")["ansible_facts"]["hosts_info"]
     facts.update(tls_dir=tls_dir, ca_cert=str(container_emulator.state_dir / "ca.pem"), ssh_key=ssh_key[1])
     yield facts

@@ -17,7 +17,8 @@ import subprocess
 
 import pytest
 
-pytestmark = pytest.mark.container_vm
+# One worker runs the whole module (make integration: --dist loadgroup), so its registry and two VMs are made once.
+pytestmark = [pytest.mark.container_vm, pytest.mark.xdist_group("registry")]
 
 SSH_OPTIONS = ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
                "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR"]
