@@ -73,8 +73,9 @@ emulator-tests: ## the emulator's own tests (plain Azure SDK clients against it)
 	cd emulator && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests
 
 integration: ## playbooks against the emulator and the local Docker engine (and azure.azcollection's, from benchmarks/.venv)
+	@# --dist loadscope: a module's tests share one worker, so its module-scoped VMs and registries are made once
 	@bash benchmarks/venv.sh  # the anchors' venv, for test_azcollection_interop.py: made once (~3 min), cached after
-	cd $(ROOT) && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadgroup tests/integration
+	cd $(ROOT) && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadscope tests/integration
 
 molecule: ## molecule scenarios of the roles, against an emulator with container VMs
 	$(EMULATOR) start --state-dir $(MOLECULE_STATE) --vm-backend container

@@ -17,8 +17,8 @@ import subprocess
 
 import pytest
 
-# One worker runs the whole module (make integration: --dist loadgroup), so its registry and two VMs are made once.
-pytestmark = [pytest.mark.container_vm, pytest.mark.xdist_group("registry")]
+# One worker runs the whole module (make integration: --dist loadscope), so its registry and two VMs are made once.
+pytestmark = pytest.mark.container_vm
 
 SSH_OPTIONS = ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
                "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR"]
