@@ -48,15 +48,17 @@ def uploads(container_emulator, names):
 
 def test_a_registry_is_created_then_left_alone_then_deleted(registry_playbook, container_emulator, names):
     base = dict(rg=names["rg"] + "-life", name=names["registry"] + "x", sku="Basic", tags={"team": "platform"})
-    created = registry_playbook("registry_lifecycle.yml", base).task("Registry")
+    seq = container_emulator.last_sequence()
+    run = registry_playbook("registry_lifecycle.yml", dict(base, again=True, planned_sku="Standard"))
+    created = run.task("Registry")
     assert created["changed"] is True and created["registry"]["provisioning_state"] == "Succeeded"
     assert re.fullmatch(r"[0-9.]+:[0-9]+", created["registry"]["login_server"])
-    seq = container_emulator.last_sequence()
-    rerun = registry_playbook("registry_lifecycle.yml", dict(base, planned_sku="Standard"))
-    assert rerun.task("Registry")["changed"] is False
-    planned = rerun.task("Registry with another SKU, check mode")
+    assert run.task("Registry again")["changed"] is False
+    planned = run.task("Registry with another SKU, check mode")
     assert planned["changed"] is True and planned["registry"]["sku"] == "Standard"
-    assert container_emulator.arm_writes(seq) == []
+    # the same task again and the check-mode run wrote nothing: the run's only writes are the two creations
+    writes = [(w["method"], w["path"].split("?")[0].lower().rsplit("/", 2)[-2]) for w in container_emulator.arm_writes(seq)]
+    assert writes == [("PUT", "resourcegroups"), ("PUT", "registries")], writes
     deleted = registry_playbook("registry_lifecycle.yml", dict(base, state="absent", again=True))
     assert deleted.task("Registry")["changed"] is True and deleted.task("Registry again")["changed"] is False
     assert not (container_emulator.state_dir / "registries" / base["name"]).exists()
@@ -64,11 +66,10 @@ def test_a_registry_is_created_then_left_alone_then_deleted(registry_playbook, c
 
 def test_taken_and_invalid_names_fail_before_any_write(registry_playbook, container_emulator, names, hosts):
     seq = container_emulator.last_sequence()
-    other_group = dict(rg=names["rg"] + "-other", name=names["registry"].upper())
-    taken = registry_playbook("registry_lifecycle.yml", other_group, expect_failure=True).task("Registry")
+    run = registry_playbook("registry_names.yml", dict(rg=names["rg"] + "-other",
+                                                       names=[names["registry"].upper(), "my-registry"]))
+    taken, invalid = run.task("Registry")["results"]
     assert taken["option"] == "name" and "(AlreadyExists)" in taken["msg"]
-    invalid = registry_playbook("registry_lifecycle.yml", dict(other_group, name="my-registry"),
-                                expect_failure=True).task("Registry")
     assert invalid["option"] == "name" and "not a valid registry name" in invalid["msg"]
     writes = [(w["method"], w["path"]) for w in container_emulator.arm_writes(seq)]
     assert all("/providers/" not in path for dummy, path in writes), writes  # only the resource group's PUT
