@@ -18,7 +18,7 @@ from conftest import OUTPUT_DIR, run, tool
 # repository (tooling, local state) until someone decides it belongs here.
 ALLOWED_TOP_LEVEL = {
     "MANIFEST.json", "FILES.json", "README.md", "LICENSE", "requirements.txt", "bindep.txt",
-    "meta", "plugins", "roles", "playbooks", "docs", "changelogs", "extensions",
+    "meta", "plugins", "roles", "playbooks", "inventories", "docs", "changelogs", "extensions",
 }
 # Never shipped: the emulator, tests, molecule scenarios, the demo, benchmarks, tools, virtualenvs,
 # the collection copy, demo state, test output, build results and caches (fnmatch, `*` crosses `/`).
