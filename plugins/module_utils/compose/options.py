@@ -77,6 +77,7 @@ class ComposeRequest:
     remove_volumes: bool = False
     remove_images: str | None = None
     lock_timeout: int = 600
+    registries: list[dict[str, Any]] | None = None
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> ComposeRequest:
@@ -124,6 +125,20 @@ class ComposeRequest:
                 raise ComposeOptionError('definition and project_src both define the project (%s holds %s): with definition, '
                                          'project_src is only the working directory; remove one of them'
                                          % (self.project_src, ', '.join(found)), option='definition')
+        self.registry_auth()
+
+    def registry_auth(self) -> dict[str, dict[str, str]]:
+        """Registry host -> the credentials the engine pulls from it with (the `registries` option)."""
+        auth: dict[str, dict[str, str]] = {}
+        for index, entry in enumerate(self.registries or []):
+            if not all(entry.get(key) for key in ('server', 'username', 'password')):
+                raise ComposeOptionError('registries[%d] needs server, username and password' % index,
+                                         option='registries')
+            server = str(entry['server']).strip().rstrip('/')
+            for prefix in ('https://', 'http://'):
+                server = server[len(prefix):] if server.lower().startswith(prefix) else server
+            auth[server] = {'username': str(entry['username']), 'password': str(entry['password'])}
+        return auth
 
     def load_arguments(self, **overrides: Any) -> dict[str, Any]:
         """The keyword arguments of loader.load_project for this request (all services of the project)."""

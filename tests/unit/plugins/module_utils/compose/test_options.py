@@ -21,6 +21,8 @@ from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors impo
     ({'definition': {'services': {}}, 'remove_images': 'local', 'state': 'stopped'}, 'remove_images',
      'remove_volumes and remove_images apply to state=absent only'),
     ({'project_src': '/nonexistent/dir'}, 'project_src', 'project_src: /nonexistent/dir is not a directory'),
+    ({'definition': {'services': {}}, 'registries': [{'server': 'r.example', 'username': 'u'}]}, 'registries',
+     'registries[0] needs server, username and password'),
 ])
 def test_bad_combinations_name_their_option(params, option, message):
     with pytest.raises(ComposeOptionError) as info:
@@ -76,3 +78,12 @@ def test_project_name_is_checked_before_anything_even_for_state_absent(name):
     with pytest.raises(ComposeOptionError) as info:
         options.ComposeRequest.from_params({'project_name': name, 'state': 'absent'})
     assert info.value.option == 'project_name' and repr(name) in info.value.msg
+
+
+def test_registry_credentials_by_host():
+    request = options.ComposeRequest.from_params({'definition': {'services': {}}, 'registries': [
+        {'server': 'https://myregistry.azurecr.io/', 'username': 'myregistry', 'password': 'p1'},
+        {'server': '10.199.3.1:40123', 'username': '00000000-0000-0000-0000-000000000000', 'password': 'refresh'}]})
+    assert request.registry_auth() == {
+        'myregistry.azurecr.io': {'username': 'myregistry', 'password': 'p1'},
+        '10.199.3.1:40123': {'username': '00000000-0000-0000-0000-000000000000', 'password': 'refresh'}}
