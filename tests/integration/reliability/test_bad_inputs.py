@@ -25,8 +25,8 @@ from harness import OUTPUT, Playbook, engine_writes, unique, write_playbook
 WRONG_SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
 GROUPS = {
     "azure": ("resource_group", "resource_group_info", "vm", "vm_info", "vm_extension", "docker_extension", "docker_tls"),
-    "arm": ("arm_deployment", "arm_deployment_info", "vm_run_command"),
-    "docker": ("compose", "compose_info", "image_copy"),
+    "arm": ("arm_deployment", "arm_deployment_info", "vm_run_command", "container_registry", "container_registry_info"),
+    "docker": ("compose", "compose_info", "image_copy", "image_push"),
     "roles": ("role:docker_host", "role:compose_app"),
 }
 
