@@ -39,7 +39,7 @@ from ansible_collections.dockyard.azure.plugins.module_utils.swarm.stack_model i
 SILENTLY_IGNORED = frozenset(('depends_on', 'expose', 'profiles', 'pull_policy', 'attach', 'annotations', 'develop'))
 # Service keys translated below; any other key is ignored with a warning naming it.
 HANDLED = frozenset((
-    'image', 'build', 'command', 'entrypoint', 'hostname', 'extra_hosts', 'dns', 'dns_search', 'dns_opt',
+    'image', 'command', 'entrypoint', 'hostname', 'extra_hosts', 'dns', 'dns_search', 'dns_opt',
     'healthcheck', 'environment', 'labels', 'working_dir', 'user', 'volumes', 'stop_grace_period',
     'stop_signal', 'tty', 'stdin_open', 'secrets', 'configs', 'read_only', 'isolation', 'init', 'sysctls',
     'cap_add', 'cap_drop', 'ulimits', 'logging', 'deploy', 'restart', 'networks', 'ports', 'group_add',

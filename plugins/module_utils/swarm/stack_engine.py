@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ansible_collections.dockyard.azure.plugins.module_utils.swarm.errors import StackConvergeError, SwarmError
@@ -23,6 +23,9 @@ from ansible_collections.dockyard.azure.plugins.module_utils.swarm.stack_model i
 )
 
 POLL_SECONDS = 0.5
+# How long an updated service may take before the engine reports its rolling update, when the
+# change needs new tasks; after that, all-current running tasks count as converged.
+UPDATE_START_GRACE = 10.0
 FAILED_STATES = ('failed', 'rejected')
 # Update states in which the engine has given up on the new spec.
 GAVE_UP = {'paused': 'update paused', 'rollback_completed': 'update rolled back',
@@ -54,7 +57,9 @@ class WrittenService:
     name: str
     service_id: str
     previous_update: Mapping[str, Any] | None = None
-    errors: list[str] = field(default_factory=list)
+    expect_update: bool = False  # the change needs new tasks: the engine will report a rolling update
+    written_at: float = 0.0
+    running: frozenset[str] = frozenset()  # task IDs seen converged at the last poll
 
 
 class StackEngine:
@@ -180,14 +185,16 @@ class StackEngine:
             self.client.update_service(current['ID'], current['Version']['Index'], task_template=task,
                                        fetch_current_spec=False, **kwargs)
             self.writes += 1
-            self.written.append(WrittenService(key, entry.name, current['ID'], current.get('UpdateStatus')))
+            new_tasks = any(c.startswith(('TaskTemplate', 'EndpointSpec')) for c in entry.changes)
+            self.written.append(WrittenService(key, entry.name, current['ID'], current.get('UpdateStatus'),
+                                               expect_update=new_tasks, written_at=self.clock()))
             return
         if action == 'recreate' and current is not None:
             self.client.remove_service(current['ID'])
             self.writes += 1
         created = self.client.create_service(task, **kwargs)
         self.writes += 1
-        self.written.append(WrittenService(key, entry.name, created['ID']))
+        self.written.append(WrittenService(key, entry.name, created['ID'], written_at=self.clock()))
 
     # -- wait ---------------------------------------------------------------------------------------
     def wait(self, timeout: float, node_names: Mapping[str, str]) -> None:
@@ -203,14 +210,13 @@ class StackEngine:
                 if service is None:
                     raise StackConvergeError('service %s disappeared while the stack was deployed' % written.name)
                 mine = [t for t in tasks if t.get('ServiceID') == service_id]
-                done, state = _converged(service, mine, written)
-                last_state[written.name] = state
-                if done:
-                    del pending[service_id]
-                    continue
                 failure = _failure(service, mine, written, node_names)
                 if failure:
                     raise StackConvergeError(failure, service=written.name)
+                done, state = _converged(service, mine, written, self.clock())
+                last_state[written.name] = state
+                if done:
+                    del pending[service_id]
             if not pending:
                 break
             if self.clock() >= deadline:
@@ -249,16 +255,23 @@ def _current(task: Mapping[str, Any], service: Mapping[str, Any]) -> bool:
 
 
 def _new_update_status(service: Mapping[str, Any], written: WrittenService) -> Mapping[str, Any] | None:
+    """The service's update status if this run's update started it (an older one stays on the service)."""
     status = service.get('UpdateStatus')
-    if not status or status == written.previous_update:
+    previous = written.previous_update or {}
+    if not status or (status.get('StartedAt') == previous.get('StartedAt') and status.get('State') == previous.get('State')):
         return None
     return status
 
 
-def _converged(service: Mapping[str, Any], tasks: list[Mapping[str, Any]], written: WrittenService) -> tuple[bool, str]:
+def _converged(service: Mapping[str, Any], tasks: list[Mapping[str, Any]], written: WrittenService,
+               now: float) -> tuple[bool, str]:
+    """Whether the service runs its new spec; the second value says where it stands."""
     status = _new_update_status(service, written)
-    if status and status.get('State') in ('updating', 'rollback_started'):
+    if status and status.get('State') != 'completed':
+        # updating, rollback_started: the engine is at work (its monitor period included)
         return False, status.get('State') or ''
+    if written.expect_update and not status and now - written.written_at < UPDATE_START_GRACE:
+        return False, 'waiting for the rolling update to start'
     mode = (service.get('Spec') or {}).get('Mode') or {}
     current = [t for t in tasks if _current(t, service)]
     if 'ReplicatedJob' in mode or 'GlobalJob' in mode:
@@ -275,7 +288,15 @@ def _converged(service: Mapping[str, Any], tasks: list[Mapping[str, Any]], writt
     else:
         wanted = max(len(desired_running), 1)
     stale = [t for t in desired_running if not _current(t, service)]
-    return len(running) >= wanted and not stale and len(desired_running) == wanted, '%d/%d running' % (len(running), wanted)
+    state = '%d/%d running' % (len(running), wanted)
+    if not (len(running) >= wanted and not stale and len(desired_running) == wanted):
+        written.running = frozenset()
+        return False, state
+    # The same tasks running at two polls in a row: a task that exits right after it starts is not "running".
+    ids = frozenset(t['ID'] for t in running)
+    stable = ids == written.running
+    written.running = ids
+    return stable, state
 
 
 def _failure(service: Mapping[str, Any], tasks: list[Mapping[str, Any]], written: WrittenService,
