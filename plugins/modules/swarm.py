@@ -81,6 +81,12 @@ options:
     description:
       - Labels of the swarm itself (not of its nodes). When given, they replace the swarm's labels.
     type: dict
+  node_labels:
+    description:
+      - Labels of this engine's node (used by placement constraints C(node.labels.<name>)), added to the labels it has.
+      - Set through the manager with O(state=join) (O(manager) needed), by the node itself with O(state=present).
+        M(dockyard.azure.swarm_node) sets them for any node, and can replace them all.
+    type: dict
   task_history_retention_limit:
     description: Number of finished tasks kept per service slot.
     type: int
@@ -240,7 +246,7 @@ EXAMPLES = r'''
 RETURN = r'''
 actions:
   description: What was done (or would be done in check mode), for example C(init), C(join as worker), C(promote to manager),
-    C(update), C(leave), C(remove node).
+    C(set node labels), C(update), C(leave), C(remove node).
   returned: success
   type: list
   elements: str
@@ -291,6 +297,7 @@ ARGUMENT_SPEC = dict(
     subnet_size=dict(type='int'),
     force_new_cluster=dict(type='bool', default=False),
     labels=dict(type='dict'),
+    node_labels=dict(type='dict'),
     task_history_retention_limit=dict(type='int'),
     snapshot_interval=dict(type='int'),
     keep_old_snapshots=dict(type='int'),

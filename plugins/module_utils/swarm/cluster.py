@@ -146,6 +146,7 @@ class SwarmMembership:
             self.actions.append('init')
             if self.check_mode:
                 self.diff.add('role', None, 'manager')
+                self.node_spec(self.client, None, None)
                 return None
             self.client.init_swarm(
                 advertise_addr=self.params.get('advertise_addr'), listen_addr=self.params.get('listen_addr') or '0.0.0.0:2377',
@@ -164,6 +165,9 @@ class SwarmMembership:
                           % (option, wanted, swarm.get(api_key)))
         self.settings(swarm)
         self.unlock_key_file(swarm)
+        if self.params.get('node_labels'):
+            node_id = LocalNode.of(self.client).node_id if 'init' in self.actions else local.node_id
+            self.node_spec(self.client, self.client.inspect_node(node_id) if node_id else None, None)
         return self.client.inspect_swarm() if self.actions and not self.check_mode else swarm
 
     def settings(self, swarm: Mapping[str, Any]) -> None:
@@ -249,6 +253,7 @@ class SwarmMembership:
         self.actions.append('join as %s' % role)
         self.diff.add('role', None, role)
         if self.check_mode:
+            self.node_spec(manager, None, None)
             return None
         try:
             self.client.join_swarm(remote_addrs, token, listen_addr=self.params.get('listen_addr') or '0.0.0.0:2377',
@@ -257,12 +262,16 @@ class SwarmMembership:
         except Exception as exc:  # pylint: disable=broad-except
             raise SwarmError('joining the swarm at %s failed: %s' % (', '.join(remote_addrs),
                                                                      getattr(exc, 'explanation', None) or exc)) from exc
-        return manager.inspect_swarm() if manager is not None else None
+        if manager is None:
+            return None
+        if self.params.get('node_labels'):
+            self.node_spec(manager, manager.inspect_node(LocalNode.of(self.client).node_id), None)
+        return manager.inspect_swarm()
 
     def join_material(self, manager: Any, role: str) -> tuple[str, list[str]]:
         """The join token and manager addresses: given, or asked from the manager (the token stays in this process)."""
-        token = self.params.get('join_token')
-        remote_addrs = list(self.params.get('remote_addrs') or [])
+        token: str = self.params.get('join_token') or ''
+        remote_addrs: list[str] = list(self.params.get('remote_addrs') or [])
         if manager is not None:
             if not token:
                 token = manager.inspect_swarm()['JoinTokens'][role.capitalize()]
@@ -284,15 +293,38 @@ class SwarmMembership:
                 raise SwarmError('this engine is in another swarm (node %s is unknown to the manager): leave it first '
                                  '(state=absent)' % local.node_id, option='manager') from exc
             raise
-        current_role = (node.get('Spec') or {}).get('Role')
-        self.diff.add('role', current_role, role)
-        if current_role != role:
-            self.actions.append('%s to %s' % ('promote' if role == 'manager' else 'demote', role))
-            if not self.check_mode:
-                spec = dict(node['Spec'])
-                spec['Role'] = role
-                manager.update_node(node['ID'], node['Version']['Index'], spec)
+        self.node_spec(manager, node, role)
         return manager.inspect_swarm()
+
+    def node_spec(self, manager: Any, node: Mapping[str, Any] | None, role: str | None) -> None:
+        """Role and node_labels (merged) of this node, in one write through a manager; `node` None: not joined yet."""
+        labels = {str(k): str(v) for k, v in (self.params.get('node_labels') or {}).items()}
+        if node is None:  # check mode, before the join: everything given is a change
+            if labels:
+                self.diff.add('node_labels', {}, labels)
+                self.actions.append('set node labels')
+            return
+        spec = dict(node.get('Spec') or {})
+        wanted = dict(spec)
+        actions = []
+        if role:
+            current_role = spec.get('Role')
+            self.diff.add('role', current_role, role)
+            if current_role != role:
+                wanted['Role'] = role
+                actions.append('%s to %s' % ('promote' if role == 'manager' else 'demote', role))
+        if labels:
+            current = dict(spec.get('Labels') or {})
+            merged = dict(current, **labels)
+            self.diff.add('node_labels', {k: current.get(k) for k in labels}, labels)
+            if merged != current:
+                wanted['Labels'] = merged
+                actions.append('set node labels')
+        if not actions:
+            return
+        self.actions.extend(actions)
+        if not self.check_mode:
+            manager.update_node(node['ID'], node['Version']['Index'], wanted)
 
     def joined_by_token(self, local: LocalNode, role: str) -> dict[str, Any] | None:
         addresses = {m.get('Addr') for m in local.remote_managers}

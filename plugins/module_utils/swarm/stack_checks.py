@@ -104,8 +104,8 @@ def _check_ingress_ports(desired: DesiredStack, observed: ObservedSwarm, prune: 
             continue  # its ports are being replaced by this deployment
         for slot in _published_ingress(service):
             taken[slot] = name
-    for key, service in sorted(desired.services.items()):
-        for port in service.spec['EndpointSpec'].get('Ports') or []:
+    for key, wanted in sorted(desired.services.items()):
+        for port in wanted.spec['EndpointSpec'].get('Ports') or []:
             slot = (port['Protocol'], port['PublishedPort'])
             if port['PublishMode'] == 'ingress' and slot in taken:
                 raise StackInputError('services.%s.ports: port %d/%s is already published on the ingress network by service '

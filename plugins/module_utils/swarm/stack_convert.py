@@ -182,7 +182,7 @@ class _Converter:
                 with open(obj['file'], 'rb') as handle:
                     return handle.read()
             except OSError as exc:
-                raise self.error(where, 'cannot read %s: %s' % (obj['file'], exc.strerror or exc))
+                raise self.error(where, 'cannot read %s: %s' % (obj['file'], exc.strerror or exc)) from exc
         if obj.get('environment'):
             variable = obj['environment']
             if variable not in self.environment:
@@ -505,7 +505,7 @@ class _Converter:
             if published in (None, ''):
                 published_port = 0
             elif re.match(r'^\d+$', str(published)):
-                published_port = int(published)
+                published_port = int(str(published))
             else:
                 raise self.error(where + '.ports', 'published port %r: swarm publishes single ports, not ranges' % published)
             publish_mode = port.get('mode') or 'ingress'

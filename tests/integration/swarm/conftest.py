@@ -177,7 +177,7 @@ def _make_lab(state_dir: Path, work_dir: Path) -> SwarmLab:
     inventory = work_dir / "inventory.yml"
     if not inventory.exists():
         lab.playbook("hosts.yml", extra_vars={"rg": "rg-swarm-%s" % uuid.uuid4().hex[:6], "tls_dir": str(work_dir / "tls"),
-                                              "ssh_key": str(work_dir / "ssh" / "id_ed25519"),
+                                              "ssh_key": str(work_dir / "id_ed25519"),
                                               "inventory_path": str(inventory)})
     lab.inventory = inventory
     import yaml

@@ -78,7 +78,8 @@ def test_autolock_key_goes_to_a_private_file(tmp_path):
     path = str(tmp_path / 'unlock-key')
     result = membership(swarm.engine(), autolock_managers=True, unlock_key_path=path)
     assert result['actions'] == ['update', 'write unlock key']
-    assert open(path).read().strip() == 'SWMKEY-1-unlock'
+    with open(path) as handle:
+        assert handle.read().strip() == 'SWMKEY-1-unlock'
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert 'SWMKEY' not in repr(result)
     assert membership(swarm.engine(), autolock_managers=True, unlock_key_path=path)['changed'] is False
@@ -232,3 +233,22 @@ def test_info_of_a_manager_and_of_a_worker():
     assert 'SWMTKN' not in repr(info)
     worker = SwarmInfo(swarm.engine(swarm.nodes_[1]['ID']), {}).run()
     assert worker['swarm']['is_manager'] is False and worker['nodes'] == []
+
+
+def test_node_labels_with_the_join_and_on_the_first_manager():
+    swarm = FakeSwarm()
+    node = FakeEngine(None, 'node-new')
+    node.target = swarm
+    params = {'state': 'join', 'role': 'worker', 'listen_addr': '0.0.0.0:2377', 'node_labels': {'zone': 'b'}}
+    planned = SwarmMembership(node, params, check_mode=True, manager_factory=swarm.engine).run()
+    assert planned['actions'] == ['join as worker', 'set node labels'] and swarm.writes == []
+    done = SwarmMembership(node, params, manager_factory=swarm.engine).run()
+    assert done['actions'] == ['join as worker', 'set node labels']
+    assert swarm.nodes_[-1]['Spec']['Labels'] == {'zone': 'b'}
+    assert SwarmMembership(node, params, manager_factory=swarm.engine).run()['changed'] is False
+    # with a role change, one write does both
+    swarm.writes.clear()
+    both = SwarmMembership(node, dict(params, role='manager', node_labels={'zone': 'c'}), manager_factory=swarm.engine).run()
+    assert both['actions'] == ['promote to manager', 'set node labels'] and swarm.writes == ['update_node']
+    manager = membership(swarm.engine(), node_labels={'disk': 'ssd'})
+    assert manager['actions'] == ['set node labels'] and swarm.nodes_[0]['Spec']['Labels'] == {'disk': 'ssd'}
