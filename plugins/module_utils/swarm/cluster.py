@@ -10,6 +10,7 @@ promotes, demotes or removes it. Reads first, then a plan of writes; check mode 
 
 from __future__ import annotations
 
+import copy
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -193,8 +194,6 @@ class SwarmMembership:
         self.actions.append('update' if wanted else 'rotate')
         if self.check_mode:
             return
-        import copy  # pylint: disable=import-outside-toplevel
-
         new_spec = copy.deepcopy(spec)
         for path, value in wanted.items():
             _set(new_spec, path, value)

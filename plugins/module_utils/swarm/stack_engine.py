@@ -10,6 +10,8 @@ paused or rolled back (per the service's update_config), and then fails with the
 
 from __future__ import annotations
 
+import base64
+import copy
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -228,14 +230,10 @@ class StackEngine:
 
 
 def _b64(data: bytes) -> str:
-    import base64  # pylint: disable=import-outside-toplevel
-
     return base64.b64encode(data).decode('ascii')
 
 
 def _with_object_ids(spec: Mapping[str, Any], ids: Mapping[tuple[str, str], str]) -> dict[str, Any]:
-    import copy  # pylint: disable=import-outside-toplevel
-
     out = copy.deepcopy(dict(spec))
     container = out['TaskTemplate']['ContainerSpec']
     for ref in container.get('Secrets') or []:

@@ -18,6 +18,7 @@ Rules (the same in check mode and in a real run, so the check-mode plan is the r
 from __future__ import annotations
 
 import base64
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -195,8 +196,6 @@ class _Planner:
 
 def _resolve_names(spec: Mapping[str, Any], names: Mapping[tuple[str, str], str], desired: DesiredStack) -> dict[str, Any]:
     """A copy of `spec` whose config and secret references use the names the plan chose."""
-    import copy  # pylint: disable=import-outside-toplevel
-
     out = copy.deepcopy(dict(spec))
     container = out['TaskTemplate']['ContainerSpec']
     for kind, field, declared in (('secret', 'SecretName', desired.secrets), ('config', 'ConfigName', desired.configs)):
