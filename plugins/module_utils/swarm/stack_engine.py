@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import base64
 import copy
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from ansible_collections.dockyard.azure.plugins.module_utils.swarm.errors import StackConvergeError, SwarmError
 from ansible_collections.dockyard.azure.plugins.module_utils.swarm.stack_model import (
+    Action,
     DesiredStack,
     ObservedSwarm,
     StackPlan,
@@ -68,12 +71,16 @@ class StackEngine:
     """Apply a plan to a manager and wait for the result. `clock`/`sleep` are injectable for tests."""
 
     def __init__(self, client: Any, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, parallel: int = 8) -> None:
         self.client = client
         self.clock = clock
         self.sleep = sleep
+        # Services are independent of each other: they are written concurrently (the client's
+        # connection pool holds 16 connections).
+        self.parallel = max(1, parallel)
         self.written: list[WrittenService] = []
         self.writes = 0
+        self._lock = threading.Lock()
 
     # -- secrets of unknown content ----------------------------------------------------------------
     def confirm_secrets(self, plan: StackPlan, desired: DesiredStack, observed: ObservedSwarm) -> dict[str, bool]:
@@ -108,7 +115,13 @@ class StackEngine:
         ids.update({('secret', s['Spec']['Name']): s['ID'] for s in observed.secrets})
         current = {'config': observed.objects('config'), 'secret': observed.objects('secret')}
         services = observed.stack_services(plan.stack)
+        batch: list[Action] = []
         for action in plan.actions:
+            if action.kind == 'service' and action.action in ('create', 'update', 'recreate'):
+                batch.append(action)
+                continue
+            self._write_services(plan, batch, services, ids)
+            batch = []
             if action.kind == 'network' and action.action == 'create':
                 net = networks[action.name]
                 self.client.create_network(action.name, driver=net.driver, options=net.options or None, ipam=net.ipam,
@@ -131,10 +144,21 @@ class StackEngine:
                 getattr(self.client, 'remove_' + action.kind)(ids[(action.kind, action.name)])
             elif action.kind == 'service' and action.action == 'remove':
                 self.client.remove_service(services[action.name]['ID'])
-            elif action.kind == 'service':
-                self._write_service(plan, action.key or '', services.get(action.name), ids, action.action)
-                continue
             self.writes += 1
+        self._write_services(plan, batch, services, ids)
+
+    def _write_services(self, plan: StackPlan, actions: list[Action], services: Mapping[str, Any],
+                        ids: Mapping[tuple[str, str], str]) -> None:
+        """Create, update or recreate services, several at a time; the first failure is raised once all are done."""
+        if not actions:
+            return
+        with ThreadPoolExecutor(max_workers=min(self.parallel, len(actions))) as pool:
+            futures = [pool.submit(self._write_service, plan, a.key or '', services.get(a.name), ids, a.action)
+                       for a in actions]
+        errors = [f.exception() for f in futures if f.exception() is not None]
+        self.written.sort(key=lambda w: w.key)
+        if errors:
+            raise errors[0]  # type: ignore[misc]
 
     def _create_object(self, obj: Any) -> str:
         body: dict[str, Any] = {'Name': obj.name, 'Labels': dict(obj.labels), 'Data': _b64(obj.data)}
@@ -186,17 +210,20 @@ class StackEngine:
             task['ForceUpdate'] = ((current.get('Spec') or {}).get('TaskTemplate') or {}).get('ForceUpdate') or 0
             self.client.update_service(current['ID'], current['Version']['Index'], task_template=task,
                                        fetch_current_spec=False, **kwargs)
-            self.writes += 1
             new_tasks = any(c.startswith(('TaskTemplate', 'EndpointSpec')) for c in entry.changes)
-            self.written.append(WrittenService(key, entry.name, current['ID'], current.get('UpdateStatus'),
-                                               expect_update=new_tasks, written_at=self.clock()))
+            with self._lock:
+                self.writes += 1
+                self.written.append(WrittenService(key, entry.name, current['ID'], current.get('UpdateStatus'),
+                                                   expect_update=new_tasks, written_at=self.clock()))
             return
         if action == 'recreate' and current is not None:
             self.client.remove_service(current['ID'])
-            self.writes += 1
+            with self._lock:
+                self.writes += 1
         created = self.client.create_service(task, **kwargs)
-        self.writes += 1
-        self.written.append(WrittenService(key, entry.name, created['ID'], written_at=self.clock()))
+        with self._lock:
+            self.writes += 1
+            self.written.append(WrittenService(key, entry.name, created['ID'], written_at=self.clock()))
 
     # -- wait ---------------------------------------------------------------------------------------
     def wait(self, timeout: float, node_names: Mapping[str, str]) -> None:

@@ -44,14 +44,16 @@ def app(api_env='one', replicas=2, secret='s3cret', cache=True, api_mode=None):
             'configs': {'page': {'content': 'hello'}}, 'secrets': {'token': {'environment': 'TOKEN'}}}
 
 
-def run(swarm, definition, check_mode=False, prune=False, state='present', environment=None, warnings=None, diff=False):
+def run(swarm, definition, check_mode=False, prune=False, state='present', environment=None, warnings=None, diff=False,
+        parallel=1):
     clock = Clock()
     engine = swarm.engine()
     params = {'name': 'app', 'state': state, 'definition': definition, 'prune': prune, 'wait': True, 'wait_timeout': 30,
               'environment': dict({'TOKEN': 's3cret'}, **(environment or {}))}
     manager = StackManager(lambda: engine, params, check_mode=check_mode, diff=diff,
                            warn=(warnings.append if warnings is not None else None),
-                           engine_factory=lambda client: StackEngine(client, clock=clock, sleep=clock.sleep))
+                           engine_factory=lambda client: StackEngine(client, clock=clock, sleep=clock.sleep,
+                                                                     parallel=parallel))
     return manager.run()
 
 
@@ -76,6 +78,14 @@ def test_first_deploy_then_nothing_to_do(swarm):
     assert again['changed'] is False and again['actions'] == []
     assert swarm.writes == writes
     assert {s['key']: s['version'] for s in again['services']} == {s['key']: s['version'] for s in first['services']}
+
+
+def test_services_are_written_concurrently_and_reported_in_order(swarm):
+    result = run(swarm, app(), parallel=4)
+    assert sorted(swarm.writes).count('create_service') == 3
+    assert [s['key'] for s in result['services']] == ['api', 'cache', 'web']
+    assert all(s['id'] for s in result['services'])
+    assert run(swarm, app(), parallel=4)['changed'] is False
 
 
 def test_check_mode_plans_exactly_and_writes_nothing(swarm):
