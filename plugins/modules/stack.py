@@ -10,7 +10,7 @@ module: stack
 short_description: Deploy a Compose project to a Docker Swarm as a stack, with the Docker SDK
 version_added: 0.2.0
 description:
-  - Loads a Compose project with the collection's Compose loader (every Compose feature it knows: several files,
+  - Loads a Compose project with the collection's Compose loader (every Compose feature it knows - several files,
     C(extends), C(include), interpolation, profiles, ...) and deploys it to a swarm as a stack, through the Docker SDK for
     Python and a manager's API. No Docker CLI is needed.
   - Networks (overlay by default, C(attachable) where asked), configs and secrets are created first, then the services.

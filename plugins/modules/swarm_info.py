@@ -11,7 +11,7 @@ short_description: Read a swarm - the cluster, its nodes, services and tasks
 version_added: 0.2.0
 description:
   - Reads the swarm the engine belongs to, with the Docker SDK for Python. A manager answers about the whole swarm; any
-    other engine only about its own membership (RV(swarm.local_node_state)).
+    other engine only about its own membership (C(local_node_state) in RV(swarm)).
   - Join tokens and unlock keys are never returned.
 author:
   - dockyard.azure contributors (@dockyard)

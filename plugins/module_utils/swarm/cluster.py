@@ -187,8 +187,8 @@ class SwarmMembership:
             self.diff.add(option, current, api_value)
             if current != api_value:
                 wanted[path] = api_value
-        rotate = {name: bool(self.params.get(name)) for name in ('rotate_worker_token', 'rotate_manager_token',
-                                                                  'rotate_unlock_key')}
+        rotate_options = ('rotate_worker_token', 'rotate_manager_token', 'rotate_unlock_key')
+        rotate = {name: bool(self.params.get(name)) for name in rotate_options}
         if not wanted and not any(rotate.values()):
             return
         self.actions.append('update' if wanted else 'rotate')

@@ -42,7 +42,7 @@ def _status(exc: BaseException) -> int | None:
 
 
 def observe(client: Any) -> ObservedSwarm:
-    """Every service, network, config, secret and node (the engine must be a swarm manager)."""
+    """Every service, network, config, secret and node (the engine must be a swarm manager); read in parallel."""
     try:
         services = client.services()
     except Exception as exc:  # pylint: disable=broad-except
@@ -50,8 +50,10 @@ def observe(client: Any) -> ObservedSwarm:
             raise SwarmError('the engine at docker_host is not a swarm manager (%s): point docker_host at a manager '
                              'of the swarm' % getattr(exc, 'explanation', exc), option='docker_host') from exc
         raise
-    return ObservedSwarm(services=services, networks=client.networks(), configs=client.configs(),
-                         secrets=client.secrets(), nodes=client.nodes())
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        reads = [pool.submit(read) for read in (client.networks, client.configs, client.secrets, client.nodes)]
+    networks, configs, secrets, nodes = (future.result() for future in reads)
+    return ObservedSwarm(services=services, networks=networks, configs=configs, secrets=secrets, nodes=nodes)
 
 
 @dataclass

@@ -90,7 +90,7 @@ def node_names(lab):
 
 def http_get(address, port=8080, attempts=20):
     last = None
-    for _ in range(attempts):
+    for _attempt in range(attempts):
         try:
             with urllib.request.urlopen("http://%s:%d/" % (address, port), timeout=5) as response:
                 return response.read().decode()

@@ -69,8 +69,8 @@ class FakeSwarm:
                                'EncryptionConfig': {'AutoLockManagers': False}},
                       'DefaultAddrPool': ['10.0.0.0/8'], 'SubnetSize': 24, 'DataPathPort': 4789,
                       'JoinTokens': {'Worker': 'SWMTKN-1-worker-secret', 'Manager': 'SWMTKN-1-manager-secret'}}
-        self.nodes_: list[dict] = nodes if nodes is not None else [make_node('vm-1', 'manager'), make_node('vm-2'),
-                                                                    make_node('vm-3')]
+        default_nodes = [make_node('vm-1', 'manager'), make_node('vm-2'), make_node('vm-3')]
+        self.nodes_: list[dict] = nodes if nodes is not None else default_nodes
         self.services_: list[dict] = []
         self.tasks_: list[dict] = []
         self.networks_: list[dict] = [{'Name': 'ingress', 'Id': 'ingress0001', 'Driver': 'overlay', 'Scope': 'swarm',

@@ -221,8 +221,8 @@ def test_ignored_keys_are_warned(swarm):
 
 
 def test_volume_driver_must_be_on_the_nodes_the_service_may_use():
-    swarm = FakeSwarm(nodes=[make_node('vm-1', 'manager', plugins=('local', 'rexray')), make_node('vm-2', plugins=('local',),
-                                                                                                   labels={'disk': 'ssd'})])
+    swarm = FakeSwarm(nodes=[make_node('vm-1', 'manager', plugins=('local', 'rexray')),
+                             make_node('vm-2', plugins=('local',), labels={'disk': 'ssd'})])
     definition = {'services': {'db': {'image': 'db:1', 'volumes': ['data:/data']}}, 'volumes': {'data': {'driver': 'rexray'}}}
     with pytest.raises(StackInputError) as raised:
         run(swarm, definition)
