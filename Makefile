@@ -29,7 +29,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup sync test sanity lint ruff typecheck units compose-reference emulator-tests integration molecule release-tests build ee docs docs-lint demo demo-images demo-down demo-swarm demo-swarm-down bench changelog clean clean-docker
+.PHONY: help setup sync test sanity lint ruff typecheck generated-check units compose-reference emulator-tests integration molecule release-tests build ee docs docs-lint demo demo-images demo-down demo-swarm demo-swarm-down bench changelog clean clean-docker
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -47,10 +47,15 @@ test: setup ## every test layer; fails if any fails
 sanity: ## ansible-test sanity on the collection copy
 	cd $(COLLECTION) && ansible-test sanity --venv --python $(PYTHON_VERSION) --color no
 
-lint: ## ansible-lint (production profile), the changelog fragments, antsibull-docs lint (make docs-lint)
+lint: ## ansible-lint (production), changelog fragments, ruff, mypy, generated files current, antsibull-docs lint
 	ansible-lint
 	antsibull-changelog lint
-	@$(MAKE) --no-print-directory docs-lint
+	@$(MAKE) --no-print-directory ruff typecheck generated-check docs-lint
+
+generated-check: ## the generated files (module_utils, the emulator's ARM schema) match their sources (generators' --check)
+	python tools/update_compose_schema.py --check
+	python tools/update_install_script.py --check
+	python tools/generate_emulator_schema.py --check
 
 ruff: ## ruff on all Python of the tree (ruff.toml)
 	ruff check .
@@ -68,7 +73,8 @@ compose-reference: ## differential tests: our Compose loader vs the reference do
 emulator-tests: ## the emulator's own tests (plain Azure SDK clients against it)
 	cd emulator && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests
 
-integration: ## playbooks against the emulator and the local Docker engine
+integration: ## playbooks against the emulator and the local Docker engine (and azure.azcollection's, from benchmarks/.venv)
+	@bash benchmarks/venv.sh  # the anchors' venv, for test_azcollection_interop.py: made once (~3 min), cached after
 	@# loadgroup: the tests of an xdist group (tests/integration/swarm: one set of VMs) run on one worker.
 	cd $(ROOT) && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadgroup tests/integration
 

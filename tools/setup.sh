@@ -144,4 +144,4 @@ ensure_apt_packages
 ensure_docker_engine
 sync_collection
 ensure_ansible_test_pip_bootstrap
-log "setup done: $("$VENV/bin/python" --version), $("$VENV/bin/ansible" --version | head -n 1), Docker $(docker version --format '{{.Server.Version}}')"
+log "setup done: $("$VENV/bin/python" --version), $("$VENV/bin/ansible" --version | sed -n 1p), Docker $(docker version --format '{{.Server.Version}}')"

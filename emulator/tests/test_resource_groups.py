@@ -58,7 +58,7 @@ def test_group_location_cannot_change(emulator):
     client.resource_groups.create_or_update("rg-moving", {"location": "eastus"})
     with pytest.raises(HttpResponseError) as info:
         client.resource_groups.create_or_update("rg-moving", {"location": "westus2"})
-    assert info.value.error.code == "InvalidResourceGroupLocation"
+    assert info.value.status_code == 409 and info.value.error.code == "InvalidResourceGroupLocation"  # as ARM answers
 
 
 def test_identity_lifecycle_and_group_cascade(emulator):

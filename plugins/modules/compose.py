@@ -245,140 +245,39 @@ services:
            "state": "running", "health": null, "ports": ["127.0.0.1:8080->80/tcp"]}]}]
 '''
 
-import os
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.manager import ComposeManager
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.options import BUILD, PULL, RECREATE, REMOVE_IMAGES, STATES
+from ansible_collections.dockyard.azure.plugins.module_utils.docker.module import DockerModule
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-from ansible_collections.dockyard.azure.plugins.module_utils.compose import labels as compose_labels
-from ansible_collections.dockyard.azure.plugins.module_utils.compose.engine import ComposeEngine, EngineError
-from ansible_collections.dockyard.azure.plugins.module_utils.compose.planner import PlanError
-from ansible_collections.dockyard.azure.plugins.module_utils.compose.planner import diff as plan_diff
-from ansible_collections.dockyard.azure.plugins.module_utils.docker.common import (
-    DOCKER_COMMON_ARGS,
-    DOCKER_IMPORT_ERROR,
-    HAS_DOCKER,
-    DockerConnectionError,
-    get_api_client,
+ARGUMENT_SPEC = dict(
+    project_src=dict(type='path'),
+    files=dict(type='list', elements='path'),
+    definition=dict(type='dict'),
+    project_name=dict(type='str'),
+    env_files=dict(type='list', elements='path'),
+    environment=dict(type='dict'),
+    profiles=dict(type='list', elements='str'),
+    services=dict(type='list', elements='str'),
+    state=dict(type='str', default='present', choices=list(STATES)),
+    pull=dict(type='str', default='policy', choices=list(PULL)),
+    build=dict(type='str', default='missing', choices=list(BUILD)),
+    recreate=dict(type='str', default='auto', choices=list(RECREATE)),
+    remove_orphans=dict(type='bool', default=False),
+    scale=dict(type='dict'),
+    wait=dict(type='bool', default=False),
+    wait_timeout=dict(type='int', default=300),
+    stop_timeout=dict(type='int'),
+    remove_volumes=dict(type='bool', default=False),
+    remove_images=dict(type='str', choices=list(REMOVE_IMAGES)),
 )
-
-try:
-    from ansible_collections.dockyard.azure.plugins.module_utils.compose.loader import ComposeError, load_project
-    LOADER_ERROR = None
-except ImportError as exc:  # pragma: no cover - only while the loader is missing
-    load_project = None
-    LOADER_ERROR = str(exc)
-
-    class ComposeError(Exception):
-        pass
-
-
-def _load(module, params, **overrides):
-    kwargs = dict(project_dir=params['project_src'], files=params['files'], content=params['definition'],
-                  project_name=params['project_name'], env_files=params['env_files'],
-                  environment=params['environment'], profiles=params['profiles'], services=None)
-    kwargs.update(overrides)
-    return load_project(**kwargs)
 
 
 def main():
-    argument_spec = dict(DOCKER_COMMON_ARGS)
-    argument_spec.update(
-        project_src=dict(type='path'),
-        files=dict(type='list', elements='path'),
-        definition=dict(type='dict'),
-        project_name=dict(type='str'),
-        env_files=dict(type='list', elements='path'),
-        environment=dict(type='dict'),
-        profiles=dict(type='list', elements='str'),
-        services=dict(type='list', elements='str'),
-        state=dict(type='str', default='present', choices=['present', 'stopped', 'restarted', 'absent']),
-        pull=dict(type='str', default='policy', choices=['policy', 'missing', 'always', 'never']),
-        build=dict(type='str', default='missing', choices=['never', 'missing', 'always']),
-        recreate=dict(type='str', default='auto', choices=['auto', 'always', 'never']),
-        remove_orphans=dict(type='bool', default=False),
-        scale=dict(type='dict'),
-        wait=dict(type='bool', default=False),
-        wait_timeout=dict(type='int', default=300),
-        stop_timeout=dict(type='int'),
-        remove_volumes=dict(type='bool', default=False),
-        remove_images=dict(type='str', choices=['all', 'local']),
-    )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
-        mutually_exclusive=[('files', 'definition')],
-        required_one_of=[('project_src', 'files', 'definition', 'project_name')],
-    )
-    params = module.params
-    if not HAS_DOCKER:
-        module.fail_json(msg=missing_required_lib('docker'), exception=DOCKER_IMPORT_ERROR)
-    has_source = bool(params['project_src'] or params['files'] or params['definition'])
-    if not has_source and params['state'] != 'absent':
-        module.fail_json(msg='state=%s needs project_src, files or definition; project_name alone is enough '
-                             'only with state=absent' % params['state'])
-    for name, value in (params['scale'] or {}).items():
-        try:
-            if int(value) < 0:
-                raise ValueError()
-        except (TypeError, ValueError):
-            module.fail_json(msg='scale.%s must be a number of containers (0 or more), got %r' % (name, value))
-    if (params['remove_volumes'] or params['remove_images']) and params['state'] != 'absent':
-        module.fail_json(msg='remove_volumes and remove_images apply to state=absent only')
-    if params['project_src'] and not os.path.isdir(params['project_src']):
-        module.fail_json(msg='project_src: %s is not a directory' % params['project_src'])
-
-    model = None
-    all_names = None
-    if has_source:
-        if load_project is None:
-            module.fail_json(msg='the Compose loader (module_utils/compose/loader.py) is not available: %s'
-                             % LOADER_ERROR)
-        try:
-            model = _load(module, params)
-        except ComposeError as exc:
-            module.fail_json(msg=str(exc))
-        if params['remove_orphans'] or params['state'] == 'absent':
-            try:
-                all_names = list((_load(module, params, profiles=['*']).get('services') or {}).keys())
-            except Exception:  # pylint: disable=broad-except
-                all_names = None
-        project = model.get('name') or params['project_name']
-    else:
-        project = params['project_name']
-        model = {'name': project, 'services': {}}
-
-    working_dir, config_files, env_files = compose_labels.project_paths(
-        params['project_src'], params['files'], params['env_files'])
-    meta = {'working_dir': working_dir, 'config_files': config_files, 'environment_files': env_files}
-    environment = dict(os.environ)
-    environment.update({k: str(v) for k, v in (params['environment'] or {}).items()})
-
-    try:
-        client = get_api_client(params)
-    except DockerConnectionError as exc:
-        module.fail_json(msg=str(exc))
-
-    options = dict(state=params['state'], recreate=params['recreate'], pull=params['pull'],
-                   build=params['build'], remove_orphans=params['remove_orphans'],
-                   scale=params['scale'], services=params['services'], remove_volumes=params['remove_volumes'],
-                   remove_images=params['remove_images'], all_service_names=all_names)
-    engine = ComposeEngine(client, check_mode=module.check_mode, warn=module.warn)
-    try:
-        plan, observed = engine.run(project, model, options, meta, environment=environment,
-                                    timeout=params['stop_timeout'], wait=params['wait'],
-                                    wait_timeout=params['wait_timeout'])
-    except (PlanError, EngineError) as exc:
-        module.fail_json(msg=str(exc), changed=engine.changed, project_name=project)
-
-    result = dict(changed=engine.changed if not module.check_mode else plan['changed'],
-                  project_name=project, actions=plan['actions'])
-    try:
-        result['services'] = engine.describe(project, sorted((model.get('services') or {}).keys()))
-    except EngineError as exc:
-        module.fail_json(msg=str(exc), **result)
-    if module._diff:
-        before, after = plan_diff(plan, observed)
-        result['diff'] = dict(before=before, after=after)
+    module = DockerModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
+                          mutually_exclusive=[('files', 'definition')],
+                          required_one_of=[('project_src', 'files', 'definition', 'project_name')])
+    with module.errors():
+        result = ComposeManager(module.context(), module.params).run()
     module.exit_json(**result)
 
 

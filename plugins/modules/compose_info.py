@@ -92,40 +92,19 @@ volumes:
   elements: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.manager import ComposeInfoManager
+from ansible_collections.dockyard.azure.plugins.module_utils.docker.module import DockerModule
 
-from ansible_collections.dockyard.azure.plugins.module_utils.compose.engine import ComposeEngine, EngineError, list_projects
-from ansible_collections.dockyard.azure.plugins.module_utils.docker.common import (
-    DOCKER_COMMON_ARGS,
-    DOCKER_IMPORT_ERROR,
-    HAS_DOCKER,
-    DockerConnectionError,
-    get_api_client,
+ARGUMENT_SPEC = dict(
+    project_name=dict(type='str'),
 )
 
 
 def main():
-    argument_spec = dict(DOCKER_COMMON_ARGS)
-    argument_spec.update(project_name=dict(type='str'))
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    if not HAS_DOCKER:
-        module.fail_json(msg=missing_required_lib('docker'), exception=DOCKER_IMPORT_ERROR)
-    try:
-        client = get_api_client(module.params)
-    except DockerConnectionError as exc:
-        module.fail_json(msg=str(exc))
-    name = module.params['project_name']
-    try:
-        if not name:
-            module.exit_json(changed=False, projects=list_projects(client))
-        engine = ComposeEngine(client, check_mode=True)
-        observed = engine.observe(name, with_images=False)
-        services = engine.describe(name)
-    except EngineError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(changed=False, project_name=name, services=services,
-                     networks=sorted(observed['networks']), volumes=sorted(observed['volumes']),
-                     exists=bool(services or observed['networks'] or observed['volumes']))
+    module = DockerModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    with module.errors():
+        result = ComposeInfoManager(module.context(), module.params['project_name']).run()
+    module.exit_json(**result)
 
 
 if __name__ == '__main__':

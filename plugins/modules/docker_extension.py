@@ -38,7 +38,7 @@ description:
   - Azure allows one Custom Script extension per VM; the module fails with Azure's message if another one exists.
   - O(state=absent) removes the extension resource only; Docker stays installed on the VM.
 author:
-  - dockyard.azure contributors (!UNKNOWN)
+  - dockyard.azure contributors (@dockyard)
 options:
   vm_name:
     description:
@@ -300,31 +300,9 @@ cloud_init:
   type: str
 """
 
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import azure_operation
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.extensions import ExtensionManager
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.docker_extension import DockerExtensionManager
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.module import AzureModule
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_state import (
-    choose_ansible_host,
-    get_path,
-    nic_addresses,
-    parse_resource_id,
-    primary_nic_id,
-    read_or_none,
-    to_rest,
-)
-from ansible_collections.dockyard.azure.plugins.module_utils.docker.install_script import (
-    CUSTOM_SCRIPT_PUBLISHER,
-    CUSTOM_SCRIPT_TYPE,
-    CUSTOM_SCRIPT_VERSION,
-    INSTALL_SOURCES,
-    DockerInstallError,
-    build_config,
-    cloud_init,
-    config_secrets,
-    docker_endpoint,
-    extension_settings,
-    parse_result,
-)
+from ansible_collections.dockyard.azure.plugins.module_utils.docker.install_script import INSTALL_SOURCES
 
 ARGUMENT_SPEC = dict(
     vm_name=dict(type='str'),
@@ -357,83 +335,12 @@ ARGUMENT_SPEC = dict(
 REQUIRED_IF = [('output', 'extension', ('vm_name', 'resource_group'))]
 
 
-def vm_address(client_factory, vm):
-    """The VM's public IP, else its public FQDN, else its private IP (None if it has no NIC we can read)."""
-    nic_id = primary_nic_id(vm)
-    parsed = parse_resource_id(nic_id)
-    if not parsed:
-        return None
-    network = client_factory('network')
-    with azure_operation('Could not read the network interface of the VM'):
-        nic = to_rest(network.network_interfaces.get(parsed['resource_group'], parsed['name']))
-    private_ip, public_ip_id, dummy, dummy2 = nic_addresses(nic)
-    public_ip = fqdn = None
-    parsed_ip = parse_resource_id(public_ip_id)
-    if parsed_ip:
-        address = read_or_none('the public IP address of the VM', network.public_ip_addresses.get,
-                               parsed_ip['resource_group'], parsed_ip['name'])
-        public_ip = get_path(address, 'properties', 'ipAddress')
-        fqdn = get_path(address, 'properties', 'dnsSettings', 'fqdn')
-    return choose_ansible_host(public_ip, fqdn, private_ip)
-
-
-def run_extension(module, config):
-    params = module.params
-    present = params['state'] == 'present'
-    public, protected = extension_settings(config) if present else (None, None)
-    spec = dict(
-        name=params['name'], vm_name=params['vm_name'], resource_group=params['resource_group'], state=params['state'],
-        publisher=CUSTOM_SCRIPT_PUBLISHER if present else None, type=CUSTOM_SCRIPT_TYPE if present else None,
-        type_handler_version=CUSTOM_SCRIPT_VERSION if present else None, settings=public, protected_settings=protected,
-        auto_upgrade_minor_version=True if present else None, enable_automatic_upgrade=None, force_update_tag=None,
-        wait=params['wait'], rerun=params['rerun'],
-    )
-    manager = ExtensionManager(spec, module.client, module.wait_for, check_mode=module.check_mode, diff=module._diff)
-    result = manager.run()
-    extension = result['extension']
-    result.update(docker_version=None, endpoint=None, init=None, script_changed=None, script_output=None)
-    if not present:
-        return result
-    stdout = (extension.get('instance_view') or {}).get('stdout')
-    summary = parse_result(stdout) if stdout else None
-    ran_now = manager.wrote and params['wait']
-    if summary is not None:
-        result.update(docker_version=summary.get('docker_version'), init=summary.get('init') or None,
-                      script_changed=bool(summary.get('changed')))
-    result['script_output'] = stdout
-    if module.check_mode:
-        if params['rerun'] and not manager.config_changed:
-            module.warn('rerun=true: whether the script would change the VM is only known when it runs; reporting no change.')
-            result['changed'] = False
-    elif ran_now:
-        if summary is None:
-            module.warn("The extension succeeded but its output has no DOCKYARD_RESULT line; the Docker version is unknown.")
-        # A new force-update tag alone (rerun, retry after a failure) changes nothing the user cares about: the script says.
-        result['changed'] = manager.config_changed or bool(summary and summary.get('changed'))
-    if config.get('tls'):
-        host = params['endpoint_host'] or vm_address(module.client, manager.vm)
-        result['endpoint'] = docker_endpoint(host, config['tls']['port'])
-    return result
-
-
 def main():
     module = AzureModule(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF, supports_check_mode=True)
-    params = module.params
-    config = None
-    if params['state'] == 'present' or params['output'] == 'cloud_init':
-        try:
-            config = build_config(params)
-        except DockerInstallError as exc:
-            module.fail_json(msg=exc.msg, option=exc.option)
-        module.no_log_values.update(config_secrets(config))
-    if params['output'] == 'cloud_init':
-        if params['state'] != 'present':
-            module.fail_json(msg='output=cloud_init renders an installation; it needs state=present.', option='state')
-        module.exit_json(changed=False, cloud_init=cloud_init(config), extension={}, docker_version=None,
-                         endpoint=docker_endpoint(params['endpoint_host'], config['tls']['port']) if config['tls'] else None,
-                         init=None, script_changed=None, script_output=None)
     with module.errors():
-        result = run_extension(module, config)
+        manager = DockerExtensionManager(module.context(), module.params)
+        module.no_log_values.update(manager.secrets)
+        result = manager.run()
     module.exit_json(**result)
 
 

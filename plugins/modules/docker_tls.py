@@ -22,7 +22,7 @@ description:
     their CA."
   - Private keys are never returned.
 author:
-  - dockyard.azure contributors (!UNKNOWN)
+  - dockyard.azure contributors (@dockyard)
 options:
   path:
     description:
@@ -168,19 +168,8 @@ docker_env:
   sample: {"DOCKER_CERT_PATH": "/tls", "DOCKER_TLS_VERIFY": "1"}
 """
 
-import traceback
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-from ansible_collections.dockyard.azure.plugins.module_utils.docker.tls import TlsError, converge, make_spec
-
-try:
-    import cryptography  # noqa: F401 pylint: disable=unused-import
-    HAS_CRYPTOGRAPHY = True
-    CRYPTOGRAPHY_IMPORT_ERROR = None
-except ImportError:
-    HAS_CRYPTOGRAPHY = False
-    CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
+from ansible_collections.dockyard.azure.plugins.module_utils.base_module import DockyardModule
+from ansible_collections.dockyard.azure.plugins.module_utils.docker.tls import TlsManager
 
 ARGUMENT_SPEC = dict(
     path=dict(type='path', required=True),
@@ -199,20 +188,10 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    if not HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib('cryptography'), exception=CRYPTOGRAPHY_IMPORT_ERROR)
-    try:
-        spec = make_spec(module.params)
-        result = converge(module.params['path'], spec, check_mode=module.check_mode)
-    except TlsError as exc:
-        module.fail_json(msg=exc.msg, option=exc.option)
-    except OSError as exc:
-        module.fail_json(msg='Could not write the TLS material in %s: %s' % (module.params['path'], exc),
-                         exception=traceback.format_exc())
-    diff = result.pop('diff')
-    if module._diff:
-        result['diff'] = diff
+    # No engine to talk to: the family-less base class, for its error funnel.
+    module = DockyardModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    with module.errors():
+        result = TlsManager(module.params, check_mode=module.check_mode, diff=module._diff).run()
     module.exit_json(**result)
 
 

@@ -117,53 +117,22 @@ already_present:
   sample: [app/worker:1.4]
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.dockyard.azure.plugins.module_utils.docker.common import DOCKER_COMMON_ARGS
+from ansible_collections.dockyard.azure.plugins.module_utils.docker.images import ImageCopyManager
+from ansible_collections.dockyard.azure.plugins.module_utils.docker.module import DockerModule
 
-from ansible_collections.dockyard.azure.plugins.module_utils.docker.common import (
-    DOCKER_COMMON_ARGS,
-    DOCKER_IMPORT_ERROR,
-    HAS_DOCKER,
-    DockerConnectionError,
-    get_api_client,
+ARGUMENT_SPEC = dict(
+    images=dict(type='list', elements='str', required=True),
+    # The source engine takes the same connection options as the target, without their aliases.
+    source=dict(type='dict', options={name: {k: v for k, v in option.items() if k != 'aliases'}
+                                      for name, option in DOCKER_COMMON_ARGS.items()}),
 )
-from ansible_collections.dockyard.azure.plugins.module_utils.docker.images import ImageCopyError, copy_image, plan_copy, tag_image
 
 
 def main():
-    source_options = {k: {kk: vv for kk, vv in v.items() if kk != 'aliases'}
-                      for k, v in DOCKER_COMMON_ARGS.items()}
-    argument_spec = dict(DOCKER_COMMON_ARGS)
-    argument_spec.update(
-        images=dict(type='list', elements='str', required=True),
-        source=dict(type='dict', options=source_options),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    if not HAS_DOCKER:
-        module.fail_json(msg=missing_required_lib('docker'), exception=DOCKER_IMPORT_ERROR)
-    try:
-        source = get_api_client(module.params['source'] or {})
-    except DockerConnectionError as exc:
-        module.fail_json(msg='source: %s' % exc)
-    try:
-        target = get_api_client(module.params)
-    except DockerConnectionError as exc:
-        module.fail_json(msg=str(exc))
-    result = dict(changed=False, copied=[], tagged=[], already_present=[])
-    try:
-        plan = plan_copy(source, target, module.params['images'])
-        for item in plan:
-            if item['action'] == 'skip':
-                result['already_present'].append(item['image'])
-                continue
-            if not module.check_mode:
-                if item['action'] == 'copy':
-                    copy_image(source, target, item['image'])
-                else:
-                    tag_image(target, item['id'], item['image'])
-            result['copied' if item['action'] == 'copy' else 'tagged'].append(item['image'])
-            result['changed'] = True
-    except ImageCopyError as exc:
-        module.fail_json(msg=str(exc), **result)
+    module = DockerModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    with module.errors():
+        result = ImageCopyManager(module.context(), module.params['images'], module.params['source']).run()
     module.exit_json(**result)
 
 

@@ -26,18 +26,6 @@ options:
       - Required to create a resource group. For an existing group it may be omitted;
         if given it must match the group's region (case and spaces are ignored).
     type: str
-  tags:
-    description:
-      - Tags of the resource group. Values are converted to strings, as Azure stores them.
-      - With O(append_tags=true) these tags are added to (or update) the existing ones;
-        with O(append_tags=false) they replace them, and O(tags={}) removes all tags.
-      - If not set, the existing tags are left alone.
-    type: dict
-  append_tags:
-    description:
-      - Whether O(tags) are merged into the existing tags (V(true)) or replace them (V(false)).
-    type: bool
-    default: true
   state:
     description:
       - V(present) creates the group or updates its tags; V(absent) deletes it.
@@ -59,6 +47,7 @@ options:
 extends_documentation_fragment:
   - dockyard.azure.azure
   - dockyard.azure.azure.action_group
+  - dockyard.azure.tags
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
@@ -149,153 +138,24 @@ resource_group:
       sample: Succeeded
 """
 
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureModuleError, azure_operation, is_not_found
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.module import AzureModule
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.resource_groups import (
-    normalize_location,
-    resource_group_to_dict,
-    resource_to_dict,
-)
-from ansible_collections.dockyard.azure.plugins.module_utils.diff import DifferenceTracker
-
-# Listing this many resources is enough to tell the user what blocks a delete.
-MAX_LISTED_RESOURCES = 10
-
-
-class ResourceGroupManager:
-    """Desired state from the options, actual state from a GET, then the smallest write that converges."""
-
-    def __init__(self, module):
-        self.module = module
-        self.params = module.params
-        self.name = self.params['name']
-        self.check_mode = module.check_mode
-        self._client = None
-
-    @property
-    def client(self):
-        if self._client is None:
-            self._client = self.module.client('resource')
-        return self._client
-
-    def run(self):
-        current = self.get_current()
-        if self.params['state'] == 'absent':
-            return self.ensure_absent(current)
-        return self.ensure_present(current)
-
-    def get_current(self):
-        with azure_operation("Could not read resource group '%s'" % self.name):
-            try:
-                return resource_group_to_dict(self.client.resource_groups.get(self.name))
-            except Exception as exc:  # pylint: disable=broad-except
-                if is_not_found(exc):
-                    return None
-                raise
-
-    def desired_tags(self, current_tags):
-        tags = self.params.get('tags')
-        if tags is None:
-            return dict(current_tags)
-        wanted = {str(key): '' if value is None else str(value) for key, value in tags.items()}
-        if self.params['append_tags']:
-            merged = dict(current_tags)
-            merged.update(wanted)
-            return merged
-        return wanted
-
-    def _result(self, changed, group, tracker, before_exists, after_exists):
-        result = dict(changed=changed, resource_group=group)
-        if getattr(self.module, '_diff', False):
-            result['diff'] = tracker.diff(before_exists=before_exists, after_exists=after_exists)
-        return result
-
-    def ensure_present(self, current):
-        location = self.params.get('location')
-        tracker = DifferenceTracker()
-        if current is None:
-            if not location:
-                raise AzureModuleError("location is required to create resource group '%s'." % self.name)
-            tags = self.desired_tags({})
-            tracker.add('location', None, location)
-            tracker.add('tags', None, tags)
-            group = self.write(location, tags, managed_by=None, predicted=dict(
-                id='/subscriptions/%s/resourceGroups/%s' % (self.module.subscription_id, self.name),
-                name=self.name, location=location, tags=tags, managed_by=None, provisioning_state=None))
-            return self._result(True, group, tracker, before_exists=False, after_exists=True)
-
-        if location and normalize_location(location) != normalize_location(current['location']):
-            raise AzureModuleError(
-                "Resource group '%s' is in '%s'; its location cannot be changed to '%s'. "
-                "Set location to '%s' (or omit it), or delete the group and create it again."
-                % (self.name, current['location'], location, current['location']))
-        tags = self.desired_tags(current['tags'])
-        tracker.add('location', current['location'], current['location'])
-        tracker.add('tags', current['tags'], tags)
-        if not tracker.changed:
-            return self._result(False, current, tracker, before_exists=True, after_exists=True)
-        predicted = dict(current, tags=tags)
-        group = self.write(current['location'], tags, managed_by=current.get('managed_by'), predicted=predicted)
-        return self._result(True, group, tracker, before_exists=True, after_exists=True)
-
-    def write(self, location, tags, managed_by, predicted):
-        """PUT the group (create or full update); in check mode return `predicted` without writing."""
-        if self.check_mode:
-            return predicted
-        # Wire (REST) key names: new SDKs send a dict body as is, older msrest-based ones accept REST keys too.
-        body = {'location': location, 'tags': tags}
-        if managed_by:
-            # PUT replaces the group's properties: keep managedBy so an update does not drop it.
-            body['managedBy'] = managed_by
-        with azure_operation("Could not create or update resource group '%s'" % self.name):
-            return resource_group_to_dict(self.client.resource_groups.create_or_update(self.name, body))
-
-    def list_contained_resources(self):
-        with azure_operation("Could not list the resources in resource group '%s'" % self.name):
-            return [resource_to_dict(item) for item in self.client.resources.list_by_resource_group(self.name)]
-
-    def ensure_absent(self, current):
-        tracker = DifferenceTracker()
-        if current is None:
-            return self._result(False, {}, tracker, before_exists=False, after_exists=False)
-        tracker.add('location', current['location'], None)
-        tracker.add('tags', current['tags'], None)
-
-        if not self.params['force_delete_nonempty']:
-            contained = self.list_contained_resources()
-            if contained:
-                shown = ', '.join('%s (%s)' % (item['name'], item['type']) for item in contained[:MAX_LISTED_RESOURCES])
-                more = ' and %d more' % (len(contained) - MAX_LISTED_RESOURCES) if len(contained) > MAX_LISTED_RESOURCES else ''
-                raise AzureModuleError(
-                    "Resource group '%s' still contains %d resource(s): %s%s. Delete them first, or set "
-                    "force_delete_nonempty=true to delete the group with everything in it."
-                    % (self.name, len(contained), shown, more),
-                    resources=[item['id'] for item in contained])
-
-        if not self.check_mode:
-            operation = "deletion of resource group '%s'" % self.name
-            with azure_operation("Could not delete resource group '%s'" % self.name):
-                poller = self.client.resource_groups.begin_delete(self.name)
-                if self.params['wait']:
-                    self.module.wait_for(poller, operation)
-        return self._result(True, {}, tracker, before_exists=True, after_exists=False)
-
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.resource_groups import ResourceGroupManager
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.tags import TAGS_ARGUMENT_SPEC
 
 ARGUMENT_SPEC = dict(
     name=dict(type='str', required=True),
     location=dict(type='str'),
-    tags=dict(type='dict'),
-    append_tags=dict(type='bool', default=True),
     state=dict(type='str', default='present', choices=['present', 'absent']),
     force_delete_nonempty=dict(type='bool', default=False),
     wait=dict(type='bool', default=True),
+    **TAGS_ARGUMENT_SPEC,
 )
 
 
 def main():
     module = AzureModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     with module.errors():
-        result = ResourceGroupManager(module).run()
+        result = ResourceGroupManager(module.context(), module.params).run()
     module.exit_json(**result)
 
 

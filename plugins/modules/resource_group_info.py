@@ -19,12 +19,6 @@ options:
       - Name of one resource group. If it does not exist, RV(resource_groups) is empty.
       - If not set, all resource groups of the subscription are listed.
     type: str
-  tags:
-    description:
-      - Only return groups that have all of these tags.
-      - Each item is either a tag name (V(env)), which matches any value, or C(name:value) (V(env:prod)).
-    type: list
-    elements: str
   list_resources:
     description:
       - Also list the resources inside each returned group, in RV(resource_groups[].resources).
@@ -34,6 +28,7 @@ options:
 extends_documentation_fragment:
   - dockyard.azure.azure
   - dockyard.azure.azure.action_group
+  - dockyard.azure.tags.filter
   - ansible.builtin.action_common_attributes
   - dockyard.azure.azure.info_module
 attributes:
@@ -155,67 +150,21 @@ resource_groups:
           sample: null
 """
 
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import azure_operation, is_not_found
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.module import AzureModule
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.resource_groups import (
-    resource_group_to_dict,
-    resource_to_dict,
-    tags_match,
-)
-
-
-class ResourceGroupInfo:
-    """Reads resource groups (one or all), filters by tags and optionally adds their resources."""
-
-    def __init__(self, module):
-        self.module = module
-        self.params = module.params
-        self._client = None
-
-    @property
-    def client(self):
-        if self._client is None:
-            self._client = self.module.client('resource')
-        return self._client
-
-    def get_one(self, name):
-        with azure_operation("Could not read resource group '%s'" % name):
-            try:
-                return [resource_group_to_dict(self.client.resource_groups.get(name))]
-            except Exception as exc:  # pylint: disable=broad-except
-                if is_not_found(exc):
-                    return []
-                raise
-
-    def list_all(self):
-        with azure_operation('Could not list resource groups'):
-            return [resource_group_to_dict(group) for group in self.client.resource_groups.list()]
-
-    def list_resources(self, name):
-        with azure_operation("Could not list the resources in resource group '%s'" % name):
-            return [resource_to_dict(item) for item in self.client.resources.list_by_resource_group(name)]
-
-    def run(self):
-        name = self.params.get('name')
-        groups = self.get_one(name) if name else self.list_all()
-        groups = [group for group in groups if tags_match(group['tags'], self.params.get('tags'))]
-        if self.params['list_resources']:
-            for group in groups:
-                group['resources'] = self.list_resources(group['name'])
-        return dict(changed=False, resource_groups=groups)
-
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.resource_groups import ResourceGroupInfo
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.tags import TAG_FILTER_ARGUMENT_SPEC
 
 ARGUMENT_SPEC = dict(
     name=dict(type='str'),
-    tags=dict(type='list', elements='str'),
     list_resources=dict(type='bool', default=False),
+    **TAG_FILTER_ARGUMENT_SPEC,
 )
 
 
 def main():
     module = AzureModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     with module.errors():
-        result = ResourceGroupInfo(module).run()
+        result = ResourceGroupInfo(module.context(), module.params).run()
     module.exit_json(**result)
 
 

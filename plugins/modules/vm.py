@@ -18,6 +18,8 @@ description:
   - Everything the module creates besides the VM carries the tag C(dockyard-owned-by) whose value is the VM's
     resource ID. O(state=absent) deletes the VM, its OS disk, the data disks the module created, and the network
     interface, public IP, network security group and virtual network tagged as owned by it, and nothing else.
+  - The VM carries the module's own tag C(dockyard-custom-data-sha256); it is always kept, also with O(append_tags=false),
+    and O(tags) cannot set it or C(dockyard-owned-by).
   - Only the options that are set are compared with an existing VM; unset options keep what the VM has.
   - Changes Azure cannot make in place (image, admin user, SSH keys, custom data, zone, location, priority, eviction
     policy, OS disk settings, data disk size or type, network interface, subnet) fail with a message naming each
@@ -28,7 +30,7 @@ description:
   - Names of the resources the module creates are deterministic, so a run that failed half way can be re-run to
     completion without creating duplicates.
 author:
-  - dockyard.azure contributors (!UNKNOWN)
+  - dockyard.azure contributors (@dockyard)
 options:
   name:
     description:
@@ -180,17 +182,6 @@ options:
         type: list
         elements: str
         default: []
-  tags:
-    description:
-      - Tags of the VM. Values are converted to strings.
-      - With O(append_tags=true) they are added to the existing tags; with O(append_tags=false) they replace them.
-      - The module's own tags (C(dockyard-custom-data-sha256)) are always kept and cannot be set.
-    type: dict
-  append_tags:
-    description:
-      - Whether O(tags) are merged into the existing tags (V(true)) or replace them (V(false)).
-    type: bool
-    default: true
   boot_diagnostics:
     description:
       - Whether boot diagnostics (serial console log and screenshot, in managed storage) are on. Changes in place.
@@ -296,6 +287,7 @@ options:
 extends_documentation_fragment:
   - dockyard.azure.azure
   - dockyard.azure.azure.action_group
+  - dockyard.azure.tags
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
@@ -579,9 +571,10 @@ actions:
 """
 
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.module import AzureModule
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_manager import VmManager
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_spec import CACHING, DATA_DISK_TYPES, OS_DISK_TYPES
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_state import VM_STATES
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.tags import TAGS_ARGUMENT_SPEC
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.manager import VmManager
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.spec import CACHING, DATA_DISK_TYPES, OS_DISK_TYPES
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.state import VM_STATES
 
 NETWORK_CREATION_OPTIONS = ('virtual_network', 'virtual_network_address_prefixes', 'subnet', 'subnet_address_prefix',
                             'public_ip', 'dns_label', 'inbound_rules')
@@ -615,8 +608,6 @@ ARGUMENT_SPEC = dict(
         system_assigned=dict(type='bool', default=False),
         user_assigned=dict(type='list', elements='str', default=[]),
     )),
-    tags=dict(type='dict'),
-    append_tags=dict(type='bool', default=True),
     boot_diagnostics=dict(type='bool'),
     network_interface=dict(type='str'),
     virtual_network=dict(type='str'),
@@ -635,6 +626,7 @@ ARGUMENT_SPEC = dict(
     )),
     replace=dict(type='bool', default=False),
     wait=dict(type='bool', default=True),
+    **TAGS_ARGUMENT_SPEC,
 )
 
 MUTUALLY_EXCLUSIVE = [('network_interface', option) for option in NETWORK_CREATION_OPTIONS]
@@ -642,13 +634,8 @@ MUTUALLY_EXCLUSIVE = [('network_interface', option) for option in NETWORK_CREATI
 
 def main():
     module = AzureModule(argument_spec=ARGUMENT_SPEC, mutually_exclusive=MUTUALLY_EXCLUSIVE, supports_check_mode=True)
-    manager = None
     with module.errors():
-        manager = VmManager(module.params, module.client, module.subscription_id, module.wait_for,
-                            check_mode=module.check_mode, diff=module._diff)
-        result = manager.run()
-    for warning in manager.warnings:
-        module.warn(warning)
+        result = VmManager(module.context(), module.params).run()
     module.exit_json(**result)
 
 

@@ -25,7 +25,7 @@ description:
   - When the extension fails (provisioning state C(Failed) or an error status in its instance view) the task fails with
     the extension's own status message and, for script extensions, the script's stdout and stderr.
 author:
-  - dockyard.azure contributors (!UNKNOWN)
+  - dockyard.azure contributors (@dockyard)
 options:
   vm_name:
     description:
@@ -257,10 +257,8 @@ SPEC_KEYS = ('vm_name', 'resource_group', 'name', 'state', 'publisher', 'type', 
 
 def main():
     module = AzureModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    spec = {key: module.params[key] for key in SPEC_KEYS}
     with module.errors():
-        manager = ExtensionManager(spec, module.client, module.wait_for, check_mode=module.check_mode, diff=module._diff)
-        result = manager.run()
+        result = ExtensionManager(module.context(), {key: module.params[key] for key in SPEC_KEYS}).run()
     module.exit_json(**result)
 
 

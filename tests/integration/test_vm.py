@@ -219,7 +219,7 @@ def test_converges_under_injected_faults_without_duplicates(emulator, ansible_pl
     # About 25% of ARM requests answer 429 (with Retry-After) or 503, and some connections drop.
     emulator.set_faults(throttle_rate=0.15, error_rate=0.10, drop_rate=0.05, seed=3)
     try:
-        for dummy in range(3):
+        for _attempt in range(3):
             if _run_tolerant(ansible_playbook, variables):
                 break
     finally:

@@ -1,4 +1,4 @@
-"""dockyard-emulator: serve | start | stop | status | env | requests | faults."""
+"""dockyard-emulator: serve | start | stop | status | open | env | requests | faults."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from .errors import ControlApiError, NotRunningError
+from .errors import BackendError, ControlApiError, NotRunningError
 
 FAULT_OPTIONS = [  # (option, settings key, type, help)
     ("--throttle-rate", "throttle_rate", float, "share of ARM calls answered 429 TooManyRequests (0..1)"),
@@ -26,6 +26,10 @@ FAULT_OPTIONS = [  # (option, settings key, type, help)
     ("--latency-ms", "latency_ms", int, "delay added to every ARM call"),
     ("--lro-failure-rate", "lro_failure_rate", float, "share of long-running operations that end Failed (0..1)"),
     ("--seed", "seed", int, "random seed, for reproducible fault sequences"),
+    ("--unavailable-sizes", "unavailable_sizes", lambda text: [p.strip() for p in text.split(",") if p.strip()],
+     "VM sizes answered 409 SkuNotAvailable, comma-separated; SIZE@LOCATION for one region only"),
+    ("--regional-cores-quota", "regional_cores_quota", int, "vCPUs a region allows in total (default 350)"),
+    ("--family-cores-quota", "family_cores_quota", int, "vCPUs a region allows per VM size family (default 100)"),
 ]
 
 
@@ -79,6 +83,10 @@ def parser():
     for name, text in [("stop", "stop the background emulator"),
                        ("status", "exit 0 if the emulator answers (prints its health)")]:
         _state_option(commands.add_parser(name, help=text, description=text))
+    sub = commands.add_parser("open", help="print the URL of the web view (and the CA to trust)",
+                              description="print the URL of the emulator's read-only web view on stdout and "
+                              "the CA certificate a browser has to trust on stderr")
+    _state_option(sub)
     sub = commands.add_parser("env", help="print the environment for Azure clients",
                               description="print shell export lines: eval \"$(dockyard-emulator env ...)\"")
     _state_option(sub)
@@ -199,7 +207,30 @@ def cmd_stop(args):
         os.kill(pid, signal.SIGKILL)
     pidfile.unlink(missing_ok=True)
     print("dockyard-emulator stopped" if pids else "dockyard-emulator was not running")
+    _release_networks(args.state_dir)
     return 0
+
+
+def _release_networks(state_dir: Path) -> None:
+    """Remove the container backend's bridge network once no VM container uses it (VMs outlive the
+    emulator; a running or stopped one keeps its network, so it can start again)."""
+    if not (state_dir / "container-backend.id").exists():
+        return  # this emulator never made a container VM or network
+    try:
+        import docker.errors
+
+        from .backends.container.machines import ContainerMachines
+    except ImportError:
+        return
+    try:
+        removed, kept = ContainerMachines(state_dir).remove_unused_networks()
+    except (OSError, docker.errors.DockerException, BackendError) as exc:
+        print(f"dockyard-emulator: could not clean up the VM network: {exc}", file=sys.stderr)
+        return
+    for name in removed:
+        print(f"removed the VM network {name}")
+    for name in kept:
+        print(f"kept the VM network {name}: VM containers still use it (delete the VMs, then stop again)")
 
 
 def cmd_status(args):
@@ -208,6 +239,17 @@ def cmd_status(args):
         print("dockyard-emulator is not running", file=sys.stderr)
         return 1
     print(json.dumps(health, indent=2))
+    return 0
+
+
+def cmd_open(args):
+    health = _health(args.state_dir)
+    if health is None:
+        print("dockyard-emulator is not running", file=sys.stderr)
+        return 1
+    print(f"{health['url']}/_emulator/")
+    print(f"the page is served with the emulator's own CA: trust {(args.state_dir / 'ca.pem').resolve()} "
+          "in the browser (loopback clients only)", file=sys.stderr)
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Fault injection for ARM calls: throttling, server errors, dropped connections, latency."""
+"""Fault injection for ARM calls: throttling, server errors, dropped connections, latency; and the capacity
+the emulated subscription has: VM sizes that are not available (SkuNotAvailable) and its vCPU quotas."""
 from __future__ import annotations
 
 import random
@@ -10,7 +11,8 @@ from .errors import ArmError, FaultSettingsError
 from .web import DROP, Response
 
 DEFAULTS: dict[str, Any] = {"throttle_rate": 0.0, "error_rate": 0.0, "drop_rate": 0.0, "latency_ms": 0, "retry_after": 1,
-            "lro_failure_rate": 0.0, "seed": None}
+            "lro_failure_rate": 0.0, "seed": None, "unavailable_sizes": [], "regional_cores_quota": 350,
+            "family_cores_quota": 100}
 RATES = ("throttle_rate", "error_rate", "drop_rate", "lro_failure_rate")
 
 
@@ -22,7 +24,13 @@ def validate(changes: Any) -> dict[str, Any]:
     for key, value in changes.items():
         if key not in DEFAULTS:
             raise FaultSettingsError(f"unknown fault setting '{key}' (known: {', '.join(DEFAULTS)})")
-        if key == "seed":
+        if key == "unavailable_sizes":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise FaultSettingsError("unavailable_sizes must be a list of VM size names (SIZE or SIZE@LOCATION)")
+        elif key in ("regional_cores_quota", "family_cores_quota"):
+            if not isinstance(value, int) or value < 0:
+                raise FaultSettingsError(f"{key} must be a non-negative integer")
+        elif key == "seed":
             if value is not None and not isinstance(value, int):
                 raise FaultSettingsError("seed must be an integer or null")
         elif key in RATES:
@@ -55,6 +63,11 @@ class Faults:
     def _roll(self, key: str) -> bool:
         with self._lock:
             return self.settings[key] > 0 and self._random.random() < self.settings[key]
+
+    def size_unavailable(self, size: str, location: str) -> bool:
+        """Whether the subscription may not deploy ``size`` in ``location`` (setting ``unavailable_sizes``)."""
+        wanted = {size.lower(), f"{size}@{location}".lower()}
+        return any(item.lower() in wanted for item in self.settings["unavailable_sizes"])
 
     def operation_fails(self) -> bool:
         return self._roll("lro_failure_rate")

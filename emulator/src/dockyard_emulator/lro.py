@@ -24,7 +24,7 @@ import threading
 import time
 import traceback
 import uuid
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .context import Context
 from .errors import ArmError
@@ -56,16 +56,17 @@ log = logging.getLogger("dockyard_emulator.lro")
 
 
 def start(ctx: Context, rtype: ResourceType, target: str, kind: str, location: str | None,
-          work: Callable[[Context], None] | None = None) -> dict[str, str]:
+          work: Callable[[Context], None] | None = None, header_names: tuple[str, ...] | None = None) -> dict[str, str]:
     """Record an operation of ``kind`` (create/update/delete/<action>) on ``target``; return its headers.
 
-    ``work``: a callable ``work(ctx)`` run in a background thread before the operation completes."""
+    ``work``: a callable ``work(ctx)`` run in a background thread before the operation completes.
+    ``header_names``: the LRO headers the answer carries (the type's ``lro_headers`` by default)."""
     now = time.time()
     op: Operation = {
         "id": str(uuid.uuid4()), "kind": kind, "target": target, "type": rtype.full_type,
         "namespace": rtype.provider.namespace, "location": location or "global", "subscription": ctx.subscription,
         "status": "InProgress", "start": now, "due": now + ctx.app.settings["lro_seconds"],
-        "api_version": ctx.api_version, "path": rtype.operation_path, "headers": list(rtype.lro_headers),
+        "api_version": ctx.api_version, "path": rtype.operation_path, "headers": list(header_names or rtype.lro_headers),
         "kinds": list(rtype.operation_kinds),
         "fail": ctx.app.faults.operation_fails(),
     }
@@ -76,6 +77,20 @@ def start(ctx: Context, rtype: ResourceType, target: str, kind: str, location: s
     if work is not None:
         run_in_background(ctx.app, op["id"], work)
     return headers(ctx, op)
+
+
+def finished(ctx: Context, namespace: str, location: str, result: dict[str, Any]) -> Response:
+    """A 202 answer whose long-running operation has already completed with ``result`` (work the emulator does
+    at once but Azure answers asynchronously, e.g. a log export); the client polls and reads the result."""
+    now = time.time()
+    op: Operation = {
+        "id": str(uuid.uuid4()), "kind": "action", "target": "", "type": "", "namespace": namespace,
+        "location": location, "subscription": ctx.subscription, "status": "Succeeded", "start": now, "end": now,
+        "due": None, "api_version": ctx.api_version, "headers": ["Azure-AsyncOperation", "Location"],
+        "path": "/subscriptions/{subscription}/providers/{namespace}/locations/{location}/{kind}/{id}",
+        "kinds": ["operations", "operations?monitor=true"], "result": result}
+    ctx.store.save_operation(op)
+    return Response(202, None, headers(ctx, op))
 
 
 def run_in_background(app: Emulator, op_id: str, work: Callable[[Context], None]) -> None:
@@ -204,4 +219,9 @@ ROUTES = [
     Route(["GET"], "/subscriptions/{subscription}/providers/{namespace}/locations/{location}/operationResults/{op}",
           result),
     Route(["GET"], "/subscriptions/{subscription}/operationresults/{op}", result),
+    # Microsoft.Network's network-function provider (IP groups, firewalls) polls on its own URLs
+    Route(["GET"], "/subscriptions/{subscription}/providers/{namespace}/locations/{location}/nfvOperations/{op}",
+          status),
+    Route(["GET"], "/subscriptions/{subscription}/providers/{namespace}/locations/{location}/nfvOperationResults/{op}",
+          result),
 ]

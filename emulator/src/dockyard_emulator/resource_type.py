@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import locations, lro
+from . import locations, lro, schema
 from .errors import ArmError, not_found
 from .store import Operation, Resource
 from .web import Response
@@ -72,6 +72,57 @@ def require_group(ctx: Context, rg: str, allow_deleting: bool = False) -> Resour
     return group
 
 
+def merge_patch(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """JSON merge patch (RFC 7396), as ARM applies a PATCH body; ``tags`` and lists are replaced as a whole."""
+    result = dict(base)
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, dict) and isinstance(result.get(key), dict) and key != "tags":
+            result[key] = merge_patch(result[key], value)
+        else:
+            result[key] = value
+    return result
+
+
+IDENTITY_KEYS = ("name", "lun", "id")  # how list items of a body are matched with the items build() returned
+
+
+def fill(built: Any, given: Any) -> Any:
+    """``built`` (what a type's build() computed) completed with what ``given`` (the request body, conformed to
+    the schema) has and build() did not set: the rule "store and return what the schema allows"."""
+    if isinstance(built, dict) and isinstance(given, dict):
+        result = dict(built)
+        for key, value in given.items():
+            result[key] = fill(result[key], value) if key in result else value
+        return result
+    if isinstance(built, list) and isinstance(given, list) and all(isinstance(i, dict) for i in built + given):
+        for key in IDENTITY_KEYS:
+            if all(key in i for i in built + given):
+                by_key = {str(i[key]).lower(): i for i in given}
+                return [fill(i, by_key.get(str(i[key]).lower(), {})) for i in built]
+        if len(built) == len(given):
+            return [fill(b, g) for b, g in zip(built, given)]
+    return built
+
+
+def drop_path(doc: dict[str, Any], path: str) -> None:
+    """Remove the dotted ``path`` from ``doc`` (through lists: 'a.b[].c')."""
+    head, _, rest = path.partition(".")
+    many = head.endswith("[]")
+    key = head[:-2] if many else head
+    if key not in doc:
+        return
+    if not rest:
+        doc.pop(key, None)
+    elif many and isinstance(doc[key], list):
+        for item in doc[key]:
+            if isinstance(item, dict):
+                drop_path(item, rest)
+    elif isinstance(doc[key], dict):
+        drop_path(doc[key], rest)
+
+
 def busy_error(name: str) -> ArmError:
     return ArmError(409, "AnotherOperationInProgress",
                     f"Another operation on resource '{name}' is in progress; retry after it completes.")
@@ -85,7 +136,12 @@ class ResourceType:
     tracked: bool = True                   # has location and tags; listed by /resources
     async_put: bool = False                # PUT answers with a long-running operation
     async_delete: bool = False             # DELETE answers 202 with a long-running operation
-    lro_headers: tuple[str, ...] = ("Azure-AsyncOperation", "Location")
+    create_status: int = 201               # status of a PUT that creates (some types answer 200, or 202)
+    update_status: int = 200               # status of a PUT that updates an existing resource
+    put_headers: tuple[str, ...] = ("Azure-AsyncOperation",)             # LRO headers of PUT / PATCH
+    lro_headers: tuple[str, ...] = ("Azure-AsyncOperation", "Location")  # LRO headers of DELETE and actions
+    strict_schema: bool = True             # unknown keys in a body: refused (ARM, Compute) or dropped (Network)
+    write_only: tuple[str, ...] = ()       # dotted paths Azure accepts and never returns (secrets)
     operation_path: str = "/subscriptions/{subscription}/providers/{namespace}/locations/{location}/{kind}/{id}"
     states: dict[str, str] = {"create": "Creating", "update": "Updating", "delete": "Deleting"}
     actions: tuple[str, ...] = ()          # POST actions, each handled by ``action_<name>(ctx, resource)``
@@ -96,6 +152,8 @@ class ResourceType:
     def __init__(self, provider: Provider) -> None:
         self.provider = provider
         self.full_type = f"{provider.namespace}/{self.name}"
+        # Azure reports provisioningState only on the types whose schema has it (not e.g. availability sets)
+        self.has_provisioning_state = schema.has_path(self.full_type, "properties.provisioningState")
 
     # hooks --------------------------------------------------------------------------------
     def build(self, ctx: Context, rid: ResourceId, body: dict[str, Any], existing: Resource | None) -> dict[str, Any]:
@@ -165,6 +223,10 @@ class ResourceType:
     def busy(ctx: Context, rid: ResourceId) -> list[Operation]:
         return ctx.store.operations_for(rid.id.lower())
 
+    def busy_answer(self, ctx: Context, running: list[Operation]) -> ArmError:
+        """The answer to a write while another operation runs on the resource (providers word it their way)."""
+        return busy_error(running[0]["target"].rsplit("/", 1)[-1])
+
     def save(self, ctx: Context, resource_id: str, body: dict[str, Any], internal: dict[str, Any] | None = None) -> None:
         ctx.store.save_resource(resource_id, self.full_type, body, internal, utcnow())
 
@@ -177,20 +239,40 @@ class ResourceType:
                 record["internal"][key] = value
                 self.save(ctx, record["id"], record["body"], record["internal"])
 
-    def start_operation(self, ctx: Context, target: str, kind: str, location: str | None) -> dict[str, str]:
-        """Record a long-running operation of ``kind`` on ``target`` (with its background work); its headers."""
-        return lro.start(ctx, self, target, kind, location, work=self.background_work(ctx, target, kind))
+    def start_operation(self, ctx: Context, target: str, kind: str, location: str | None,
+                        headers: tuple[str, ...] | None = None) -> dict[str, str]:
+        """Record a long-running operation of ``kind`` on ``target`` (with its background work); its headers
+        (``headers``: which LRO headers it answers with, the type's ``lro_headers`` by default)."""
+        return lro.start(ctx, self, target, kind, location, work=self.background_work(ctx, target, kind),
+                         header_names=headers)
+
+    @staticmethod
+    def region(ctx: Context, resource: Resource) -> str | None:
+        """The location of a resource, or of its nearest tracked parent (child resources have none)."""
+        current: Resource | None = resource
+        while current is not None:
+            if current["body"].get("location"):
+                return str(current["body"]["location"])
+            parent = current["id"].rsplit("/", 2)[0]
+            current = ctx.store.resource(parent) if "/providers/" in parent else None
+        return None
+
+    def conform(self, ctx: Context, body: dict[str, Any], strict: bool | None = None) -> dict[str, Any]:
+        """A request body read against the type's schema (see :mod:`.schema`)."""
+        return schema.request_body(self.full_type, body, self.strict_schema if strict is None else strict)
 
     # generic handlers ---------------------------------------------------------------------
     def get(self, ctx: Context, rid: ResourceId) -> Response:
         return Response(200, self.render(ctx, self.get_existing(ctx, rid)))
 
     def put(self, ctx: Context, rid: ResourceId, body: dict[str, Any] | None = None) -> Response:
+        """PUT (and, through put_patched, PATCH): ``body`` is a patched representation, None for the request's."""
         self.check_scope(ctx, rid)
-        body = ctx.json() if body is None else body
+        body = schema.strip_nulls(self.conform(ctx, ctx.json()) if body is None else self.conform(ctx, body, strict=False))
         existing = ctx.store.resource(rid.id)
-        if existing and self.busy(ctx, rid):
-            raise busy_error(rid.name)
+        running = self.busy(ctx, rid) if existing else []
+        if running:
+            raise self.busy_answer(ctx, running)
         doc: dict[str, Any] = {"id": existing["id"] if existing else rid.id,
                                "name": existing["body"]["name"] if existing else rid.name, "type": self.full_type}
         if self.tracked:
@@ -202,30 +284,38 @@ class ResourceType:
                 raise self.location_error(given)
             if existing and existing["body"]["location"] != location:
                 raise self.location_change_error(rid, existing["body"]["location"], location)
-            tags = body.get("tags") or {}
-            if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
-                raise ArmError(400, "InvalidTag", "The tags must be an object of string values.")
-            doc.update(location=location, tags=tags)
-        doc.update(self.build(ctx, rid, body, existing))
+            doc["location"] = location
+            if body.get("tags") is not None:  # Azure returns no tags key for a resource created without tags
+                tags = body["tags"]
+                if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
+                    raise ArmError(400, "InvalidTag", "The tags must be an object of string values.")
+                doc["tags"] = tags
+        built = self.build(ctx, rid, body, existing)
+        given = {k: v for k, v in body.items() if k not in ("id", "name", "type", "location", "tags", "etag")}
+        doc.update(fill(built, given))
+        for path in self.write_only:
+            drop_path(doc, path)
         internal = doc.pop("_internal", existing["internal"] if existing else None)
         kind = "update" if existing else "create"
-        doc.setdefault("properties", {})["provisioningState"] = self.states[kind] if self.async_put else "Succeeded"
+        if self.has_provisioning_state:
+            doc.setdefault("properties", {})["provisioningState"] = self.states[kind] if self.async_put else "Succeeded"
         self.save(ctx, rid.id, doc, internal)
         headers = {}
         if self.async_put:
-            headers = self.start_operation(ctx, doc["id"], kind, doc.get("location"))
+            headers = self.start_operation(ctx, doc["id"], kind, doc.get("location"), self.put_headers)
         else:
             self.provisioned(ctx, self.get_existing(ctx, rid))
-        return Response(200 if existing else 201, self.render(ctx, self.get_existing(ctx, rid)), headers)
+        return Response(self.update_status if existing else self.create_status,
+                        self.accepted(ctx, self.get_existing(ctx, rid), body), headers)
+
+    def accepted(self, ctx: Context, resource: Resource, body: dict[str, Any]) -> dict[str, Any]:
+        """The body of a PUT/PATCH answer (the resource as rendered; some types answer with less)."""
+        return self.render(ctx, resource)
 
     def patch(self, ctx: Context, rid: ResourceId) -> Response:
         existing = self.get_existing(ctx, rid)
-        body = dict(existing["body"])
-        for key, value in self.patch_body(ctx).items():
-            if key == "properties" and isinstance(value, dict):
-                body["properties"] = {**body.get("properties", {}), **value}
-            else:
-                body[key] = value
+        body = merge_patch({k: v for k, v in existing["body"].items() if k not in ("id", "name", "type")},
+                           self.conform(ctx, self.patch_body(ctx)))
         return self.put_patched(ctx, rid, body)
 
     @staticmethod
@@ -249,12 +339,13 @@ class ResourceType:
         if running:
             if running[0]["kind"] == "delete":
                 return Response(202, None, lro.headers(ctx, running[0]))
-            raise busy_error(rid.name)
+            raise self.busy_answer(ctx, running)
         self.check_delete(ctx, resource)
         if not self.async_delete:
             self.remove(ctx, resource["id"])
             return Response(200)
-        resource["body"].setdefault("properties", {})["provisioningState"] = self.states["delete"]
+        if self.has_provisioning_state:
+            resource["body"].setdefault("properties", {})["provisioningState"] = self.states["delete"]
         self.save(ctx, resource["id"], resource["body"], resource["internal"])
         return Response(202, None, self.start_operation(ctx, resource["id"], "delete", resource["body"].get("location")))
 
@@ -280,7 +371,8 @@ class ResourceType:
         if op["kind"] in ("create", "update"):
             self.provisioned(ctx, resource)
             resource = self.operation_target(ctx, op)
-            resource["body"]["properties"]["provisioningState"] = "Succeeded"
+            if self.has_provisioning_state:
+                resource["body"].setdefault("properties", {})["provisioningState"] = "Succeeded"
             self.save(ctx, resource["id"], resource["body"], resource["internal"])
             return self.render(ctx, resource)
         result: dict[str, Any] | None = getattr(self, f"complete_{op['kind']}")(ctx, resource, op)
@@ -295,7 +387,7 @@ class ResourceType:
 
     def failed(self, ctx: Context, op: Operation, error: ArmError) -> None:
         resource = ctx.store.resource(op["target"])
-        if resource is not None:
+        if resource is not None and self.has_provisioning_state:
             resource["body"].setdefault("properties", {})["provisioningState"] = "Failed"
             self.save(ctx, resource["id"], resource["body"], resource["internal"])
 

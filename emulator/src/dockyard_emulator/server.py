@@ -1,6 +1,7 @@
 """The emulator application and its threaded HTTPS server.
 
-Request pipeline: /_emulator/* (control API: loopback only, no auth, not logged, no faults);
+Request pipeline: /_emulator/* (control API and the web view of ``webui``: loopback only, no auth, not
+logged, no faults);
 ARM paths (/subscriptions, /providers, /tenants): faults -> bearer token -> api-version ->
 arm.dispatch in one store transaction; anything else: the identity endpoints (auth.ROUTES).
 Every non-control request is recorded in the request log.
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from . import __version__, arm, auth, crypto, lro
+from . import __version__, arm, auth, crypto, lro, webui
 from .backends import VmBackend, create_backend
 from .context import Context
 from .errors import AadError, ArmError, FaultSettingsError
@@ -39,7 +40,9 @@ from .web import DROP, Request, Response, error_response
 
 log = logging.getLogger("dockyard_emulator")
 
-ARM_PATHS = re.compile(r"^/(subscriptions|providers|tenants)(/|$)", re.IGNORECASE)
+ARM_PATHS = re.compile(r"^/(subscriptions|providers|tenants|batch)(/|$)", re.IGNORECASE)
+BATCH_PATH = re.compile(r"^/batch/?$", re.IGNORECASE)
+BATCH_LIMIT = 500  # requests ARM accepts in one batch
 SUBSCRIPTION = re.compile(r"^/subscriptions/([^/]+)", re.IGNORECASE)
 CONTROL = "/_emulator/"
 SETTINGS_DEFAULTS: dict[str, Any] = {"lro_seconds": 0.5, "retry_after": 1, "vm_backend": "none", "host": "127.0.0.1", "port": None}
@@ -164,8 +167,48 @@ class Emulator:
         if not request.query.get("api-version"):
             raise ArmError(400, "MissingApiVersionParameter",
                            "The api-version query parameter (?api-version=) is required for all requests.")
+        if BATCH_PATH.match(request.path):
+            return self.batch(request)
         with self.store.transaction():
             return arm.dispatch(Context(self, request))
+
+    def batch(self, request: Request) -> Response:
+        """ARM's ``POST /batch`` (api-version 2015-11-01): each of ``requests`` (httpMethod, url absolute or
+        relative, optional content and name) goes through the whole pipeline (its own authorization with the
+        caller's token, faults, request log) and its answer comes back in ``responses`` as ARM sends it:
+        name, httpStatusCode, headers, content, contentLength."""
+        if request.method != "POST":
+            raise ArmError(405, "MethodNotAllowed", f"The requested resource does not support http method "
+                           f"'{request.method}'.")
+        if request.query.get("api-version") != "2015-11-01":
+            raise ArmError(400, "InvalidApiVersionParameter", f"The api-version '{request.query.get('api-version')}' "
+                           "is invalid. The supported versions are '2015-11-01'.")
+        items = request.json().get("requests")
+        if not isinstance(items, list) or not items:
+            raise ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be "
+                           "deserialized: 'requests' must be a non-empty array.")
+        if len(items) > BATCH_LIMIT:
+            raise ArmError(400, "BatchRequestLimitExceeded", f"The batch request contains {len(items)} requests; "
+                           f"the maximum is {BATCH_LIMIT}.")
+        responses = []
+        for item in items:
+            if not isinstance(item, dict) or not item.get("url") or not item.get("httpMethod"):
+                raise ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be "
+                               "deserialized: each request needs 'httpMethod' and 'url'.")
+            url = urlsplit(str(item["url"]))
+            content = item.get("content")
+            headers = {"authorization": request.header("authorization") or "",
+                       "content-type": "application/json"}
+            inner = Request(str(item["httpMethod"]).upper(), unquote(url.path), url.query, headers,
+                            json.dumps(content).encode() if content is not None else b"", request.client)
+            answer = self.handle(inner)
+            payload = b"" if answer is DROP else answer.payload()
+            responses.append({"name": item.get("name"), "httpStatusCode": 502 if answer is DROP else answer.status,
+                              "headers": {} if answer is DROP else dict(answer.headers),
+                              "content": answer.body if answer is not DROP and not isinstance(answer.body, bytes)
+                              else None,
+                              "contentLength": len(payload)})
+        return Response(200, {"responses": responses})
 
     def identity_endpoint(self, request: Request) -> Response:
         ctx = Context(self, request)
@@ -179,6 +222,8 @@ class Emulator:
     def control(self, request: Request) -> Response:
         if not ipaddress.ip_address(request.client.split("%")[0]).is_loopback:
             return Response(403, {"error": {"code": "Forbidden", "message": "The control API is loopback-only."}})
+        if webui.is_ui_path(request.path):
+            return webui.handle(self, request)
         what = (request.method, request.path.rstrip("/")[len(CONTROL):])
         if what == ("GET", "health"):
             return Response(200, {"status": "ok", "version": __version__, "pid": os.getpid(), "url": self.base_url,

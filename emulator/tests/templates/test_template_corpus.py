@@ -5,12 +5,16 @@ after (all NoChange) the run."""
 import json
 
 import pytest
-from template_helpers import GROUP_ID, FakeStore, corpus_parameters, corpus_text, deploy, deployment, plan_names
+from template_helpers import GROUP_ID, SUBSCRIPTION, FakeStore, corpus_parameters, corpus_text, deploy, deployment, plan_names
 
-from dockyard_emulator.templates import TemplateError, unique_string
+from dockyard_emulator.templates import DeploymentScope, TemplateError, arm_guid, unique_string
 
 GROUP_HASH = unique_string(GROUP_ID)
 NET = "Microsoft.Network"
+SUB_SCOPE = DeploymentScope(SUBSCRIPTION, None, "westeurope", deployment_name="azuredeploy")
+PRINCIPAL = "11111111-2222-3333-4444-555555555555"
+LOCK_PARAMETERS = {"rgName": {"value": "rg-locked"}, "rgLocation": {"value": "westeurope"}, "principalId": {"value": PRINCIPAL}}
+LOCKED_GROUP = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-locked"
 
 EXPECTED = {
     "vm-simple-linux": dict(
@@ -73,14 +77,14 @@ EXPECTED = {
         parameters={},
         batches=[[f"Microsoft.Storage/storageAccounts/{i}storage{GROUP_HASH}"] for i in range(3)],
         outputs={}),
-    "nested-inner-vs-outer": dict(
-        parameters={},
-        batches=[["Microsoft.Resources/deployments/nestedTemplate"]],
-        outputs={"resultVarNested": "NESTED variable", "resultVarParent": "PARENT variable"}),
-    "nested-storage": dict(
-        parameters={},
-        batches=[["Microsoft.Resources/deployments/nestedTemplate"]],
-        outputs={"storageUri": f"https://storage{GROUP_HASH}.blob.core.windows.net/"}),
+    "create-rg-lock-outer": dict(
+        scope=SUB_SCOPE, parameters=LOCK_PARAMETERS,
+        batches=[["Microsoft.Resources/resourceGroups/rg-locked"], ["Microsoft.Resources/deployments/applyLock"]],
+        outputs={}),
+    "create-rg-lock-inner": dict(
+        scope=SUB_SCOPE, parameters=LOCK_PARAMETERS,
+        batches=[["Microsoft.Resources/resourceGroups/rg-locked"], ["Microsoft.Resources/deployments/applyLock"]],
+        outputs={}),
 }
 
 
@@ -90,13 +94,30 @@ def _parameters(name):
     return parameters
 
 
+def _scope(name):
+    return EXPECTED[name].get("scope")
+
+
+def _deployment(name, store=None):
+    if _scope(name):
+        return deployment(corpus_text(name), _parameters(name), store, scope=_scope(name))
+    return deployment(corpus_text(name), _parameters(name), store)
+
+
+def _existing(name, store):
+    return [] if _scope(name) else store.in_group()
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_plan_ids_types_and_dependency_order(name):
-    dep = deployment(corpus_text(name), _parameters(name))
+    dep = _deployment(name)
     dep.validate()
     assert plan_names(dep) == [sorted(batch) for batch in EXPECTED[name]["batches"]]
     for item in dep.resources:
-        assert item.id.startswith(GROUP_ID + "/providers/" + item.type.split("/")[0] + "/")
+        if _scope(name):
+            assert item.id.startswith(f"/subscriptions/{SUBSCRIPTION}/resourceGroups/")
+        else:
+            assert item.id.startswith(GROUP_ID + "/providers/" + item.type.split("/")[0] + "/")
         for dependency in item.depends_on:                 # every dependency is deployed in an earlier batch
             assert dependency.lower() in {r.id.lower() for b in dep.batches()[:_batch_of(dep, item)] for r in b}
 
@@ -108,13 +129,13 @@ def _batch_of(dep, item):
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_run_outputs_then_what_if_reports_no_change(name):
     store = FakeStore()
-    before = deployment(corpus_text(name), _parameters(name), store).what_if(store.in_group())
-    dep, outputs = deploy(corpus_text(name), _parameters(name), store)
+    before = _deployment(name, store).what_if(_existing(name, store))
+    dep, outputs = deploy(corpus_text(name), _parameters(name), store, **({"scope": _scope(name)} if _scope(name) else {}))
     assert {key: value.get("value") for key, value in outputs.items()} == EXPECTED[name]["outputs"]
     created = sorted(c["resourceId"] for c in before["properties"]["changes"])
     assert {c["changeType"] for c in before["properties"]["changes"]} <= {"Create"}
     assert created == sorted(i for i in store.puts if "/Microsoft.Resources/deployments/" not in i)
-    again = deployment(corpus_text(name), _parameters(name), store).what_if(store.in_group())
+    again = _deployment(name, store).what_if(_existing(name, store))
     assert [c["changeType"] for c in again["properties"]["changes"]] == ["NoChange"] * len(created), json.dumps(again, indent=1)[:2000]
 
 
@@ -178,29 +199,39 @@ def test_copy_loops_with_offsets_and_reference_by_name():
     assert f"{GROUP_ID}/providers/{NET}/loadBalancers/myLB/inboundNatRules/RDP-VM1" in nic.depends_on
 
 
-def test_nested_storage_runs_its_own_plan():
-    dep = deployment(corpus_text("nested-storage"))
-    dep.validate()
-    child = dep.nested(dep.resources[0])
-    child.validate()
-    assert plan_names(child) == [[f"Microsoft.Storage/storageAccounts/storage{GROUP_HASH}"]]
+def test_outer_and_inner_scope_versions_deploy_the_same_resources():
+    """The quickstart before and after its Bicep rewrite: outer scope reads the parent's parameters, inner
+    scope gets them passed; both lock the new group and grant the same role assignment."""
+    results = {}
+    for name in ("create-rg-lock-outer", "create-rg-lock-inner"):
+        store = FakeStore()
+        deploy(corpus_text(name), _parameters(name), store, scope=SUB_SCOPE)
+        results[name] = store
+    outer, inner = results["create-rg-lock-outer"], results["create-rg-lock-inner"]
+    assignment = arm_guid(arm_guid(PRINCIPAL, "b24988ac-6180-42a0-ab88-20f7382dd24c", "rg-locked"))
+    expected = {LOCKED_GROUP, f"{LOCKED_GROUP}/providers/Microsoft.Authorization/locks/DontDelete",
+                f"{LOCKED_GROUP}/providers/Microsoft.Authorization/roleAssignments/{assignment}",
+                f"{LOCKED_GROUP}/providers/Microsoft.Resources/deployments/applyLock"}
+    assert set(outer.puts) == set(inner.puts) == expected
+    role_id = f"{LOCKED_GROUP}/providers/Microsoft.Authorization/roleAssignments/{assignment}"
+    for store in (outer, inner):
+        role = store.get(role_id)["properties"]
+        assert role["principalId"] == PRINCIPAL
+        assert role["roleDefinitionId"] == (f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/"
+                                            "roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c")
+    assert outer.get(role_id)["properties"]["scope"] == LOCKED_GROUP        # outer scope: subscriptionResourceId()
+    assert outer.get(f"{LOCKED_GROUP}/providers/Microsoft.Authorization/locks/DontDelete")["properties"]["level"] == \
+        "CanNotDelete"
 
 
-def test_outer_scope_sees_the_parent_variables():
-    """nested-outer-scope with its output pointed at the real nested deployment name."""
-    template = json.loads(corpus_text("nested-outer-scope"))
-    template["outputs"]["resultVar"]["value"] = "[reference('nestedTemplate1').outputs.testVar.value]"
-    _, outputs = deploy(template)
-    assert outputs["resultVar"]["value"] == "from PARENT template"
-
-
-def test_nested_outer_scope_as_published_is_refused_at_validation():
-    dep = deployment(corpus_text("nested-outer-scope"))
+def test_inner_scope_sees_only_the_parameters_it_is_given():
+    """Inner scope declares its own parameters: a nested template given none fails validation (preflight)."""
+    template = json.loads(corpus_text("create-rg-lock-inner"))
+    template["resources"][1]["properties"]["parameters"] = {}
+    dep = deployment(template, _parameters("create-rg-lock-inner"), scope=SUB_SCOPE)
     with pytest.raises(TemplateError) as caught:
         dep.validate()
-    assert caught.value.code == "InvalidTemplate"
-    assert ("The template output 'resultVar' at line '38' and column '22' is not valid: The template reference "
-            "'nestedTemplate' is not valid: could not find template resource or resource copy with this name.") in caught.value.message
+    assert "The value for the template parameter 'principalId'" in caught.value.message
 
 
 def test_linked_template_is_refused_offline():

@@ -1,6 +1,6 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Common Azure options and their resolution into one connection config.
+"""Common Azure options and their resolution into one connection config (private to dockyard.azure).
 
 Everything here is pure (module params + environment mapping in, AzureConnectionConfig out)
 and imports no SDK, so it is unit-testable and modules start fast.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -82,7 +83,7 @@ SECRET_OPTIONS = ('client_secret', 'client_certificate_password')
 class AzureConfigError(DockyardError):
     """Bad or incomplete Azure options; raised before any API call. `option` names the culprit."""
 
-    def __init__(self, option, message):
+    def __init__(self, option: str, message: str) -> None:
         super().__init__(message, option=option)
 
 
@@ -113,13 +114,9 @@ class AzureConnectionConfig:
     sources: dict = field(default_factory=dict)
 
     @property
-    def secrets(self):
+    def secrets(self) -> list[str]:
         """Secret values, so the module can mask them even when they came from the environment."""
         return [value for value in (self.client_secret, self.client_certificate_password) if value]
-
-    @property
-    def custom_endpoint(self):
-        return self.cloud == 'custom'
 
 
 class _OptionReader:
@@ -251,7 +248,7 @@ def _positive_int(params, name, minimum):
     return value
 
 
-def resolve_connection_config(params, environ=None):
+def resolve_connection_config(params: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> AzureConnectionConfig:
     """Resolve module params plus environment into an AzureConnectionConfig.
 
     auth_source=auto picks, in order: a service principal with a client secret or certificate

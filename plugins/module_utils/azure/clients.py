@@ -1,6 +1,6 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Lazy import and construction of Azure management SDK clients.
+"""Lazy import and construction of Azure management SDK clients (private to dockyard.azure).
 
 Each module imports only the SDK package of the clients it asks for, when it asks.
 """
@@ -8,7 +8,10 @@ Each module imports only the SDK package of the clients it asks for, when it ask
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
+from typing import Any
 
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.auth import AzureConnectionConfig
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import MissingAzureLibrary
 
 USER_AGENT = 'ansible-dockyard.azure'
@@ -26,10 +29,16 @@ CLIENTS = {
     'compute': ('azure-mgmt-compute', (
         ('azure.mgmt.compute', 'ComputeManagementClient'),
     )),
+    # Template deployments left azure-mgmt-resource in 26 for their own package; older azure-mgmt-resource
+    # releases serve them from the top-level client (.deployments, .deployment_operations).
+    'deployments': ('azure-mgmt-resource-deployments', (
+        ('azure.mgmt.resource.deployments', 'DeploymentsMgmtClient'),
+        ('azure.mgmt.resource', 'ResourceManagementClient'),
+    )),
 }
 
 
-def import_client_class(name, import_module=importlib.import_module):
+def import_client_class(name: str, import_module: Callable[[str], Any] = importlib.import_module) -> Any:
     """Return the SDK client class registered as `name`; MissingAzureLibrary if its package is absent."""
     if name not in CLIENTS:
         raise ValueError('Unknown Azure client %r; known: %s' % (name, ', '.join(sorted(CLIENTS))))
@@ -43,7 +52,7 @@ def import_client_class(name, import_module=importlib.import_module):
     raise MissingAzureLibrary(package, last_error)
 
 
-def client_kwargs(config):
+def client_kwargs(config: AzureConnectionConfig) -> dict[str, Any]:
     """Keyword arguments for any ARM management client: endpoint, token scope, retries, TLS, polling."""
     kwargs = dict(
         base_url=config.arm_endpoint,
@@ -64,7 +73,8 @@ def client_kwargs(config):
     return kwargs
 
 
-def build_client(name, config, credential, import_module=importlib.import_module):
+def build_client(name: str, config: AzureConnectionConfig, credential: Any,
+                 import_module: Callable[[str], Any] = importlib.import_module) -> Any:
     """Construct the named management client for config's subscription and endpoint."""
     client_class = import_client_class(name, import_module=import_module)
     return client_class(credential, config.subscription_id, **client_kwargs(config))

@@ -1,6 +1,6 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Azure clouds and their endpoints. Pure data: no SDK import."""
+"""Azure clouds and their endpoints (private to dockyard.azure). Pure data: no SDK import."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ CLOUD_ALIASES = {
 }
 
 
-def canonical_cloud_name(name):
+def canonical_cloud_name(name: str | None) -> str | None:
     """Return the canonical cloud name for `name` (any known spelling), or None if unknown."""
     if name is None:
         return None

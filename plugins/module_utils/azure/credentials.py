@@ -1,12 +1,14 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Build an azure-identity credential from a resolved AzureConnectionConfig.
+"""Build an azure-identity credential from a resolved AzureConnectionConfig (private to dockyard.azure).
 
 azure.identity is imported inside build_credential, so modules that never reach Azure
 (argument errors, check of missing libraries) do not pay for the import.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from ansible_collections.dockyard.azure.plugins.module_utils.azure import auth
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureConfigError, MissingAzureLibrary
@@ -34,7 +36,7 @@ def _transport_kwargs(config):
     return {'connection_verify': config.ca_bundle} if config.ca_bundle else {}
 
 
-def build_credential(config, identity=None):
+def build_credential(config: auth.AzureConnectionConfig, identity: Any = None) -> Any:
     """Return a TokenCredential for config.credential_kind. `identity` lets tests pass a fake azure.identity."""
     identity = identity or _identity_module()
     kind = config.credential_kind

@@ -1,6 +1,6 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Exceptions of the collection and the mapping of Azure SDK errors to one-line messages.
+"""Azure errors (private to dockyard.azure): the Azure exceptions and the mapping of SDK errors to one-line messages.
 
 No SDK import at module level: SDK exceptions are recognised by their attributes, so this
 works (and is testable) whichever azure-core version is installed.
@@ -8,9 +8,12 @@ works (and is testable) whichever azure-core version is installed.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, NamedTuple
 
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.auth import AzureConfigError
+from ansible_collections.dockyard.azure.plugins.module_utils.base_module import one_line
 from ansible_collections.dockyard.azure.plugins.module_utils.errors import DockyardError, MissingLibraryError
 
 __all__ = [
@@ -33,21 +36,24 @@ class MissingAzureLibrary(MissingLibraryError):
     """An Azure SDK package could not be imported; `package` is its pip name."""
 
 
-def _one_line(text):
-    return ' '.join(str(text).split())
+class ErrorParts(NamedTuple):
+    """What an ODataV4Format-like error object (an ARM error envelope) says."""
+
+    code: str | None
+    message: str | None
+    details: list[Any]
 
 
-def _error_parts(error):
-    """(code, message, details) of an ODataV4Format-like object, or Nones."""
+def _error_parts(error: Any) -> ErrorParts:
     if error is None:
-        return None, None, []
-    return getattr(error, 'code', None), getattr(error, 'message', None), list(getattr(error, 'details', None) or [])
+        return ErrorParts(None, None, [])
+    return ErrorParts(getattr(error, 'code', None), getattr(error, 'message', None), list(getattr(error, 'details', None) or []))
 
 
-def azure_error_details(exc):
+def azure_error_details(exc: BaseException) -> dict[str, Any]:
     """Structured fields of an SDK exception, for the module result (error_code, status_code)."""
-    code, dummy, dummy2 = _error_parts(getattr(exc, 'error', None))
-    details = {}
+    code = _error_parts(getattr(exc, 'error', None)).code
+    details: dict[str, Any] = {}
     if code:
         details['error_code'] = code
     status = getattr(exc, 'status_code', None)
@@ -56,7 +62,7 @@ def azure_error_details(exc):
     return details
 
 
-def format_azure_error(exc, operation=None):
+def format_azure_error(exc: BaseException, operation: str | None = None) -> str:
     """Turn any exception from the Azure SDK into one line, 'Code: message', prefixed by `operation`.
 
     ARM error envelopes give 'ResourceGroupNotFound: Resource group 'x' could not be found.';
@@ -64,12 +70,12 @@ def format_azure_error(exc, operation=None):
     """
     code, message, details = _error_parts(getattr(exc, 'error', None))
     if code or message:
-        text = '%s: %s' % (code, _one_line(message or '')) if code else _one_line(message)
+        text = '%s: %s' % (code, one_line(message or '')) if code else one_line(message)
         parts = []
         for detail in details[:MAX_DETAILS]:
-            d_code, d_message, dummy = _error_parts(detail)
+            d_code, d_message = _error_parts(detail)[:2]
             if d_code or d_message:
-                parts.append(_one_line('%s: %s' % (d_code, d_message or '') if d_code else d_message))
+                parts.append(one_line('%s: %s' % (d_code, d_message or '') if d_code else d_message))
         if parts:
             more = ' (+%d more)' % (len(details) - MAX_DETAILS) if len(details) > MAX_DETAILS else ''
             text += ' Details: ' + '; '.join(parts) + more
@@ -80,17 +86,17 @@ def format_azure_error(exc, operation=None):
         if status is not None:
             # Without an ARM body the message may end in a multi-line 'Content:' dump: keep the first line.
             reason = getattr(exc, 'reason', None)
-            text = 'HTTP %s%s: %s' % (status, ' ' + reason if reason else '', _one_line(raw.splitlines()[0]))
+            text = 'HTTP %s%s: %s' % (status, ' ' + reason if reason else '', one_line(raw.splitlines()[0]))
         elif name in ('ClientAuthenticationError', 'CredentialUnavailableError'):
-            text = 'Authentication failed: ' + _one_line(raw)
+            text = 'Authentication failed: ' + one_line(raw)
         else:
-            text = _one_line(raw) if raw.startswith(name) else '%s: %s' % (name, _one_line(raw))
+            text = one_line(raw) if raw.startswith(name) else '%s: %s' % (name, one_line(raw))
     if operation:
         return '%s: %s' % (operation, text)
     return text
 
 
-def is_azure_sdk_error(exc):
+def is_azure_sdk_error(exc: BaseException) -> bool:
     """True for azure-core's AzureError family (HTTP, auth, connection, polling errors)."""
     try:
         from azure.core.exceptions import AzureError  # pylint: disable=import-outside-toplevel
@@ -99,13 +105,13 @@ def is_azure_sdk_error(exc):
     return isinstance(exc, AzureError)
 
 
-def is_not_found(exc):
+def is_not_found(exc: BaseException) -> bool:
     """True for an SDK error meaning 'no such resource' (HTTP 404), e.g. ResourceGroupNotFound."""
     return is_azure_sdk_error(exc) and getattr(exc, 'status_code', None) == 404
 
 
 @contextmanager
-def azure_operation(operation):
+def azure_operation(operation: str) -> Iterator[None]:
     """Re-raise SDK errors inside the block as AzureModuleError('<operation>: Code: message').
 
     Framework-free, so managers use it and unit tests see the same message the user gets.

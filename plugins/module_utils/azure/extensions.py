@@ -1,9 +1,9 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""VM extensions: desired state -> read actual (with instance view) -> diff -> apply, and failure reporting.
+"""VM extensions (private to dockyard.azure): desired state -> read actual (with instance view) -> diff -> apply, and failures.
 
-Framework-free (a client factory, a wait function and flags come in), shared by the vm_extension and
-docker_extension modules.
+ExtensionManager gets an AzureContext and the extension's spec; the vm_extension module and the
+Docker installation (docker_extension.py) both run on it.
 
 Protected settings: Azure accepts them but never returns them, so they cannot be compared with what
 is deployed. The manager stores a salted, slow hash of them in the extension's own tag
@@ -23,13 +23,16 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.arm import RestDict, get_path, lower, read_or_none
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.context import AzureContext
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import (
     AzureModuleError,
     AzureTimeoutError,
     azure_operation,
 )
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm_state import get_path, read_or_none
 from ansible_collections.dockyard.azure.plugins.module_utils.diff import DifferenceTracker
 
 HASH_TAG = 'dockyard-protected-settings-hash'
@@ -70,24 +73,24 @@ class ExtensionFailed(AzureModuleError):
 # ---------------------------------------------------------------------------- hashing
 
 
-def canonical_json(value):
+def canonical_json(value: Any) -> str:
     """The one JSON text of `value`: sorted keys, no whitespace, non-ASCII kept as escapes."""
     return json.dumps(value, sort_keys=True, separators=(',', ':'), ensure_ascii=True)
 
 
-def hash_salt(vm, extension_name):
+def hash_salt(vm: RestDict | None, extension_name: str) -> bytes:
     """Per-VM, per-extension salt: the VM's unique vmId (or, without one, its resource ID) and the name."""
     vm_key = get_path(vm, 'properties', 'vmId') or (vm or {}).get('id') or ''
     return ('dockyard-extension:%s:%s' % (str(vm_key).lower(), str(extension_name).lower())).encode('utf-8')
 
 
-def protected_settings_hash(protected_settings, salt, iterations=HASH_ITERATIONS):
+def protected_settings_hash(protected_settings: Any, salt: bytes, iterations: int = HASH_ITERATIONS) -> str:
     """'pbkdf2-sha256$<iterations>$<hex>' of the canonical JSON of `protected_settings`."""
     digest = hashlib.pbkdf2_hmac('sha256', canonical_json(protected_settings).encode('utf-8'), salt, iterations)
     return '%s$%d$%s' % (HASH_SCHEME, iterations, digest.hex())
 
 
-def hash_matches(recorded, protected_settings, salt):
+def hash_matches(recorded: Any, protected_settings: Any, salt: bytes) -> bool:
     """Whether the tag value `recorded` is the hash of `protected_settings` (any iteration count we wrote)."""
     if not recorded or not isinstance(recorded, str):
         return False
@@ -103,11 +106,7 @@ def hash_matches(recorded, protected_settings, salt):
 # ---------------------------------------------------------------------------- reading
 
 
-def _lower(value):
-    return value.lower() if isinstance(value, str) else value
-
-
-def extension_to_dict(rest):
+def extension_to_dict(rest: RestDict | None) -> dict[str, Any]:
     """A REST extension (as returned by GET) as the module's result dict; never any protected settings."""
     if not rest:
         return {}
@@ -132,25 +131,41 @@ def extension_to_dict(rest):
     return result
 
 
-def _status_dict(status):
+class ScriptOutput(NamedTuple):
+    """A Linux Custom Script status message split into its own text and the script's output sections."""
+
+    text: str | None
+    stdout: str | None
+    stderr: str | None
+
+
+class ExtensionPlan(NamedTuple):
+    """What a run should write: the compared fields' values, the protected-settings hash tag (or None), whether to write."""
+
+    desired: dict[str, Any]
+    new_hash: str | None
+    needs_write: bool
+
+
+def _status_dict(status: RestDict) -> dict[str, Any]:
     return dict(code=status.get('code'), level=status.get('level'), display_status=status.get('displayStatus'),
                 message=status.get('message'), time=status.get('time'))
 
 
-def _split_linux_output(message):
-    """(text before the output, stdout, stderr) of a Linux Custom Script status message."""
+def _split_linux_output(message: str | None) -> ScriptOutput:
+    """The text before the output, stdout and stderr of a Linux Custom Script status message."""
     if not message:
-        return message, None, None
+        return ScriptOutput(message, None, None)
     index = message.find('[stdout]')
     if index < 0:
-        return message, None, None
+        return ScriptOutput(message, None, None)
     match = LINUX_OUTPUT.search(message[index:])
     if not match:
-        return message, message[index + len('[stdout]'):].strip('\n'), None
-    return message[:index].rstrip(), match.group('stdout'), match.group('stderr')
+        return ScriptOutput(message, message[index + len('[stdout]'):].strip('\n'), None)
+    return ScriptOutput(message[:index].rstrip(), match.group('stdout'), match.group('stderr'))
 
 
-def instance_view_summary(view):
+def instance_view_summary(view: RestDict | None) -> dict[str, Any]:
     """The instance view as a dict: statuses, substatuses, and the script output found in either.
 
     stdout/stderr come from the substatuses 'ComponentStatus/StdOut/<state>' and
@@ -168,23 +183,24 @@ def instance_view_summary(view):
             stderr = item['message'] or ''
     message = statuses[0]['message'] if statuses else None
     if stdout is None and stderr is None and message:
-        dummy, stdout, stderr = _split_linux_output(message)
+        output = _split_linux_output(message)
+        stdout, stderr = output.stdout, output.stderr
     return dict(statuses=statuses, substatuses=substatuses, stdout=stdout, stderr=stderr)
 
 
-def _is_error_status(status):
+def _is_error_status(status: dict[str, Any]) -> bool:
     code = (status.get('code') or '').lower()
     return (status.get('level') or '').lower() == 'error' or code.endswith('/failed') or code.endswith('/error')
 
 
-def _tail(text, limit=MAX_OUTPUT_IN_MESSAGE):
+def _tail(text: str | None, limit: int = MAX_OUTPUT_IN_MESSAGE) -> str:
     text = (text or '').rstrip()
     if len(text) <= limit:
         return text
     return '...' + text[-limit:]
 
 
-def extension_failure(rest, name=None):
+def extension_failure(rest: RestDict | None, name: str | None = None) -> ExtensionFailed | None:
     """None if the extension did not fail, else an ExtensionFailed with its own message and output."""
     if not rest:
         return None
@@ -196,7 +212,8 @@ def extension_failure(rest, name=None):
         return None
     status = (failed_statuses or summary['statuses'] or [{}])[0]
     own = status.get('message') or status.get('display_status') or status.get('code') or 'no status message'
-    own, dummy, dummy2 = _split_linux_output(own) if summary['stdout'] is not None or summary['stderr'] is not None else (own, None, None)
+    if summary['stdout'] is not None or summary['stderr'] is not None:
+        own = _split_linux_output(own).text or own
     parts = ["Extension '%s' failed (provisioningState %s): %s"
              % (name or rest.get('name'), props.get('provisioningState') or 'unknown', ' '.join(str(own).split()))]
     if summary['stdout']:
@@ -210,7 +227,7 @@ def extension_failure(rest, name=None):
 # ---------------------------------------------------------------------------- desired state
 
 
-def validate_spec(spec):
+def validate_spec(spec: dict[str, Any]) -> dict[str, Any]:
     """Refuse bad input before any call; returns the spec. Raises AzureModuleError naming the option."""
     for option in ('publisher', 'type', 'type_handler_version'):
         if spec.get(option) is not None and not str(spec[option]).strip():
@@ -231,13 +248,13 @@ def validate_spec(spec):
     return spec
 
 
-def public_body(body, name, resource_id=None):
+def public_body(body: RestDict, name: str, resource_id: str | None = None) -> RestDict:
     """A request body as a REST extension without its protected settings (check mode, no-wait results)."""
     props = {key: value for key, value in body['properties'].items() if key != 'protectedSettings'}
     return dict(body, id=resource_id, name=name, properties=props)
 
 
-def new_force_update_tag():
+def new_force_update_tag() -> str:
     return 'dockyard-%d' % int(time.time() * 1000)
 
 
@@ -250,44 +267,37 @@ class ExtensionManager:
     Options that are None are not compared and, on an existing extension, keep their value.
     """
 
-    def __init__(self, spec, client_factory, wait_for, check_mode=False, diff=False):
+    def __init__(self, ctx: AzureContext, spec: Mapping[str, Any]) -> None:
+        self.ctx = ctx
         self.spec = validate_spec(dict(spec))
-        self._client_factory = client_factory
-        self._compute = None
-        self.wait_for = wait_for
-        self.check_mode = check_mode
-        self.diff_enabled = diff
-        self.name = spec['name']
-        self.vm_name = spec['vm_name']
-        self.resource_group = spec['resource_group']
+        self.name: str = spec['name']
+        self.vm_name: str = spec['vm_name']
+        self.resource_group: str = spec['resource_group']
         self.tracker = DifferenceTracker()
-        self.vm = None
-        self.warnings = []
+        self.vm: RestDict | None = None
         self.wrote = False
         self.config_changed = False
 
     @property
-    def compute(self):
-        if self._compute is None:
-            self._compute = self._client_factory('compute')
-        return self._compute
+    def compute(self) -> Any:
+        return self.ctx.client('compute')
 
     # ------------------------------------------------------------------ reads
 
-    def _what(self):
+    def _what(self) -> str:
         return "extension '%s' of VM '%s' in resource group '%s'" % (self.name, self.vm_name, self.resource_group)
 
-    def get_vm(self):
+    def get_vm(self) -> RestDict | None:
         return read_or_none("VM '%s' in resource group '%s'" % (self.vm_name, self.resource_group),
                             self.compute.virtual_machines.get, self.resource_group, self.vm_name)
 
-    def get_extension(self):
+    def get_extension(self) -> RestDict | None:
         return read_or_none(self._what(), self.compute.virtual_machine_extensions.get,
                             self.resource_group, self.vm_name, self.name, expand='instanceView')
 
     # ------------------------------------------------------------------ plan
 
-    def desired_values(self, current):
+    def desired_values(self, current: RestDict | None) -> dict[str, Any]:
         """The compared fields as they should be: option values, else the current ones (or creation defaults)."""
         props = (current or {}).get('properties') or {}
         defaults = dict(auto_upgrade_minor_version=True, settings={}) if current is None else {}
@@ -301,7 +311,7 @@ class ExtensionManager:
             desired[field] = value
         return desired
 
-    def plan(self, current):
+    def plan(self, current: RestDict | None) -> ExtensionPlan:
         """Fill the tracker; returns (desired field values, desired hash tag or None, needs_write)."""
         salt = hash_salt(self.vm, self.name)
         protected = self.spec.get('protected_settings')
@@ -311,7 +321,7 @@ class ExtensionManager:
             before = actual.get(field) if current else None
             after = desired[field]
             if field in ('publisher', 'type'):
-                differs = _lower(before) != _lower(after)
+                differs = lower(before) != lower(after)
             else:
                 differs = before != after
             if current is None:
@@ -332,15 +342,15 @@ class ExtensionManager:
         self.config_changed = self.tracker.changed
         needs_write = self.tracker.changed
         state = get_path(current, 'properties', 'provisioningState')
-        if current is not None and self.spec.get('force_update_tag') is None:
-            if (state or '').lower() == 'failed' or self.spec.get('rerun'):
-                # Azure runs the handler again only when the settings or the force-update tag change.
-                desired['force_update_tag'] = new_force_update_tag()
-                self.tracker.add('force_update_tag', actual.get('force_update_tag'), desired['force_update_tag'], changed=True)
-                needs_write = True
-        return desired, new_hash, needs_write
+        rerun = (state or '').lower() == 'failed' or self.spec.get('rerun')
+        if current is not None and self.spec.get('force_update_tag') is None and rerun:
+            # Azure runs the handler again only when the settings or the force-update tag change.
+            desired['force_update_tag'] = new_force_update_tag()
+            self.tracker.add('force_update_tag', actual.get('force_update_tag'), desired['force_update_tag'], changed=True)
+            needs_write = True
+        return ExtensionPlan(desired, new_hash, needs_write)
 
-    def _body(self, current, desired, new_hash, location):
+    def _body(self, current: RestDict | None, desired: dict[str, Any], new_hash: str | None, location: str | None) -> RestDict:
         tags = dict((current or {}).get('tags') or {})
         if new_hash is not None:
             tags[HASH_TAG] = new_hash
@@ -351,7 +361,7 @@ class ExtensionManager:
 
     # ------------------------------------------------------------------ apply
 
-    def run(self):
+    def run(self) -> dict[str, Any]:
         self.vm = self.get_vm()
         if self.vm is None:
             if self.spec.get('state') == 'absent':
@@ -363,20 +373,20 @@ class ExtensionManager:
             return self.ensure_absent(current)
         return self.ensure_present(current)
 
-    def ensure_absent(self, current):
+    def ensure_absent(self, current: RestDict | None) -> dict[str, Any]:
         if current is None:
             return self._result(False, None, before_exists=False, after_exists=False)
         for field in COMPARED_FIELDS:
             self.tracker.add(field, extension_to_dict(current).get(field), None)
-        if not self.check_mode:
+        if not self.ctx.check_mode:
             with azure_operation('Could not delete ' + self._what()):
                 poller = self.compute.virtual_machine_extensions.begin_delete(self.resource_group, self.vm_name, self.name)
                 self.wrote = True
                 if self.spec.get('wait', True):
-                    self.wait_for(poller, 'deletion of ' + self._what())
+                    self.ctx.wait(poller, 'deletion of ' + self._what())
         return self._result(True, None, before_exists=True, after_exists=False)
 
-    def ensure_present(self, current):
+    def ensure_present(self, current: RestDict | None) -> dict[str, Any]:
         if current is None:
             for option in ('publisher', 'type', 'type_handler_version'):
                 if not self.spec.get(option):
@@ -387,15 +397,15 @@ class ExtensionManager:
             if failure is not None:
                 raise failure
             return self._result(False, current, before_exists=True, after_exists=True)
-        location = (current or {}).get('location') or self.vm.get('location')
+        location = (current or {}).get('location') or (self.vm or {}).get('location')
         body = self._body(current, desired, new_hash, location)
-        if self.check_mode:
+        if self.ctx.check_mode:
             predicted = public_body(body, self.name, (current or {}).get('id'))
             return self._result(True, predicted, before_exists=current is not None, after_exists=True)
         result = self.write(current, body)
         return self._result(True, result, before_exists=current is not None, after_exists=True)
 
-    def write(self, current, body):
+    def write(self, current: RestDict | None, body: RestDict) -> RestDict | None:
         operation = ('creation of ' if current is None else 'update of ') + self._what()
         compute = self.compute.virtual_machine_extensions
         try:
@@ -409,7 +419,7 @@ class ExtensionManager:
                 self.wrote = True
                 if not self.spec.get('wait', True):
                     return self.get_extension() or public_body(body, self.name)
-                self.wait_for(poller, operation)
+                self.ctx.wait(poller, operation)
         except AzureTimeoutError:
             raise
         except AzureModuleError as exc:
@@ -425,9 +435,9 @@ class ExtensionManager:
             raise failure
         return after
 
-    def _result(self, changed, rest, before_exists, after_exists):
+    def _result(self, changed: bool, rest: RestDict | None, before_exists: bool, after_exists: bool) -> dict[str, Any]:
         extension = extension_to_dict(rest) if rest else {}
         result = dict(changed=changed, extension=extension)
-        if self.diff_enabled:
+        if self.ctx.diff:
             result['diff'] = self.tracker.diff(before_exists=before_exists, after_exists=after_exists)
         return result

@@ -1,13 +1,15 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Waiting for Azure long-running operations (LROPoller) with a deadline."""
+"""Waiting for Azure long-running operations (LROPoller) with a deadline (private to dockyard.azure)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureTimeoutError
 
 
-def wait_for_poller(poller, timeout, operation):
+def wait_for_poller(poller: Any, timeout: int, operation: str) -> Any:
     """Wait up to `timeout` seconds for `poller` and return its result.
 
     Raises AzureTimeoutError naming `operation` if it is still running; SDK errors

@@ -5,11 +5,13 @@
 It merges the common Azure options (documented once in the `dockyard.azure.azure` doc
 fragment), resolves the connection (options + environment) and builds the credential and each
 SDK client on first use, so argument errors and check-only paths never import the SDK. Errors
-go through the one funnel of DockyardModule; Azure SDK errors become 'Code: message'::
+go through the one funnel of DockyardModule; Azure SDK errors become 'Code: message'. Managers
+get an AzureContext (context.py), never the module, and the warnings they leave in it are
+reported when the module exits::
 
-    module = AzureModule(argument_spec=dict(name=dict(type='str', required=True)), supports_check_mode=True)
+    module = AzureModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     with module.errors():
-        result = ResourceGroupManager(module.context()).run()
+        result = ResourceGroupManager(module.context(), module.params).run()
     module.exit_json(**result)
 """
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.auth import (
     AZURE_COMMON_ARGUMENT_SPEC,
@@ -25,6 +27,7 @@ from ansible_collections.dockyard.azure.plugins.module_utils.azure.auth import (
     resolve_connection_config,
 )
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.clients import build_client
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.context import AzureContext
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.credentials import build_credential
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import (
     AzureModuleError,
@@ -47,6 +50,7 @@ class AzureModule(DockyardModule):
         self._azure_config: AzureConnectionConfig | None = None
         self._credential: Any = None
         self._clients: dict[str, Any] = {}
+        self._contexts: list[AzureContext] = []
 
     @property
     def azure_config(self) -> AzureConnectionConfig:
@@ -82,6 +86,21 @@ class AzureModule(DockyardModule):
     def wait_for(self, poller: Any, operation: str) -> Any:
         """Wait for a long-running operation within the module's `timeout` and return its result."""
         return wait_for_poller(poller, self.azure_config.timeout, operation)
+
+    def context(self) -> AzureContext:
+        """What a manager needs: the lazy clients, the LRO wait, the subscription, check/diff mode, a warnings sink."""
+        context = AzureContext(client_factory=self.client, wait=self.wait_for, subscription=lambda: self.subscription_id,
+                               check_mode=self.check_mode, diff=self._diff)
+        self._contexts.append(context)
+        return context
+
+    def exit_json(self, **kwargs: Any) -> NoReturn:
+        """Report the warnings the managers left in their contexts, then exit."""
+        for context in self._contexts:
+            for warning in context.warnings:
+                self.warn(warning)
+        super().exit_json(**kwargs)
+        raise AssertionError('exit_json returned')  # it exits; this tells type checkers so
 
     def translate_error(self, exc: BaseException, operation: str | None) -> DockyardError | None:
         if is_azure_sdk_error(exc):

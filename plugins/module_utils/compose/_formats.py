@@ -1,26 +1,25 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Parsers for the short syntaxes and scalar formats of the Compose specification.
+"""Parsers for the short syntaxes and scalar formats of the Compose specification (private to dockyard.azure).
 
 Pure functions, no I/O.  Each one reproduces what the reference implementation
 (compose-go and the Docker libraries it uses) accepts and produces, because the
 normalized model must match ``docker compose config``.
 """
 
+from __future__ import annotations
 
 import ipaddress
 import math
 import posixpath
 import re
 
-
-class FormatError(ValueError):
-    """A value does not follow the expected short syntax."""
-
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import FormatError
 
 # ---------------------------------------------------------------------------
 # ports  (github.com/docker/go-connections/nat ParsePortSpec)
 # ---------------------------------------------------------------------------
+
 
 def _parse_uint16(text):
     if not text or not text.isdigit():
@@ -86,16 +85,15 @@ def parse_port_spec(raw):
     try:
         start, end = _parse_port_range(container)
     except ValueError:
-        raise FormatError('invalid containerPort: ' + container)
+        raise FormatError('invalid containerPort: ' + container) from None
     host_start = host_end = 0
     if host != '':
         try:
             host_start, host_end = _parse_port_range(host)
         except ValueError:
-            raise FormatError('invalid hostPort: ' + host)
-    if host != '' and (end - start) != (host_end - host_start):
-        if end != start:
-            raise FormatError('invalid ranges specified for container and host Ports: %s and %s' % (container, host))
+            raise FormatError('invalid hostPort: ' + host) from None
+    if host != '' and (end - start) != (host_end - host_start) and end != start:
+        raise FormatError('invalid ranges specified for container and host Ports: %s and %s' % (container, host))
     if proto.lower() not in ('tcp', 'udp', 'sctp'):
         raise FormatError('invalid proto: ' + proto)
     proto = proto.lower()
@@ -232,7 +230,7 @@ def ram_in_bytes(value):
     try:
         size = float(match.group(1))
     except ValueError:
-        raise FormatError("invalid size: '%s'" % value)
+        raise FormatError("invalid size: '%s'" % value) from None
     unit = match.group(2)
     if unit:
         size *= _UNITS[unit.lower()]
@@ -391,11 +389,10 @@ def shell_split(line):
                     got = 2
                 single_q = not single_q
                 continue
-        elif r in ';&|<>':
-            if not (single_q or double_q or back_q or dollar_q):
-                if r == '>' and buf and buf[0].isdigit():
-                    got = 0
-                break
+        elif r in ';&|<>' and not (single_q or double_q or back_q or dollar_q):
+            if r == '>' and buf and buf[0].isdigit():
+                got = 0
+            break
         got = 1
         buf += r
     if got != 0:

@@ -1,6 +1,6 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Typed rendering of the canonical Compose model.
+"""Typed rendering of the canonical Compose model (private to dockyard.azure).
 
 The reference implementation decodes the canonical YAML tree into Go structs
 and prints them as JSON: that decides the final value types (ports'
@@ -9,14 +9,12 @@ notation...) and which empty values disappear (``omitempty``).  This module
 reproduces that rendering on plain Python data.
 """
 
+from __future__ import annotations
 
 import struct
 
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import _formats as fmt
-
-
-class ModelError(ValueError):
-    """A value cannot be converted to its declared type."""
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import FormatError, ModelError
 
 
 def _is_empty(value):
@@ -40,7 +38,7 @@ def _int(value):
     try:
         return int(str(value), 10)
     except ValueError:
-        raise ModelError('expected an integer, got %r' % (value,))
+        raise ModelError('expected an integer, got %r' % (value,)) from None
 
 
 def _float(value):
@@ -49,7 +47,7 @@ def _float(value):
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise ModelError('expected a number, got %r' % (value,))
+        raise ModelError('expected a number, got %r' % (value,)) from None
 
 
 def _float32(value):
@@ -78,15 +76,15 @@ def _bool(value):
 def _bytes(value):
     try:
         return str(fmt.ram_in_bytes(value))
-    except fmt.FormatError as exc:
-        raise ModelError(str(exc))
+    except FormatError as exc:
+        raise ModelError(str(exc)) from exc
 
 
 def _duration(value):
     try:
         return fmt.format_duration(fmt.parse_duration(value, extended=True))
-    except fmt.FormatError as exc:
-        raise ModelError(str(exc))
+    except FormatError as exc:
+        raise ModelError(str(exc)) from exc
 
 
 def _str_list(value):
@@ -125,8 +123,8 @@ def _command(value):
     if isinstance(value, str):
         try:
             return fmt.shell_split(value)
-        except fmt.FormatError as exc:
-            raise ModelError(str(exc))
+        except FormatError as exc:
+            raise ModelError(str(exc)) from exc
     return [_str(v) for v in value]
 
 
@@ -178,7 +176,7 @@ def _file_mode(value):
         try:
             value = int(value, 8)
         except ValueError:
-            raise ModelError('invalid file mode: %s' % value)
+            raise ModelError('invalid file mode: %s' % value) from None
     return '0%o' % _int(value)
 
 
@@ -191,13 +189,18 @@ def _device_count(value):
 
 
 class Struct:
-    """A Go struct: field name -> converter, plus the fields kept when empty."""
+    """A Go struct: field name -> converter, plus the fields kept when empty.
 
-    def __init__(self, fields, keep=(), always=None, extra_ok=False):
+    `keep`: printed even when empty (Go pointers, no omitempty); a null value is printed as null unless
+    the key is also in `pointers` (a nil pointer is omitted).  `always`: printed with a default when absent.
+    """
+
+    def __init__(self, fields, keep=(), always=None, extra_ok=False, pointers=()):
         self.fields = fields
         self.keep = set(keep)
         self.always = always or {}
         self.extra_ok = extra_ok
+        self.pointers = set(pointers)
 
     def __call__(self, value):
         if value is None:
@@ -208,10 +211,12 @@ class Struct:
         for key, conv in self.fields.items():
             if key in value:
                 item = value[key]
-                if item is None and key not in self.keep:
+                if item is None and (key not in self.keep or key in self.pointers):
                     continue
                 converted = conv(item) if (conv is not None and item is not None) else item
-                if key in self.keep or not _is_empty(converted):
+                # sizes and durations print as strings, but zero is Go's zero value: omitted like one
+                if key in self.keep or not (_is_empty(converted) or conv is _bytes and converted == '0'
+                                            or conv is _duration and converted == '0s'):
                     out[key] = converted
         for key, factory in self.always.items():
             if key not in out:
@@ -222,12 +227,6 @@ class Struct:
 def _list_of(conv):
     def convert(value):
         return [conv(v) for v in value]
-    return convert
-
-
-def _map_of(conv):
-    def convert(value):
-        return {k: (conv(v) if v is not None else None) for k, v in value.items()}
     return convert
 
 
@@ -251,12 +250,14 @@ _UPDATE_CONFIG = Struct({
 _DEPLOY = Struct({
     'mode': _str, 'replicas': _int, 'labels': mapping,
     'update_config': _UPDATE_CONFIG, 'rollback_config': _UPDATE_CONFIG,
-    'resources': Struct({'limits': _RESOURCE, 'reservations': _RESOURCE}),
+    'resources': Struct({'limits': _RESOURCE, 'reservations': _RESOURCE}, keep=('limits', 'reservations'),
+                        pointers=('limits', 'reservations')),
     'restart_policy': Struct({'condition': _str, 'delay': _duration, 'max_attempts': _int,
                               'window': _duration}, keep=('delay', 'max_attempts', 'window')),
     'placement': Struct({'constraints': _str_list, 'preferences': _ANY, 'max_replicas_per_node': _int}),
     'endpoint_mode': _str,
-}, keep=('replicas',), always={'resources': dict, 'placement': dict})
+}, keep=('replicas', 'update_config', 'rollback_config', 'restart_policy'),
+    pointers=('update_config', 'rollback_config', 'restart_policy'), always={'resources': dict, 'placement': dict})
 
 _HEALTHCHECK = Struct({
     'test': _healthcheck_test, 'timeout': _duration, 'interval': _duration, 'retries': _int,
@@ -291,13 +292,59 @@ _LOGGING = Struct({'driver': _str, 'options': mapping})
 
 _BUILD = Struct({
     'context': _str, 'dockerfile': _str, 'dockerfile_inline': _str, 'entitlements': _str_list,
-    'args': lambda v: mapping(v, allow_null=True), 'ssh': _ANY, 'labels': mapping,
+    'args': lambda v: mapping(v, allow_null=True), 'ssh': _str_list, 'labels': mapping,
     'cache_from': _str_list, 'cache_to': _str_list, 'no_cache': _bool,
     'additional_contexts': mapping, 'pull': _bool, 'extra_hosts': _hosts, 'isolation': _str,
     'network': _str, 'target': _str, 'secrets': _list_of(_FILE_REF), 'tags': _str_list,
     'ulimits': _ulimits, 'platforms': _str_list, 'privileged': _bool, 'shm_size': _bytes,
     'provenance': _str, 'sbom': _str,
 })
+
+
+# blkio_config's devices are Go structs without json tags: their keys print as the field names
+_WEIGHT_DEVICE = Struct({'Path': _str, 'Weight': _int}, keep=('Path', 'Weight'),
+                        always={'Path': str, 'Weight': int})
+_THROTTLE_DEVICE = Struct({'Path': _str, 'Rate': _bytes}, keep=('Path', 'Rate'),
+                          always={'Path': str, 'Rate': lambda: '0'})
+
+
+def _go_fields(struct):
+    """`struct` fed from the YAML keys (``path``, ``rate``) of a struct that prints Go's field names."""
+    def convert(value):
+        if not isinstance(value, dict):
+            raise ModelError('expected a mapping, got %r' % (value,))
+        return struct({key.capitalize(): item for key, item in value.items()})
+    return convert
+
+
+_BLKIO = Struct({
+    'weight': _int, 'weight_device': _list_of(_go_fields(_WEIGHT_DEVICE)),
+    'device_read_bps': _list_of(_go_fields(_THROTTLE_DEVICE)),
+    'device_read_iops': _list_of(_go_fields(_THROTTLE_DEVICE)),
+    'device_write_bps': _list_of(_go_fields(_THROTTLE_DEVICE)),
+    'device_write_iops': _list_of(_go_fields(_THROTTLE_DEVICE)),
+})
+
+
+def _provider_options(value):
+    """provider.options: every value is a list of strings (a scalar is a list of one)."""
+    return {str(k): [_str(i) for i in (v if isinstance(v, list) else [v])] for k, v in (value or {}).items()}
+
+
+_PROVIDER = Struct({'type': _str, 'options': _provider_options})
+
+# post_start / pre_stop hooks and develop.watch's exec; `command` is printed even when null
+_SERVICE_HOOK = Struct({
+    'command': _command, 'user': _str, 'privileged': _bool, 'working_dir': _str,
+    'environment': lambda v: mapping(v, allow_null=True),
+}, keep=('command',), always={'command': lambda: None})
+
+_WATCH_TRIGGER = Struct({
+    'path': _str, 'action': _str, 'target': _str, 'exec': _SERVICE_HOOK, 'include': _str_list,
+    'ignore': _str_list, 'initial_sync': _bool,
+}, keep=('exec',), always={'exec': lambda: {'command': None}})
+
+_DEVELOP = Struct({'watch': _list_of(_WATCH_TRIGGER)})
 
 
 def _service_networks(value):
@@ -313,14 +360,14 @@ def _depends_on(value):
 
 SERVICE = Struct({
     'profiles': _str_list, 'annotations': mapping, 'attach': _bool, 'build': _BUILD,
-    'develop': _ANY, 'blkio_config': _ANY, 'cap_add': _str_list, 'cap_drop': _str_list,
+    'develop': _DEVELOP, 'blkio_config': _BLKIO, 'cap_add': _str_list, 'cap_drop': _str_list,
     'cgroup_parent': _str, 'cgroup': _str, 'cpu_count': _int, 'cpu_percent': _float32,
     'cpu_period': _int, 'cpu_quota': _int, 'cpu_rt_period': _int, 'cpu_rt_runtime': _int,
     'cpus': _float32, 'cpuset': _str, 'cpu_shares': _int, 'command': _command,
     'configs': _list_of(_FILE_REF), 'container_name': _str, 'credential_spec': _ANY,
     'depends_on': _depends_on, 'deploy': _DEPLOY, 'device_cgroup_rules': _str_list,
     'devices': _ANY, 'dns': _str_list, 'dns_opt': _str_list, 'dns_search': _str_list,
-    'dockerfile': _str, 'domainname': _str, 'entrypoint': _command, 'provider': _ANY,
+    'dockerfile': _str, 'domainname': _str, 'entrypoint': _command, 'provider': _PROVIDER,
     'environment': lambda v: mapping(v, allow_null=True), 'expose': _str_list,
     'external_links': _str_list, 'extra_hosts': _hosts, 'group_add': _str_list, 'gpus': _ANY,
     'hostname': _str, 'healthcheck': _HEALTHCHECK, 'image': _str, 'init': _bool, 'ipc': _str,
@@ -336,15 +383,17 @@ SERVICE = Struct({
     'stop_signal': _str, 'storage_opt': mapping, 'sysctls': mapping, 'tmpfs': _str_list,
     'tty': _bool, 'ulimits': _ulimits, 'use_api_socket': _bool, 'user': _str,
     'userns_mode': _str, 'uts': _str, 'volume_driver': _str, 'volumes': _list_of(_VOLUME_MOUNT),
-    'volumes_from': _str_list, 'working_dir': _str, 'post_start': _ANY, 'pre_stop': _ANY,
-}, keep=('command', 'entrypoint', 'attach', 'init', 'scale', 'stop_grace_period'),
+    'volumes_from': _str_list, 'working_dir': _str, 'post_start': _list_of(_SERVICE_HOOK),
+    'pre_stop': _list_of(_SERVICE_HOOK),
+}, keep=('command', 'entrypoint', 'attach', 'init', 'scale', 'stop_grace_period', 'develop', 'blkio_config',
+         'healthcheck'),
+    pointers=('develop', 'blkio_config', 'healthcheck'),
     always={'command': lambda: None, 'entrypoint': lambda: None})
 
 _IPAM = Struct({
     'driver': _str,
     'config': _list_of(Struct({'subnet': _str, 'gateway': _str, 'ip_range': _str, 'aux_addresses': mapping})),
-    'options': mapping,
-})
+})  # no options: the schema allows ipam.options, compose-go's IPAMConfig has no field for it (dropped)
 
 NETWORK = Struct({
     'name': _str, 'driver': _str, 'driver_opts': mapping, 'ipam': _IPAM, 'external': _bool,

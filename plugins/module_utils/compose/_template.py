@@ -1,6 +1,6 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Variable interpolation and ``.env`` parsing as Compose does them.
+"""Variable interpolation and ``.env`` parsing as Compose does them (private to dockyard.azure).
 
 ``substitute`` implements every form of the Compose specification:
 ``$VAR``, ``${VAR}``, ``${VAR:-default}``, ``${VAR-default}``,
@@ -10,26 +10,11 @@
 comments, ``export``, ``KEY: value``, inherited keys, interpolation).
 """
 
+from __future__ import annotations
 
 import re
 
-
-class TemplateError(ValueError):
-    """Invalid template syntax."""
-
-
-class MissingRequiredError(ValueError):
-    """A ``:?``/``?`` variable has no value."""
-
-    def __init__(self, variable, reason):
-        self.variable = variable
-        self.reason = reason
-        if reason:
-            msg = 'required variable %s is missing a value: %s' % (variable, reason)
-        else:
-            msg = 'required variable %s is missing a value' % variable
-        super().__init__(msg)
-
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import DotEnvError, MissingRequiredError, TemplateError
 
 _PATTERN = re.compile(
     r'\$(?i:(?P<escaped>\$)|(?P<named>[_a-z][_a-z0-9]*)|\{(?:(?P<braced>[_a-z][_a-z0-9]*(?::?[-+?](.*))?)\}|(?P<invalid>)))',
@@ -146,10 +131,6 @@ def mapping_lookup(*mappings):
 # ---------------------------------------------------------------------------
 # dotenv
 # ---------------------------------------------------------------------------
-
-class DotEnvError(ValueError):
-    """Malformed env file."""
-
 
 _DOTENV_SPACE = '\t\v\f\r \x85\xa0'
 _ESCAPES = {'a': '\a', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t', 'v': '\v',

@@ -1,6 +1,6 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""YAML reading with the scalar rules of the reference implementation.
+"""YAML reading with the scalar rules of the reference implementation (private to dockyard.azure).
 
 Compose v2 parses YAML with go-yaml v3, which follows YAML 1.2 for plain
 scalars: ``yes``/``no``/``on``/``off`` are strings, ``1e3`` is a float,
@@ -10,14 +10,23 @@ mimics go-yaml v3.  The Compose tags ``!reset`` and ``!override`` are kept as
 markers for the loader.
 """
 
+from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
-try:
-    import yaml
-except ImportError:  # loader.py reports the missing library; importing must not fail
-    yaml = None
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import FormatError
+from ansible_collections.dockyard.azure.plugins.module_utils.errors import MissingLibraryError
+
+
+def _pyyaml() -> Any:
+    """The PyYAML module, imported on first use so that a missing PyYAML is one clear failure."""
+    try:
+        import yaml  # pylint: disable=import-outside-toplevel
+    except ImportError as exc:
+        raise MissingLibraryError('PyYAML', exc) from exc
+    return yaml
 
 
 class Reset:
@@ -75,19 +84,27 @@ def _construct_bool(loader, node):
 
 
 def _construct_mapping(loader, node, deep=False):
+    yaml = _pyyaml()
     if not isinstance(node, yaml.MappingNode):
         raise yaml.constructor.ConstructorError(
             None, None, 'expected a mapping node, but found %s' % node.id, node.start_mark)
     seen = {}
     for key_node, _value_node in node.value:
         if key_node.tag == 'tag:yaml.org,2002:merge':
+            # go-yaml v3 refuses a second merge key in one mapping as any other duplicate key
+            # (write ``<<: [*a, *b]`` instead)
+            if '<<' in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, 'mapping key "<<" already defined at line %d' % (seen['<<'] + 1),
+                    key_node.start_mark)
+            seen['<<'] = key_node.start_mark.line
             continue
         key = loader.construct_object(key_node, deep=True)
         try:
             hash(key)
-        except TypeError:
+        except TypeError as exc:
             raise yaml.constructor.ConstructorError(
-                'while constructing a mapping', node.start_mark, 'found unhashable key', key_node.start_mark)
+                'while constructing a mapping', node.start_mark, 'found unhashable key', key_node.start_mark) from exc
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, 'mapping key %r already defined at line %d' % (key, seen[key] + 1),
@@ -113,6 +130,7 @@ def _construct_reset(loader, node):
 
 
 def _construct_override(loader, node):
+    yaml = _pyyaml()
     if isinstance(node, yaml.MappingNode):
         value = _construct_mapping(loader, node, deep=True)
     elif isinstance(node, yaml.SequenceNode):
@@ -133,6 +151,7 @@ def _construct_override(loader, node):
 @functools.cache
 def compose_yaml_loader():
     """A SafeLoader subclass with go-yaml v3 implicit typing (built on first use: PyYAML is optional at import)."""
+    yaml = _pyyaml()
     base = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
     loader_class = type('ComposeYamlLoader', (base,), {})
     loader_class.yaml_implicit_resolvers = {}
@@ -158,9 +177,13 @@ def compose_yaml_loader():
     return loader_class
 
 
-def load_documents(text):
-    """Parse every document of a YAML stream; return the non-empty ones."""
-    return [doc for doc in yaml.load_all(text, Loader=compose_yaml_loader()) if doc is not None]
+def load_documents(text: str) -> list[Any]:
+    """Parse every document of a YAML stream; return the non-empty ones (FormatError for invalid YAML)."""
+    yaml = _pyyaml()
+    try:
+        return [doc for doc in yaml.load_all(text, Loader=compose_yaml_loader()) if doc is not None]
+    except yaml.YAMLError as exc:
+        raise FormatError('invalid YAML: %s' % exc) from exc
 
 
 def strip_tags(value, path=(), resets=None, overrides=None):

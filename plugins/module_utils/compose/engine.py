@@ -1,160 +1,75 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Compose engine: observe the Docker engine, plan (pure planner), apply.
+"""Compose engine: observe the Docker engine, plan (pure planner), apply (private to dockyard.azure).
 
-The only part of the Compose implementation that talks to Docker, through a
-``docker.APIClient`` it is handed.  In check mode it only reads.
+With compose/state.py (which reads), the only part of the Compose implementation that talks to
+Docker, through a ``docker.APIClient`` it is handed.  In check mode it only reads.
 """
 
+from __future__ import annotations
 
 import io
 import re
 import tarfile
 import threading
 import time
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
 
-from ansible_collections.dockyard.azure.plugins.module_utils.compose import hashing, planner, spec
+from ansible_collections.dockyard.azure.plugins.module_utils.compose import hashing, planner, spec, state
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import labels as L
-from ansible_collections.dockyard.azure.plugins.module_utils.docker.common import one_line
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import EngineError
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.types import Model, ObservedState, Plan
+from ansible_collections.dockyard.azure.plugins.module_utils.docker.common import error_text, is_not_found
+from ansible_collections.dockyard.azure.plugins.module_utils.docker.images import split_ref
 
-_EXIT_RE = re.compile(r'^Exited \((-?\d+)\)')
 _ANON_VOLUME_RE = re.compile(r'^[0-9a-f]{64}$')
 DEFAULT_STOP_TIMEOUT = 10
 POLL_INTERVAL = 0.2
 
 
-class EngineError(Exception):
-    """Applying the plan failed; the message is one line naming the object."""
+@dataclass
+class _Run:
+    """What the apply steps of one run share."""
 
-
-def _is_not_found(exc):
-    return getattr(getattr(exc, 'response', None), 'status_code', None) == 404
-
-
-def normalize_ref(ref):
-    """'busybox' -> 'busybox:latest'; drop the docker.io/library/ prefix as the engine does."""
-    name = ref
-    for prefix in ('docker.io/library/', 'index.docker.io/library/', 'docker.io/', 'index.docker.io/'):
-        if name.startswith(prefix):
-            name = name[len(prefix):]
-            break
-    if '@' in name:
-        return name
-    last = name.rsplit('/', 1)[-1]
-    if ':' not in last:
-        name += ':latest'
-    return name
-
-
-def parse_container(summary):
-    """Observed-state record from one ``GET /containers/json`` entry (pure)."""
-    labels = summary.get('Labels') or {}
-    status = summary.get('Status') or ''
-    health = None
-    if '(healthy)' in status:
-        health = 'healthy'
-    elif '(unhealthy)' in status:
-        health = 'unhealthy'
-    elif '(health: starting)' in status:
-        health = 'starting'
-    exit_code = None
-    match = _EXIT_RE.match(status)
-    if match:
-        exit_code = int(match.group(1))
-    try:
-        number = int(labels.get(L.CONTAINER_NUMBER) or 0)
-    except ValueError:
-        number = 0
-    names = summary.get('Names') or ['/']
-    return {
-        'id': summary.get('Id'),
-        'name': names[0].lstrip('/'),
-        'service': labels.get(L.SERVICE),
-        'number': number,
-        'oneoff': labels.get(L.ONEOFF, 'False') == 'True',
-        'config_hash': labels.get(L.CONFIG_HASH),
-        'image_label': labels.get(L.IMAGE),
-        'image': summary.get('Image'),
-        'state': summary.get('State'),
-        'status': status,
-        'health': health,
-        'exit_code': exit_code,
-        'networks': sorted(((summary.get('NetworkSettings') or {}).get('Networks') or {}).keys()),
-        'ports': [{k: p.get(k) for k in ('IP', 'PrivatePort', 'PublicPort', 'Type') if k in p}
-                  for p in summary.get('Ports') or []],
-        'labels': labels,
-    }
+    project: str
+    model: Model
+    meta: Mapping[str, Any]
+    environment: Mapping[str, str]
+    timeout: int | None
+    state: str
+    images: dict[str, str | None]
+    dependency_timeout: int
+    plan: Plan | None = None
+    # service name -> [(container name, container ID)], first replica first
+    service_containers: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 class ComposeEngine:
     """Converge one Compose project on one Docker engine."""
 
-    def __init__(self, client, check_mode=False, warn=None):
+    def __init__(self, client: Any, check_mode: bool = False, warn: Callable[[str], None] | None = None) -> None:
         self.client = client
         self.check_mode = check_mode
-        self.warn = warn or (lambda msg: None)
+        self.warn: Callable[[str], None] = warn or (lambda msg: None)
         self.changed = False
         self._lock = threading.Lock()
-        self.done = []
-
-    # ---------------------------------------------------------------- observe
-    def observe(self, project, model=None, with_images=True):
-        try:
-            containers = self.client.containers(all=True, filters={'label': '%s=%s' % (L.PROJECT, project)})
-            networks = self.client.networks()
-            volumes = (self.client.volumes() or {}).get('Volumes') or []
-        except Exception as exc:  # pylint: disable=broad-except
-            raise EngineError('cannot read the state of project %s: %s' % (project, one_line(exc)))
-        model = model or {}
-        wanted_nets = {(n or {}).get('name') or k for k, n in (model.get('networks') or {}).items()}
-        wanted_vols = {(v or {}).get('name') or k for k, v in (model.get('volumes') or {}).items()}
-        observed = {
-            'containers': [parse_container(c) for c in containers],
-            'networks': {n['Name']: {'id': n.get('Id'), 'labels': n.get('Labels') or {}}
-                         for n in networks
-                         if (n.get('Labels') or {}).get(L.PROJECT) == project or n['Name'] in wanted_nets},
-            'volumes': {v['Name']: {'labels': v.get('Labels') or {}} for v in volumes
-                        if (v.get('Labels') or {}).get(L.PROJECT) == project or v['Name'] in wanted_vols},
-            'images': {},
-        }
-        if with_images:
-            observed['images'] = self.observe_images(project, model)
-        return observed
-
-    def observe_images(self, project, model):
-        refs = set()
-        for name, service in (model.get('services') or {}).items():
-            refs.add(spec.image_ref(project, name, service))
-        if not refs:
-            return {}
-        try:
-            listing = self.client.images()
-        except Exception as exc:  # pylint: disable=broad-except
-            raise EngineError('cannot list images: %s' % one_line(exc))
-        by_tag = {}
-        for image in listing:
-            for tag in image.get('RepoTags') or []:
-                by_tag[tag] = image['Id']
-            for digest in image.get('RepoDigests') or []:
-                by_tag[digest] = image['Id']
-        result = {}
-        for ref in refs:
-            image_id = by_tag.get(normalize_ref(ref)) or by_tag.get(ref)
-            if image_id is None:
-                try:
-                    image_id = self.client.inspect_image(ref).get('Id')
-                except Exception as exc:  # pylint: disable=broad-except
-                    if not _is_not_found(exc):
-                        raise EngineError('cannot inspect image %s: %s' % (ref, one_line(exc)))
-            result[ref] = image_id
-        return result
 
     # ---------------------------------------------------------------- helpers
     def _record(self, action):
+        """`action` was applied: the run changed the engine."""
         with self._lock:
             self.changed = True
-            self.done.append(action)
+
+    def _remove_if_there(self, what, remove, name):
+        """Remove an object; one that is already gone is no error."""
+        try:
+            remove(name)
+        except Exception as exc:  # pylint: disable=broad-except
+            if not is_not_found(exc):
+                raise EngineError('%s: %s' % (what, error_text(exc))) from exc
 
     def _call(self, what, func, *args, **kwargs):
         try:
@@ -162,15 +77,11 @@ class ComposeEngine:
         except EngineError:
             raise
         except Exception as exc:  # pylint: disable=broad-except
-            raise EngineError('%s: %s' % (what, one_line(exc)))
+            raise EngineError('%s: %s' % (what, error_text(exc))) from exc
 
     # ---------------------------------------------------------------- images
     def _pull(self, ref):
-        name = normalize_ref(ref)
-        if '@' in name:
-            repo, tag = name, None
-        else:
-            repo, tag = name.rsplit(':', 1)
+        repo, tag = split_ref(ref)
         error = None
         for event in self._call('pull image %s' % ref, self.client.pull, repo, tag=tag, stream=True, decode=True):
             if isinstance(event, dict) and event.get('error'):
@@ -202,7 +113,7 @@ class ComposeEngine:
         if error:
             raise EngineError('build image %s for service %s: %s' % (ref, name, ' '.join(str(error).split())))
         for tag in build.get('tags') or []:
-            repo, _sep, tagname = normalize_ref(tag).rpartition(':')
+            repo, tagname = split_ref(tag)
             self._call('tag image %s' % tag, self.client.tag, ref, repo, tagname or 'latest')
 
     def apply_images(self, project, model, plan, images_before):
@@ -212,7 +123,7 @@ class ComposeEngine:
                 self._pull(action['name'])
             elif action['action'] == 'build':
                 self._build(project, action['service'], services[action['service']], action['name'])
-        images_after = self.observe_images(project, model)
+        images_after = state.observe_images(self.client, project, model)
         for action in plan['images']:
             if images_after.get(action['name']) != images_before.get(action['name']):
                 self._record(action)
@@ -243,11 +154,7 @@ class ComposeEngine:
             for cid in (info.get('Containers') or {}):
                 self._call('disconnect %s from network %s' % (cid[:12], real),
                            self.client.disconnect_container_from_network, cid, real, force=True)
-        try:
-            self.client.remove_network(real)
-        except Exception as exc:  # pylint: disable=broad-except
-            if not _is_not_found(exc):
-                raise EngineError('remove network %s: %s' % (real, one_line(exc)))
+        self._remove_if_there('remove network %s' % real, self.client.remove_network, real)
 
     def _create_volume(self, project, key, vol):
         name = vol.get('name') or '%s_%s' % (project, key)
@@ -290,22 +197,22 @@ class ComposeEngine:
         try:
             self.client.stop(cid, timeout=timeout)
         except Exception as exc:  # pylint: disable=broad-except
-            if _is_not_found(exc):
+            if is_not_found(exc):
                 return
         try:
             self.client.remove_container(cid, v=volumes, force=True)
         except Exception as exc:  # pylint: disable=broad-except
-            if not _is_not_found(exc) and 'already in progress' not in one_line(exc):
-                raise EngineError('remove container %s: %s' % (name, one_line(exc)))
+            if not is_not_found(exc) and 'already in progress' not in error_text(exc):
+                raise EngineError('remove container %s: %s' % (name, error_text(exc))) from exc
 
     def _create(self, ctx, name, service, number, cname, inherit_from=None):
-        project, model = ctx['project'], ctx['model']
+        project, model = ctx.project, ctx.model
         ref = spec.image_ref(project, name, service)
-        image_id = ctx['images'].get(ref)
+        image_id = ctx.images.get(ref)
         refs = {}
-        for other in (ctx['model'].get('services') or {}):
+        for other in (ctx.model.get('services') or {}):
             with self._lock:
-                ids = ctx['service_containers'].get(other) or []
+                ids = ctx.service_containers.get(other) or []
             if ids:
                 refs[other] = ids[0][1]
         resolved = planner.resolve_references(service, refs)
@@ -313,7 +220,7 @@ class ComposeEngine:
             raise EngineError('services.%s: a service named in network_mode or volumes_from has no container'
                               % name)
         labels = L.container_labels(project, name, service, number, hashing.service_hash(resolved), image_id,
-                                    ctx['meta'])
+                                    ctx.meta)
         net_container = None
         mode = service.get('network_mode') or ''
         if mode.startswith('service:'):
@@ -331,12 +238,9 @@ class ComposeEngine:
                 resolved = self._first_container(ctx, parts[0])
                 volumes_from.append(':'.join([resolved] + parts[1:]))
         extra_mounts = []
-        try:
-            body, extra_networks = spec.create_body(project, name, service, model, cname, labels, ref,
-                                                    network_mode_container=net_container, links=links,
-                                                    volumes_from=volumes_from)
-        except spec.SpecError as exc:
-            raise EngineError(str(exc))
+        body, extra_networks = spec.create_body(project, name, service, model, cname, labels, ref,
+                                                network_mode_container=net_container, links=links,
+                                                volumes_from=volumes_from)
         if inherit_from:
             declared = {m.get('Target') for m in body['HostConfig'].get('Mounts') or []}
             declared.update(b.split(':')[1] for b in body['HostConfig'].get('Binds') or [])
@@ -357,32 +261,28 @@ class ComposeEngine:
                        ipv6_address=(endpoint.get('IPAMConfig') or {}).get('IPv6Address'),
                        link_local_ips=(endpoint.get('IPAMConfig') or {}).get('LinkLocalIPs'),
                        driver_opt=endpoint.get('DriverOpts'))
-        try:
-            files = spec.copies(service, model, ctx.get('environment'))
-        except spec.SpecError as exc:
-            raise EngineError(str(exc))
-        for path, data, fmode, uid, gid in files:
+        for path, data, fmode, uid, gid in spec.copies(service, model, ctx.environment):
             self._call('copy %s into container %s' % (path, cname), self.client.put_archive, cid, '/',
                        _tar_file(path, data, fmode, uid, gid))
         return cid
 
     def _first_container(self, ctx, service_name, need_id=False):
         with self._lock:
-            ids = ctx['service_containers'].get(service_name) or []
+            ids = ctx.service_containers.get(service_name) or []
         if ids:
             return ids[0][1] if need_id else ids[0][0]
-        service = (ctx['model'].get('services') or {}).get(service_name)
+        service = (ctx.model.get('services') or {}).get(service_name)
         if service is None:
             if need_id:
                 raise EngineError('network_mode: service %s is not part of the project' % service_name)
             return service_name
-        return L.container_name(ctx['project'], service_name, 1, service)
+        return L.container_name(ctx.project, service_name, 1, service)
 
     def _container_action(self, ctx, name, service, entry):
         action = entry['action']
         cid, cname = entry.get('id'), entry['name']
-        timeout = self._stop_timeout(service, ctx['timeout'])
-        start = ctx['state'] in ('present', 'restarted')
+        timeout = self._stop_timeout(service, ctx.timeout)
+        start = ctx.state in ('present', 'restarted')
         if action == 'noop':
             return cid
         if action == 'remove':
@@ -415,9 +315,9 @@ class ComposeEngine:
         return cid
 
     def _wait_condition(self, ctx, dep, condition, deadline):
-        entries = ctx['plan']['services'].get(dep, {}).get('containers') or []
+        entries = ctx.plan['services'].get(dep, {}).get('containers') or []
         with self._lock:
-            ids = [cid for _name, cid in ctx['service_containers'].get(dep) or []]
+            ids = [cid for _name, cid in ctx.service_containers.get(dep) or []]
         if not ids and not entries:
             return
         while True:
@@ -455,15 +355,15 @@ class ComposeEngine:
             time.sleep(POLL_INTERVAL)
 
     def _service_task(self, ctx, name, dep_futures):
-        service = ctx['model']['services'][name]
-        svc_plan = ctx['plan']['services'][name]
+        service = ctx.model['services'][name]
+        svc_plan = ctx.plan['services'][name]
         for dep, cfg in sorted((service.get('depends_on') or {}).items()):
             if dep not in dep_futures:
                 continue
             dep_futures[dep].result()
             condition = (cfg or {}).get('condition') or 'service_started'
-            if condition != 'service_started' and ctx['state'] in ('present', 'restarted'):
-                self._wait_condition(ctx, dep, condition, time.time() + ctx['dependency_timeout'])
+            if condition != 'service_started' and ctx.state in ('present', 'restarted'):
+                self._wait_condition(ctx, dep, condition, time.time() + ctx.dependency_timeout)
         entries = svc_plan['containers']
         removals = [e for e in entries if e['action'] == 'remove']
         others = [e for e in entries if e['action'] != 'remove']
@@ -476,18 +376,18 @@ class ComposeEngine:
             results = [(e, self._container_action(ctx, name, service, e)) for e in others]
         with self._lock:
             ranked = sorted(((e.get('number') or 0, e['name'], cid) for e, cid in results if cid))
-            ctx['service_containers'][name] = [(cname, cid) for _number, cname, cid in ranked]
+            ctx.service_containers[name] = [(cname, cid) for _number, cname, cid in ranked]
         for entry in removals:
             self._container_action(ctx, name, service, entry)
 
     def apply_services(self, ctx, pool_size=16):
-        plan = ctx['plan']
+        plan = ctx.plan
         order = sorted(plan['services'], key=lambda n: plan['services'][n]['order'])
-        ctx['service_containers'] = {}
+        ctx.service_containers = {}
         for name in order:
             kept = ('noop', 'start', 'restart', 'unpause')
-            ctx['service_containers'][name] = [(e['name'], e['id']) for e in plan['services'][name]['containers']
-                                               if e.get('id') and e['action'] in kept]
+            ctx.service_containers[name] = [(e['name'], e['id']) for e in plan['services'][name]['containers']
+                                            if e.get('id') and e['action'] in kept]
         futures = {}
         with ThreadPoolExecutor(max_workers=max(1, min(pool_size, len(order)))) as pool:
             for name in order:  # dependencies are always submitted before their dependents
@@ -501,11 +401,11 @@ class ComposeEngine:
                 except Exception as exc:  # pylint: disable=broad-except
                     errors.append(exc)
             if errors:
-                raise errors[0] if isinstance(errors[0], EngineError) else EngineError(one_line(errors[0]))
+                raise errors[0] if isinstance(errors[0], EngineError) else EngineError(error_text(errors[0]))
 
     def apply_absent(self, ctx):
-        plan = ctx['plan']
-        services = ctx['model'].get('services') or {}
+        plan = ctx.plan
+        services = ctx.model.get('services') or {}
         entries = []
         for name, svc in plan['services'].items():
             entries.extend((name, e) for e in svc['containers'])
@@ -520,18 +420,10 @@ class ComposeEngine:
             self._remove_network(action['name'])
             self._record(action)
         for action in plan['volumes']:
-            try:
-                self.client.remove_volume(action['name'])
-            except Exception as exc:  # pylint: disable=broad-except
-                if not _is_not_found(exc):
-                    raise EngineError('remove volume %s: %s' % (action['name'], one_line(exc)))
+            self._remove_if_there('remove volume %s' % action['name'], self.client.remove_volume, action['name'])
             self._record(action)
         for action in plan['images']:
-            try:
-                self.client.remove_image(action['name'])
-            except Exception as exc:  # pylint: disable=broad-except
-                if not _is_not_found(exc):
-                    raise EngineError('remove image %s: %s' % (action['name'], one_line(exc)))
+            self._remove_if_there('remove image %s' % action['name'], self.client.remove_image, action['name'])
             self._record(action)
 
     def wait_ready(self, project, plan, timeout, completion_services=()):
@@ -539,7 +431,7 @@ class ComposeEngine:
         deadline = time.time() + timeout
         wanted = {n for n, s in plan['services'].items() if s.get('replicas')}
         while True:
-            observed = [c for c in self.observe(project, with_images=False)['containers']
+            observed = [c for c in state.observe(self.client, project, with_images=False)['containers']
                         if c['service'] in wanted and not c['oneoff']]
             pending = []
             for c in observed:
@@ -561,31 +453,37 @@ class ComposeEngine:
             time.sleep(POLL_INTERVAL)
 
     # ---------------------------------------------------------------- run
-    def run(self, project, model, options, meta, environment=None, timeout=None, wait=False, wait_timeout=300):
-        """Plan and (unless check mode) apply.  Returns ``(plan, observed_before)``."""
-        observed = self.observe(project, model)
+    def run(self, project: str, model: Model, options: Mapping[str, Any] | None, meta: Mapping[str, Any],
+            environment: Mapping[str, str] | None = None, timeout: int | None = None, wait: bool = False,
+            wait_timeout: int = 300) -> tuple[Plan, ObservedState]:
+        """Plan and (unless check mode) apply.  Returns ``(plan, observed_before)``.
+
+        `meta` holds what the container labels record of the project's files (working_dir,
+        config_files, environment_files); `timeout` overrides every service's stop timeout.
+        """
+        observed = state.observe(self.client, project, model)
         plan = planner.make_plan(project, model, observed, options)
         for msg in plan['warnings']:
             self.warn(msg)
         if self.check_mode:
             self.changed = plan['changed']
             return plan, observed
-        ctx = {'project': project, 'model': model, 'meta': meta, 'environment': environment or {},
-               'timeout': timeout, 'state': plan['state'], 'images': observed['images'],
-               'dependency_timeout': wait_timeout or 300}
+        ctx = _Run(project=project, model=model, meta=meta, environment=environment or {}, timeout=timeout,
+                   state=plan['state'], images=observed['images'], dependency_timeout=wait_timeout or 300)
         if plan['state'] == 'absent':
-            ctx['plan'] = plan
+            ctx.plan = plan
             self.apply_absent(ctx)
             return plan, observed
         if plan['images']:
-            ctx['images'] = self.apply_images(project, model, plan, observed['images'])
-            replanned = dict(observed, images=ctx['images'])
+            ctx.images = self.apply_images(project, model, plan, observed['images'])
+            replanned = observed.copy()
+            replanned['images'] = ctx.images
             opts = dict(options or {}, pull='missing', build='never')
             plan2 = planner.make_plan(project, model, replanned, opts)
             plan2['images'] = plan['images']
             plan2['actions'] = plan['images'] + [a for a in plan2['actions'] if a['type'] != 'image']
             plan = plan2
-        ctx['plan'] = plan
+        ctx.plan = plan
         with ThreadPoolExecutor(max_workers=8) as pool:
             self.apply_resources(project, model, plan, pool)
         self.apply_services(ctx)
@@ -600,38 +498,6 @@ class ComposeEngine:
             self.wait_ready(project, plan, wait_timeout, completion)
         return plan, observed
 
-    def describe(self, project, service_names=None):
-        """Services with their containers, state, health and published ports (reads only)."""
-        containers = self.observe(project, with_images=False)['containers']
-        services = {}
-        for name in service_names or []:
-            services[name] = []
-        for c in containers:
-            if c['oneoff']:
-                continue
-            services.setdefault(c['service'], []).append(c)
-        result = []
-        for name in sorted(services):
-            items = sorted(services[name], key=lambda c: c['number'])
-            states = sorted({c['state'] for c in items})
-            result.append({
-                'name': name,
-                'state': states[0] if len(states) == 1 else ('none' if not states else 'mixed'),
-                'containers': [{'name': c['name'], 'id': c['id'], 'number': c['number'], 'state': c['state'],
-                                'status': c['status'], 'health': c['health'], 'image': c['image'],
-                                'exit_code': c['exit_code'],
-                                'ports': [_port_text(p) for p in c['ports']],
-                                'publishers': c['ports']} for c in items],
-            })
-        return result
-
-
-def _port_text(port):
-    if port.get('PublicPort'):
-        return '%s:%s->%s/%s' % (port.get('IP') or '', port['PublicPort'], port.get('PrivatePort'),
-                                 port.get('Type') or 'tcp')
-    return '%s/%s' % (port.get('PrivatePort'), port.get('Type') or 'tcp')
-
 
 def _tar_file(path, data, mode, uid, gid):
     buf = io.BytesIO()
@@ -644,34 +510,3 @@ def _tar_file(path, data, mode, uid, gid):
         info.mtime = 0
         tar.addfile(info, io.BytesIO(data))
     return buf.getvalue()
-
-
-def list_projects(client):
-    """Compose projects on an engine, from container labels (reads only)."""
-    try:
-        containers = client.containers(all=True, filters={'label': L.PROJECT})
-    except Exception as exc:  # pylint: disable=broad-except
-        raise EngineError('cannot list containers: %s' % one_line(exc))
-    projects = {}
-    for summary in containers:
-        c = parse_container(summary)
-        labels = c['labels']
-        name = labels.get(L.PROJECT)
-        proj = projects.setdefault(name, {'name': name, 'states': {}, 'services': set(), 'config_files': '',
-                                          'working_dir': ''})
-        proj['states'][c['state']] = proj['states'].get(c['state'], 0) + 1
-        if not c['oneoff']:
-            proj['services'].add(c['service'])
-        proj['config_files'] = proj['config_files'] or labels.get(L.CONFIG_FILES, '')
-        proj['working_dir'] = proj['working_dir'] or labels.get(L.WORKING_DIR, '')
-    result = []
-    for name in sorted(projects):
-        proj = projects[name]
-        result.append({
-            'name': name,
-            'status': ', '.join('%s(%d)' % (state, count) for state, count in sorted(proj['states'].items())),
-            'services': sorted(proj['services']),
-            'config_files': [f for f in proj['config_files'].split(',') if f],
-            'working_dir': proj['working_dir'],
-        })
-    return result

@@ -1,6 +1,6 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Configuration hashes of services, networks and volumes.
+"""Configuration hashes of services, networks and volumes (private to dockyard.azure).
 
 Pure functions over the normalized model (the shape ``docker compose config
 --format json`` prints).  The hash is the SHA-256 of the compact JSON encoding
@@ -11,10 +11,16 @@ labels equal the ones the Compose CLI computes, so a later ``docker compose
 up`` on the host finds nothing to recreate.
 """
 
+from __future__ import annotations
 
 import hashlib
 import json
 import math
+from typing import Any, Optional
+
+# How Go writes a value: ('struct', fields in declaration order, {field: node of a non-leaf field}),
+# ('map', node of the values), ('list', node of the items), or None for a leaf.
+SchemaNode = Optional[tuple[Any, ...]]
 
 # Field order of the compose-go structs (json names).  A key listed under a
 # struct is written in this order; unknown keys follow in the order the model
@@ -40,8 +46,7 @@ _DEVICE_REQUEST = ('capabilities', 'driver', 'count', 'device_ids', 'options')
 _RESOURCE = ('cpus', 'memory', 'pids', 'devices', 'generic_resources')
 _THROTTLE = ('Path', 'Rate')
 
-# schema nodes: ('struct', fields, {field: child}) | ('map', child) | ('list', child) | None (leaf)
-_S = {}
+_S: dict[str, SchemaNode] = {}
 _S['hook'] = ('struct', _HOOK, {'environment': ('map', None)})
 _S['service'] = ('struct', _SERVICE_FIELDS, {
     'annotations': ('map', None),

@@ -1,9 +1,14 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The labels Compose puts on containers, networks and volumes (pure)."""
+"""The labels Compose puts on containers, networks and volumes (pure; private to dockyard.azure)."""
 
+from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ansible_collections.dockyard.azure.plugins.module_utils.compose._paths import find_default_files
 
 PREFIX = 'com.docker.compose.'
 PROJECT = PREFIX + 'project'
@@ -23,12 +28,9 @@ VOLUME = PREFIX + 'volume'
 # The Compose version we claim in com.docker.compose.version: the reference CLI we verify against.
 COMPOSE_VERSION = '2.40.3'
 
-DEFAULT_FILES = ('compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml')
-OVERRIDE_FILES = ('compose.override.yaml', 'compose.override.yml',
-                  'docker-compose.override.yml', 'docker-compose.override.yaml')
 
-
-def project_paths(project_src=None, files=None, env_files=None, cwd=None):
+def project_paths(project_src: str | None = None, files: Sequence[str] | None = None,
+                  env_files: Sequence[str] | None = None, cwd: str | None = None) -> tuple[str, list[str], list[str]]:
     """Working directory, config files and environment files as Compose records them.
 
     Returns ``(working_dir, config_files, environment_files)`` with absolute paths.
@@ -39,12 +41,7 @@ def project_paths(project_src=None, files=None, env_files=None, cwd=None):
     if files:
         config_files = [os.path.abspath(os.path.join(base or cwd, f)) for f in files]
     elif base:
-        for group in (DEFAULT_FILES, OVERRIDE_FILES):
-            for name in group:
-                candidate = os.path.join(base, name)
-                if os.path.exists(candidate):
-                    config_files.append(candidate)
-                    break
+        config_files = find_default_files(base)
     working_dir = base or (os.path.dirname(config_files[0]) if config_files else cwd)
     if env_files:
         environment_files = [os.path.abspath(os.path.join(working_dir, f)) for f in env_files]
@@ -64,7 +61,8 @@ def depends_on_label(service):
     return ','.join(items)
 
 
-def container_labels(project, service_name, service, number, config_hash, image_id, meta):
+def container_labels(project: str, service_name: str, service: Mapping[str, Any], number: int, config_hash: str,
+                     image_id: str | None, meta: Mapping[str, Any]) -> dict[str, str]:
     """All labels of a service container: the service's own labels plus Compose's."""
     labels = {}
     for key, value in (service.get('labels') or {}).items():

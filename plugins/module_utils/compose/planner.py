@@ -1,42 +1,23 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Compose planner: normalized model + observed engine state in, plan out.
+"""Compose planner: normalized model + observed engine state in, plan out (private to dockyard.azure).
 
-Pure: no Docker SDK, no I/O.  The engine observes the engine, calls
-:func:`make_plan`, and applies what it returns; check mode returns the same
-plan without applying it.
-
-Observed state (built by the engine)::
-
-    {'containers': [{'id', 'name', 'service', 'number', 'oneoff', 'config_hash', 'image_label',
-                     'state', 'health', 'exit_code', 'networks'}],
-     'networks': {real_name: {'id', 'labels'}},
-     'volumes': {real_name: {'labels'}},
-     'images': {image_ref: image_id or None}}
+Pure: no Docker SDK, no I/O.  The engine observes the engine (compose/state.py), calls
+:func:`make_plan`, and applies what it returns; check mode returns the same plan without
+applying it.  The shapes of the observed state and of the plan are in compose/types.py.
 """
 
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import hashing, spec
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import labels as L
-
-DEFAULT_OPTIONS = dict(
-    state='present',
-    recreate='auto',
-    pull='policy',
-    build='missing',
-    remove_orphans=False,
-    scale=None,
-    services=None,
-    remove_volumes=False,
-    remove_images=None,
-    all_service_names=None,
-)
-
-CONDITIONS = ('service_started', 'service_healthy', 'service_completed_successfully')
-
-
-class PlanError(Exception):
-    """The model cannot be deployed as asked; the message is one line naming the culprit."""
+from ansible_collections.dockyard.azure.plugins.module_utils.compose._dependencies import dependency_order
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import PlanError, SpecError
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.options import plan_options
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.types import Action, Model, ObservedState, Plan
 
 
 def service_order(services):
@@ -51,23 +32,9 @@ def service_order(services):
             elif (cfg or {}).get('required', True):
                 raise PlanError('services.%s.depends_on: service %s is not enabled in this project' % (name, dep))
         deps[name] = wanted
-    ordered, done, visiting = [], set(), []
-
-    def visit(name):
-        if name in done:
-            return
-        if name in visiting:
-            cycle = visiting[visiting.index(name):] + [name]
-            raise PlanError('services: dependency cycle %s' % ' -> '.join(cycle))
-        visiting.append(name)
-        for dep in sorted(deps[name]):
-            visit(dep)
-        visiting.pop()
-        done.add(name)
-        ordered.append(name)
-
-    for name in names:
-        visit(name)
+    ordered, cycle = dependency_order(deps)
+    if cycle:
+        raise PlanError('services: dependency cycle %s' % ' -> '.join(cycle))
     return ordered
 
 
@@ -157,9 +124,9 @@ def image_actions(project, services, selected, images, options):
         policy = pull_policy(service, options['pull'])
         build_opt = options['build']
         action = None
-        if service.get('build') is not None and build_opt != 'never':
-            if build_opt == 'always' or policy == 'build' or not present:
-                action = 'build'
+        if service.get('build') is not None and build_opt != 'never' and (
+                build_opt == 'always' or policy == 'build' or not present):
+            action = 'build'
         if action is None:
             if policy == 'always' or (policy == 'build' and service.get('build') is None):
                 action = 'pull'
@@ -176,56 +143,63 @@ def image_actions(project, services, selected, images, options):
     return actions
 
 
-def _network_actions(project, model, observed, warnings):
+def _resource_actions(project, model, observed, kind, missing_external, config_hash, existing_action):
+    """Actions for the project's networks or volumes (`kind`): create the missing ones.
+
+    External ones are not the project's to create: they must exist (`missing_external` % (key, name)
+    is the error). For one that exists, `existing_action(real, key, labels, expected_hash)` says
+    what to do (an action, or None).
+    """
     actions = []
-    for key in sorted(model.get('networks') or {}):
-        net = model['networks'][key] or {}
-        real = net.get('name') or '%s_%s' % (project, key)
-        existing = (observed.get('networks') or {}).get(real)
-        if net.get('external'):
+    singular = kind[:-1]
+    for key in sorted(model.get(kind) or {}):
+        declared = model[kind][key] or {}
+        real = declared.get('name') or '%s_%s' % (project, key)
+        existing = (observed.get(kind) or {}).get(real)
+        if declared.get('external'):
             if existing is None:
-                raise PlanError('networks.%s: network %s declared as external, but could not be found' % (key, real))
+                raise PlanError(missing_external % (key, real))
             continue
-        expected = hashing.network_hash(net)
+        expected = config_hash(declared)
         if existing is None:
-            actions.append({'action': 'create', 'type': 'network', 'name': real, 'key': key,
-                            'config_hash': expected})
+            actions.append({'action': 'create', 'type': singular, 'name': real, 'key': key, 'config_hash': expected})
             continue
-        labels = existing.get('labels') or {}
-        if labels.get(L.PROJECT) not in (None, project) or (L.PROJECT not in labels):
-            warnings.append('network %s already exists and was not created by project %s; using it as is'
-                            % (real, project))
-            continue
-        current = labels.get(L.CONFIG_HASH)
-        if current and current != expected:
-            actions.append({'action': 'recreate', 'type': 'network', 'name': real, 'key': key,
-                            'config_hash': expected, 'reason': 'network configuration changed'})
+        action = existing_action(real, key, existing.get('labels') or {}, expected)
+        if action:
+            actions.append(action)
     return actions
 
 
+def _network_actions(project, model, observed, warnings):
+    def existing_network(real, key, labels, expected):
+        if labels.get(L.PROJECT) not in (None, project) or (L.PROJECT not in labels):
+            warnings.append('network %s already exists and was not created by project %s; using it as is'
+                            % (real, project))
+            return None
+        current = labels.get(L.CONFIG_HASH)
+        if current and current != expected:
+            return {'action': 'recreate', 'type': 'network', 'name': real, 'key': key,
+                    'config_hash': expected, 'reason': 'network configuration changed'}
+        return None
+
+    return _resource_actions(project, model, observed, 'networks',
+                             'networks.%s: network %s declared as external, but could not be found',
+                             hashing.network_hash, existing_network)
+
+
 def _volume_actions(project, model, observed, warnings):
-    actions = []
-    for key in sorted(model.get('volumes') or {}):
-        vol = model['volumes'][key] or {}
-        real = vol.get('name') or '%s_%s' % (project, key)
-        existing = (observed.get('volumes') or {}).get(real)
-        if vol.get('external'):
-            if existing is None:
-                raise PlanError('volumes.%s: external volume %s not found' % (key, real))
-            continue
-        expected = hashing.volume_hash(vol)
-        if existing is None:
-            actions.append({'action': 'create', 'type': 'volume', 'name': real, 'key': key,
-                            'config_hash': expected})
-            continue
-        labels = existing.get('labels') or {}
+    def existing_volume(real, key, labels, expected):
+        # Compose never recreates a volume (its data would go): it only warns.
         if labels.get(L.PROJECT) != project:
             warnings.append('volume %s already exists but was not created by Compose for project %s; '
                             'use external: true to use an existing volume' % (real, project))
         elif labels.get(L.CONFIG_HASH) and labels[L.CONFIG_HASH] != expected:
             warnings.append('volume %s exists but does not match the configuration in the compose file; '
                             'it is kept as is (remove it to apply the new configuration)' % real)
-    return actions
+        return None
+
+    return _resource_actions(project, model, observed, 'volumes', 'volumes.%s: external volume %s not found',
+                             hashing.volume_hash, existing_volume)
 
 
 def _containers_by_service(observed):
@@ -243,29 +217,25 @@ def _completed_ok(container):
     return container.get('state') == 'exited' and container.get('exit_code') == 0
 
 
-def make_plan(project, model, observed, options=None):
+def make_plan(project: str, model: Model | None, observed: ObservedState,
+              options: Mapping[str, Any] | None = None) -> Plan:
     """The plan for one run: what to pull/build, create, recreate, start, stop and remove.
 
     Returns a dict with ``images``, ``networks``, ``volumes``, ``services`` (per service:
     ``order``, ``replicas``, ``config_hash``, ``image``, ``containers`` with one action each),
     ``orphans``, ``actions`` (flat list, in execution order), ``warnings`` and ``changed``.
     """
-    opts = dict(DEFAULT_OPTIONS)
-    opts.update({k: v for k, v in (options or {}).items() if v is not None})
+    opts = plan_options(options)
     state = opts['state']
-    if state not in ('present', 'stopped', 'restarted', 'absent'):
-        raise PlanError('state must be one of present, stopped, restarted, absent')
-    if opts['recreate'] not in ('auto', 'always', 'never'):
-        raise PlanError('recreate must be one of auto, always, never')
     model = model or {}
     services = model.get('services') or {}
     images = observed.get('images') or {}
-    warnings = []
+    warnings: list[str] = []
     for name in sorted(services):
         try:
             spec.check_service(name, services[name])
-        except spec.SpecError as exc:
-            raise PlanError(str(exc))
+        except SpecError as exc:
+            raise PlanError(str(exc)) from exc
     for name in (opts['scale'] or {}):
         if name not in services:
             raise PlanError('scale: no such service: %s' % name)
@@ -273,8 +243,8 @@ def make_plan(project, model, observed, options=None):
     order = service_order(services)
     selected = select_services(services, opts['services'])
     grouped = _containers_by_service(observed)
-    plan = {'project': project, 'state': state, 'images': [], 'networks': [], 'volumes': [], 'services': {},
-            'orphans': [], 'warnings': warnings, 'actions': []}
+    plan: Plan = {'project': project, 'state': state, 'images': [], 'networks': [], 'volumes': [], 'services': {},
+                  'orphans': [], 'warnings': warnings, 'actions': [], 'changed': False}
 
     known = set(services) | set(opts['all_service_names'] or [])
     orphan_containers = []
@@ -293,9 +263,9 @@ def make_plan(project, model, observed, options=None):
     pending_images = {a['name'] for a in plan['images']}
     recreated_networks = {a['name'] for a in plan['networks'] if a['action'] == 'recreate'}
 
-    changed_services = set()
-    first_ids = {}
-    completion_deps = set()
+    changed_services: set[str] = set()
+    first_ids: dict[str, Any] = {}
+    completion_deps: set[str] = set()
     for name in order:
         for dep, cfg in (services[name].get('depends_on') or {}).items():
             if (cfg or {}).get('condition') == 'service_completed_successfully':
@@ -405,9 +375,9 @@ def _recreate_reason(container, policy, expected_hash, ref, image_id, pending_im
     return None
 
 
-def _entry(action, container, service, reason=None):
-    entry = {'action': action, 'type': 'container', 'name': container.get('name'), 'service': service,
-             'number': container.get('number'), 'id': container.get('id')}
+def _entry(action, container, service, reason=None) -> Action:
+    entry: Action = {'action': action, 'type': 'container', 'name': container.get('name'), 'service': service,
+                     'number': container.get('number'), 'id': container.get('id')}
     if reason:
         entry['reason'] = reason
     return entry
@@ -456,12 +426,12 @@ def _plan_absent(project, model, observed, opts, plan, grouped, selected, order)
             plan['images'].append({'action': 'remove', 'type': 'image', 'name': ref, 'service': name})
 
 
-def _finish(plan):
-    actions = []
+def _finish(plan: Plan) -> Plan:
+    actions: list[Action] = []
     actions.extend(a for a in plan['images'] if a['action'] != 'remove')
     actions.extend(plan['networks'] if plan['state'] != 'absent' else [])
     actions.extend(plan['volumes'] if plan['state'] != 'absent' else [])
-    for name, svc in sorted(plan['services'].items(), key=lambda kv: kv[1]['order']):
+    for _name, svc in sorted(plan['services'].items(), key=lambda kv: kv[1]['order']):
         actions.extend(e for e in svc['containers'] if e['action'] != 'noop')
     actions.extend(plan['orphans'])
     if plan['state'] == 'absent':
@@ -473,12 +443,14 @@ def _finish(plan):
     return plan
 
 
-def diff(plan, observed):
+def diff(plan: Plan, observed: ObservedState) -> tuple[dict[str, Any], dict[str, Any]]:
     """Per-service before/after summaries for diff mode."""
-    before, after = {}, {}
-    by_id = {c.get('id'): c for c in observed.get('containers') or []}
+    before: dict[Any, Any] = {}
+    after: dict[Any, Any] = {}
+    by_id: dict[Any, Mapping[str, Any]] = {c.get('id'): c for c in observed.get('containers') or []}
     for name, svc in sorted(plan['services'].items()):
-        b, a = {}, {}
+        b: dict[str, Any] = {}
+        a: dict[str, Any] = {}
         for e in svc['containers']:
             current = by_id.get(e.get('id')) if e.get('id') else None
             if current is not None:
@@ -497,18 +469,18 @@ def diff(plan, observed):
         before[name] = {'containers': b}
         after[name] = {'containers': a}
     for entry in plan['orphans']:
-        current = by_id.get(entry.get('id')) or {}
+        orphan = by_id.get(entry.get('id')) or {}
         before.setdefault(entry['service'], {'containers': {}})['containers'][entry['name']] = {
-            'state': current.get('state'), 'config_hash': current.get('config_hash'),
-            'image': current.get('image_label')}
+            'state': orphan.get('state'), 'config_hash': orphan.get('config_hash'),
+            'image': orphan.get('image_label')}
         after.setdefault(entry['service'], {'containers': {}})
-    before_res = {'networks': sorted(n for n in (observed.get('networks') or {})),
-                  'volumes': sorted(v for v in (observed.get('volumes') or {}))}
-    after_nets = set(before_res['networks'])
-    after_vols = set(before_res['volumes'])
-    for a in plan['networks']:
-        (after_nets.discard if a['action'] == 'remove' else after_nets.add)(a['name'])
-    for a in plan['volumes']:
-        (after_vols.discard if a['action'] == 'remove' else after_vols.add)(a['name'])
-    return ({'services': before, 'networks': before_res['networks'], 'volumes': before_res['volumes']},
-            {'services': after, 'networks': sorted(after_nets), 'volumes': sorted(after_vols)})
+    networks_before = sorted(observed.get('networks') or {})
+    volumes_before = sorted(observed.get('volumes') or {})
+    networks_after = set(networks_before)
+    volumes_after = set(volumes_before)
+    for action in plan['networks']:
+        (networks_after.discard if action['action'] == 'remove' else networks_after.add)(action['name'])
+    for action in plan['volumes']:
+        (volumes_after.discard if action['action'] == 'remove' else volumes_after.add)(action['name'])
+    return ({'services': before, 'networks': networks_before, 'volumes': volumes_before},
+            {'services': after, 'networks': sorted(networks_after), 'volumes': sorted(volumes_after)})

@@ -1,9 +1,11 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Translate a normalized service into a Docker Engine API container-create body (pure)."""
+"""Translate a normalized service into a Docker Engine API container-create body (pure; private to dockyard.azure)."""
 
+from __future__ import annotations
 
-import re
+from ansible_collections.dockyard.azure.plugins.module_utils.compose import _formats as fmt
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import FormatError, SpecError
 
 # Keys of a normalized service this engine understands.  Anything else is
 # refused before any write, with the key named.
@@ -21,50 +23,32 @@ HANDLED_KEYS = frozenset((
     'tty', 'ulimits', 'user', 'userns_mode', 'uts', 'volumes', 'volumes_from', 'working_dir',
 ))
 
-_DURATION_RE = re.compile(r'(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)')
-_DURATION_NS = {'ns': 1, 'us': 1000, 'µs': 1000, 'ms': 10 ** 6, 's': 10 ** 9, 'm': 60 * 10 ** 9,
-                'h': 3600 * 10 ** 9}
-_SIZE_RE = re.compile(r'^(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b?)$', re.IGNORECASE)
-_SIZE_MULT = {'': 1, 'k': 1024, 'm': 1024 ** 2, 'g': 1024 ** 3, 't': 1024 ** 4, 'p': 1024 ** 5}
 
-
-class SpecError(Exception):
-    """A service uses something this engine cannot express."""
-
-
-def duration_ns(value):
-    """'1m30s' / '500ms' / number of seconds -> nanoseconds (None stays None)."""
+def duration_ns(value: str | float | None) -> int | None:
+    """'1m30s' / '500ms' (Go notation, as the model has it) or a number of seconds -> nanoseconds; None stays None."""
     if value is None or value == '':
         return None
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return int(value * 10 ** 9)
-    text = str(value).strip()
-    pos, total = 0, 0
-    for match in _DURATION_RE.finditer(text):
-        if match.start() != pos:
-            raise SpecError('invalid duration %r' % value)
-        total += float(match.group(1)) * _DURATION_NS[match.group(2)]
-        pos = match.end()
-    if pos != len(text) or not text:
-        raise SpecError('invalid duration %r' % value)
-    return int(total)
+    try:
+        return fmt.parse_duration(str(value).strip())
+    except FormatError as exc:
+        raise SpecError('invalid duration %r' % value) from exc
 
 
-def duration_seconds(value):
+def duration_seconds(value: str | float | None) -> int | None:
     ns = duration_ns(value)
     return None if ns is None else int(ns // 10 ** 9)
 
 
-def size_bytes(value):
-    """'67108864' / '64m' / 1024 -> int bytes."""
+def size_bytes(value: str | float | None) -> int | None:
+    """'67108864' / '64m' / 1024 -> int bytes (go-units RAMInBytes, as the loader parses sizes); None stays None."""
     if value is None or value == '':
         return None
-    if isinstance(value, (int, float)):
-        return int(value)
-    match = _SIZE_RE.match(str(value).strip())
-    if not match:
-        raise SpecError('invalid size %r' % value)
-    return int(float(match.group(1)) * _SIZE_MULT[match.group(2).lower()])
+    try:
+        return fmt.ram_in_bytes(value if isinstance(value, (int, float)) else str(value).strip())
+    except FormatError as exc:
+        raise SpecError('invalid size %r' % value) from exc
 
 
 def network_priority_order(networks):

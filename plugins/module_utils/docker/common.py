@@ -1,6 +1,6 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Connection to a Docker engine: unix socket, tcp:// with TLS, ssh://.
+"""Connection to a Docker engine: unix socket, tcp:// with TLS, ssh:// (private to dockyard.azure).
 
 The Docker SDK for Python is imported lazily, so a module can report its
 absence as a normal failure.  Option precedence: module option, then the
@@ -8,12 +8,14 @@ environment variables the Docker CLI reads (DOCKER_HOST, DOCKER_TLS_VERIFY,
 DOCKER_CERT_PATH, DOCKER_API_VERSION, DOCKER_TIMEOUT), then defaults.
 """
 
+from __future__ import annotations
 
 import os
-import traceback
+from collections.abc import Mapping
 from typing import Any
 
-from ansible_collections.dockyard.azure.plugins.module_utils.errors import DockyardError
+from ansible_collections.dockyard.azure.plugins.module_utils import base_module
+from ansible_collections.dockyard.azure.plugins.module_utils.errors import DockyardError, MissingLibraryError
 
 DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock'
 DEFAULT_TIMEOUT = 60
@@ -30,16 +32,6 @@ DOCKER_COMMON_ARGS: dict[str, dict[str, Any]] = dict(
     use_ssh_client=dict(type='bool', default=False),
 )
 
-CONNECTION_KEYS = tuple(DOCKER_COMMON_ARGS)
-
-DOCKER_IMPORT_ERROR = None
-try:  # pragma: no cover - exercised by the absence of the SDK only
-    import docker as _docker_probe  # noqa: F401 pylint: disable=unused-import
-    HAS_DOCKER = True
-except ImportError:
-    HAS_DOCKER = False
-    DOCKER_IMPORT_ERROR = traceback.format_exc()
-
 
 class DockerConnectionError(DockyardError):
     """The engine cannot be reached or the connection options are wrong."""
@@ -49,7 +41,7 @@ def _truthy(value):
     return value is not None and str(value).strip().lower() not in ('', '0', 'false', 'no', 'off')
 
 
-def connection_settings(params, environ=None):
+def connection_settings(params: Mapping[str, Any] | None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Resolve connection options against the environment (pure).
 
     Returns a dict with ``base_url``, ``tls`` (None or dict with ``verify``,
@@ -102,15 +94,16 @@ def connection_settings(params, environ=None):
                 use_ssh_client=bool(params.get('use_ssh_client')))
 
 
-def get_api_client(params, environ=None, max_pool_size=16):
+def get_api_client(params: Mapping[str, Any] | None, environ: Mapping[str, str] | None = None,
+                   max_pool_size: int = 16) -> Any:
     """A connected ``docker.APIClient`` for the connection options."""
     settings = connection_settings(params, environ)
     try:
         import docker  # pylint: disable=import-outside-toplevel
         from docker.errors import DockerException  # pylint: disable=import-outside-toplevel
         from docker.tls import TLSConfig  # pylint: disable=import-outside-toplevel
-    except ImportError:
-        raise DockerConnectionError('the Docker SDK for Python (pip package "docker" >= 7.0) is required')
+    except ImportError as exc:
+        raise MissingLibraryError('docker', exc) from exc
     tls = None
     if settings['tls']:
         t = settings['tls']
@@ -119,7 +112,7 @@ def get_api_client(params, environ=None, max_pool_size=16):
         try:
             tls = TLSConfig(client_cert=client_cert, ca_cert=t['ca_cert'] if t['verify'] else None, verify=verify)
         except DockerException as exc:
-            raise DockerConnectionError('TLS options: %s' % exc)
+            raise DockerConnectionError('TLS options: %s' % exc) from exc
     base_url = settings['base_url']
     if tls and base_url.startswith('tcp://'):
         base_url = 'https://' + base_url[len('tcp://'):]
@@ -138,14 +131,16 @@ def get_api_client(params, environ=None, max_pool_size=16):
             client._version = client._retrieve_server_version()  # pylint: disable=protected-access
     except Exception as exc:  # pylint: disable=broad-except
         raise DockerConnectionError('cannot connect to the Docker engine at %s: %s'
-                                    % (settings['base_url'], one_line(exc)))
+                                    % (settings['base_url'], error_text(exc))) from exc
     return client
 
 
-def one_line(exc):
-    """A one-line message for an SDK exception."""
+def error_text(exc: BaseException) -> str:
+    """A one-line message for a Docker SDK exception: its engine explanation when it has one."""
     explanation = getattr(exc, 'explanation', None)
-    text = explanation if explanation else str(exc)
-    if isinstance(text, bytes):
-        text = text.decode('utf-8', 'replace')
-    return ' '.join(str(text).split())
+    return base_module.one_line(explanation if explanation else exc)
+
+
+def is_not_found(exc: BaseException) -> bool:
+    """Whether a Docker SDK error is the engine's 404."""
+    return getattr(getattr(exc, 'response', None), 'status_code', None) == 404

@@ -1,11 +1,11 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Docker on a VM: options -> install configuration -> rendered script, Custom Script settings or cloud-init.
+"""Docker on a VM (private to dockyard.azure): options -> install configuration -> rendered script, Custom Script settings or cloud-init.
 
 Pure (no Azure, no Docker SDK): the docker_extension module and the unit tests use it alike.
 
 The configuration (a JSON document, ``version`` 1) is embedded base64 into the install script
-(extensions/docker/install-docker.sh, shipped as _install_script.INSTALL_SCRIPT), and the whole
+(extensions/docker/install-docker.sh, shipped as _generated_install_script.INSTALL_SCRIPT), and the whole
 script goes base64 into the Custom Script extension's *protected* settings (``script``), so the TLS
 key, registry passwords and Compose environment never appear in public settings.
 """
@@ -17,8 +17,11 @@ import gzip
 import json
 import os
 import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypedDict
 
-from ansible_collections.dockyard.azure.plugins.module_utils.docker._install_script import INSTALL_SCRIPT
+from ansible_collections.dockyard.azure.plugins.module_utils.docker._generated_install_script import INSTALL_SCRIPT
+from ansible_collections.dockyard.azure.plugins.module_utils.errors import DockyardError
 
 CONFIG_VERSION = 1
 CONFIG_LINE = 'DOCKYARD_CONFIG_B64="${DOCKYARD_CONFIG_B64:-}"'
@@ -39,21 +42,53 @@ PROJECT_NAME = re.compile(r'^[a-z0-9][a-z0-9_-]*$')
 PEM_BLOCK = re.compile(r'-----BEGIN ([A-Z0-9 ]+)-----')
 
 
-class DockerInstallError(Exception):
-    """Bad input; `option` names the option to fix."""
-
-    def __init__(self, msg, option=None):
-        super().__init__(msg)
-        self.msg = msg
-        self.option = option
+class TlsConfig(TypedDict):
+    port: int
+    ca: str
+    cert: str
+    key: str
 
 
-def _read_file(path):
+class RegistryLogin(TypedDict):
+    server: str
+    username: str
+    password: str
+
+
+class ComposeProject(TypedDict):
+    project: str
+    file: str
+    environment: dict[str, str]
+
+
+class InstallConfig(TypedDict):
+    """The install script's input (the JSON document embedded in it, ``version`` CONFIG_VERSION)."""
+
+    version: int
+    install_source: str
+    daemon: dict[str, Any]
+    tls: TlsConfig | None
+    registries: list[RegistryLogin]
+    compose: ComposeProject | None
+    users: list[str]
+
+
+ReadFile = Callable[[str], str]
+
+
+class DockerInstallError(DockyardError):
+    """Bad input for the Docker installation; `option` names the option to fix."""
+
+    def __init__(self, msg: str, option: str | None = None) -> None:
+        super().__init__(msg, option=option)
+
+
+def _read_file(path: str) -> str:
     with open(path, encoding='utf-8') as handle:
         return handle.read()
 
 
-def read_pem(value, option, read_file=_read_file):
+def read_pem(value: Any, option: str, read_file: ReadFile = _read_file) -> str | None:
     """`value` is PEM text, or the path of a PEM file (read where the module runs)."""
     if value is None:
         return None
@@ -69,7 +104,7 @@ def read_pem(value, option, read_file=_read_file):
     return text.strip() + '\n'
 
 
-def _check_pem_kind(text, option, want_key):
+def _check_pem_kind(text: str, option: str, want_key: bool) -> None:
     kinds = PEM_BLOCK.findall(text)
     if want_key and not any(kind.endswith('PRIVATE KEY') for kind in kinds):
         raise DockerInstallError('%s must be a PEM private key (-----BEGIN ... PRIVATE KEY-----).' % option, option)
@@ -79,7 +114,7 @@ def _check_pem_kind(text, option, want_key):
         raise DockerInstallError('%s holds a private key; give only the certificate here.' % option, option)
 
 
-def build_tls(params, read_file=_read_file):
+def build_tls(params: Mapping[str, Any], read_file: ReadFile = _read_file) -> TlsConfig | None:
     """The TLS part of the configuration, or None. A TCP port without TLS material is refused."""
     material = {name: params.get(name) for name in ('tls_ca_cert', 'tls_server_cert', 'tls_server_key')}
     given = [name for name, value in material.items() if value]
@@ -101,15 +136,15 @@ def build_tls(params, read_file=_read_file):
     if port == 2375:
         raise DockerInstallError('tcp_port 2375 is the conventional port of the plain-text Docker API; use 2376 for TLS.',
                                  'tcp_port')
-    texts = {name: read_pem(value, name, read_file) for name, value in material.items()}
+    texts = {name: read_pem(value, name, read_file) or '' for name, value in material.items()}
     _check_pem_kind(texts['tls_ca_cert'], 'tls_ca_cert', want_key=False)
     _check_pem_kind(texts['tls_server_cert'], 'tls_server_cert', want_key=False)
     _check_pem_kind(texts['tls_server_key'], 'tls_server_key', want_key=True)
-    return dict(port=int(port or DEFAULT_TLS_PORT), ca=texts['tls_ca_cert'], cert=texts['tls_server_cert'],
-                key=texts['tls_server_key'])
+    return TlsConfig(port=int(port or DEFAULT_TLS_PORT), ca=texts['tls_ca_cert'], cert=texts['tls_server_cert'],
+                     key=texts['tls_server_key'])
 
 
-def build_daemon(options):
+def build_daemon(options: Mapping[str, Any] | None) -> dict[str, Any]:
     daemon = dict(options or {})
     for key in daemon:
         if key in MANAGED_DAEMON_KEYS:
@@ -123,7 +158,7 @@ def build_daemon(options):
     return daemon
 
 
-def build_registries(registries):
+def build_registries(registries: Iterable[Mapping[str, Any]] | None) -> list[RegistryLogin]:
     result = []
     seen = set()
     for index, registry in enumerate(registries or []):
@@ -134,11 +169,11 @@ def build_registries(registries):
         if server in seen:
             raise DockerInstallError("registries: server '%s' is listed twice." % server, 'registries')
         seen.add(server)
-        result.append(dict(server=server, username=registry['username'], password=registry['password']))
+        result.append(RegistryLogin(server=server, username=registry['username'], password=registry['password']))
     return result
 
 
-def build_compose(compose):
+def build_compose(compose: Mapping[str, Any] | None) -> ComposeProject | None:
     if not compose:
         return None
     project = compose.get('project_name') or 'app'
@@ -159,22 +194,22 @@ def build_compose(compose):
         if not ENV_NAME.match(str(key)):
             raise DockerInstallError("compose.environment: '%s' is not a valid variable name." % key, 'compose')
         environment[str(key)] = '' if value is None else str(value)
-    return dict(project=project, file=text, environment=environment)
+    return ComposeProject(project=project, file=text, environment=environment)
 
 
-def build_users(users):
+def build_users(users: Iterable[str] | None) -> list[str]:
     for user in users or []:
         if not USER_NAME.match(user):
             raise DockerInstallError("users: '%s' is not a valid Linux user name." % user, 'users')
     return sorted(set(users or []))
 
 
-def build_config(params, read_file=_read_file):
+def build_config(params: Mapping[str, Any], read_file: ReadFile = _read_file) -> InstallConfig:
     """The install configuration from the module options; raises DockerInstallError naming the option."""
     source = params.get('install_source') or 'distro'
     if source not in INSTALL_SOURCES:
         raise DockerInstallError('install_source must be one of %s.' % ', '.join(INSTALL_SOURCES), 'install_source')
-    return dict(
+    return InstallConfig(
         version=CONFIG_VERSION,
         install_source=source,
         daemon=build_daemon(params.get('daemon_options')),
@@ -185,22 +220,23 @@ def build_config(params, read_file=_read_file):
     )
 
 
-def config_secrets(config):
+def config_secrets(config: InstallConfig) -> list[str]:
     """Values of the configuration that must never be shown (for no_log masking)."""
     secrets = []
-    if config.get('tls'):
-        secrets.append(config['tls']['key'])
+    tls, compose = config.get('tls'), config.get('compose')
+    if tls:
+        secrets.append(tls['key'])
     secrets.extend(registry['password'] for registry in config.get('registries') or [])
-    if config.get('compose'):
-        secrets.extend(value for value in config['compose']['environment'].values() if value)
+    if compose:
+        secrets.extend(value for value in compose['environment'].values() if value)
     return secrets
 
 
-def encode_config(config):
+def encode_config(config: InstallConfig) -> str:
     return base64.b64encode(json.dumps(config, sort_keys=True, separators=(',', ':')).encode('utf-8')).decode('ascii')
 
 
-def render_script(config, template=INSTALL_SCRIPT):
+def render_script(config: InstallConfig, template: str = INSTALL_SCRIPT) -> str:
     """The install script with its configuration embedded (replacing the one DOCKYARD_CONFIG_B64 line)."""
     lines = template.split('\n')
     matches = [index for index, line in enumerate(lines) if line == CONFIG_LINE]
@@ -210,13 +246,13 @@ def render_script(config, template=INSTALL_SCRIPT):
     return '\n'.join(lines)
 
 
-def extension_settings(config):
+def extension_settings(config: InstallConfig) -> tuple[dict[str, Any], dict[str, str]]:
     """(public settings, protected settings) of the Custom Script extension. Nothing secret is public."""
     script = render_script(config)
     return {}, {'script': base64.b64encode(script.encode('utf-8')).decode('ascii')}
 
 
-def cloud_init(config):
+def cloud_init(config: InstallConfig) -> str:
     """`#cloud-config` custom data that writes the install script and runs it on the first boot."""
     script = render_script(config)
     packed = base64.b64encode(gzip.compress(script.encode('utf-8'), mtime=0)).decode('ascii')
@@ -235,7 +271,7 @@ def cloud_init(config):
     ])
 
 
-def parse_result(stdout):
+def parse_result(stdout: str | None) -> dict[str, Any] | None:
     """The last 'DOCKYARD_RESULT {json}' line of the script's stdout as a dict, or None."""
     found = None
     for line in (stdout or '').splitlines():
@@ -250,7 +286,7 @@ def parse_result(stdout):
     return found
 
 
-def docker_endpoint(host, port):
+def docker_endpoint(host: str | None, port: int) -> str | None:
     """tcp://host:port, with an IPv6 address in brackets."""
     if host is None:
         return None

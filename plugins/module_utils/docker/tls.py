@@ -1,9 +1,11 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""TLS material for a Docker engine with client verification: a CA, a server and a client certificate.
+"""TLS material for a Docker engine with client verification: a CA, a server and a client certificate
+(private to dockyard.azure).
 
-plan (read the directory, decide what to (re)generate and why) -> apply (generate and write).
-Framework-free; `cryptography` is imported lazily so a module can report its absence.
+plan (read the directory, decide what to (re)generate and why) -> apply (generate and write);
+TlsManager is the docker_tls module's logic. Framework-free; `cryptography` is imported on first
+use and its absence is a MissingLibraryError.
 
 Files in the directory (the client pair is named as DOCKER_CERT_PATH expects):
   ca.pem, ca-key.pem                 the CA
@@ -18,6 +20,10 @@ import datetime
 import ipaddress
 import os
 import tempfile
+from collections.abc import Mapping
+from typing import Any
+
+from ansible_collections.dockyard.azure.plugins.module_utils.errors import DockyardError, MissingLibraryError
 
 FILES = dict(
     ca=('ca.pem', 'ca-key.pem'),
@@ -28,19 +34,17 @@ ORDER = ('ca', 'server', 'client')
 KEY_TYPES = ('ec', 'rsa')
 
 
-class TlsError(Exception):
+class TlsError(DockyardError):
     """Bad input or an unwritable directory; `option` names the option to fix."""
-
-    def __init__(self, msg, option=None):
-        super().__init__(msg)
-        self.msg = msg
-        self.option = option
 
 
 def _crypto():
     """The cryptography modules we use (imported on first use)."""
     # pylint: disable=import-outside-toplevel
-    from cryptography import x509
+    try:
+        from cryptography import x509
+    except ImportError as exc:
+        raise MissingLibraryError('cryptography', exc) from exc
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -228,7 +232,7 @@ def validate_spec(spec):
     return spec
 
 
-def make_spec(params):
+def make_spec(params: Mapping[str, Any]) -> dict[str, Any]:
     """The normalised specification from module options."""
     spec = dict(
         key_type=params.get('key_type') or 'ec',
@@ -376,14 +380,15 @@ def ensure_modes(directory, check_mode):
     return fixed
 
 
-def converge(directory, spec, check_mode=False, now=None):
+def converge(directory: str, spec: Mapping[str, Any], check_mode: bool = False,
+             now: datetime.datetime | None = None) -> dict[str, Any]:
     """Plan and, unless check_mode, apply. Returns the result dict of the docker_tls module (no key material)."""
     now = now or utcnow()
     directory = os.path.abspath(os.path.expanduser(directory))
     if os.path.exists(directory) and not os.path.isdir(directory):
         raise TlsError('path %s exists and is not a directory.' % directory, 'path')
     reasons, certs = plan(directory, spec, now) if os.path.isdir(directory) else (
-        {kind: 'missing directory' for kind in ORDER}, {kind: None for kind in ORDER})
+        dict.fromkeys(ORDER, 'missing directory'), dict.fromkeys(ORDER))
     before = {kind: cert_info(directory, kind, certs[kind]) for kind in ORDER}
     modes_fixed = ensure_modes(directory, check_mode) if os.path.isdir(directory) else []
     after_certs = dict(certs)
@@ -419,3 +424,24 @@ def converge(directory, spec, check_mode=False, now=None):
     )
     result['diff'] = dict(before=before, after=after)
     return result
+
+
+class TlsManager:
+    """The docker_tls module: the material in `params['path']` made to match the options."""
+
+    def __init__(self, params: Mapping[str, Any], check_mode: bool = False, diff: bool = False) -> None:
+        self.params = params
+        self.check_mode = check_mode
+        self.diff = diff
+
+    def run(self) -> dict[str, Any]:
+        spec = make_spec(self.params)
+        path = self.params['path']
+        try:
+            result = converge(path, spec, check_mode=self.check_mode)
+        except OSError as exc:
+            raise TlsError('Could not write the TLS material in %s: %s' % (path, exc), 'path') from exc
+        diff = result.pop('diff')
+        if self.diff:
+            result['diff'] = diff
+        return result

@@ -28,11 +28,11 @@ def second_engine():
         pytest.skip("needs root, dockerd and unshare to start a throwaway engine")
     root = tempfile.mkdtemp(prefix="dk2-", dir="/tmp")
     sock = os.path.join(root, "docker.sock")
-    log = open(os.path.join(root, "dockerd.log"), "w")
-    proc = subprocess.Popen([unshare, "-n", dockerd, "--data-root", os.path.join(root, "data"),
-                             "--exec-root", os.path.join(root, "exec"), "--pidfile", os.path.join(root, "pid"),
-                             "-H", "unix://" + sock, "--bridge", "none", "--iptables=false", "--ip-masq=false",
-                             "--storage-driver", "vfs"], stdout=log, stderr=subprocess.STDOUT)
+    with open(os.path.join(root, "dockerd.log"), "w") as log:  # dockerd keeps its own copy of the descriptor
+        proc = subprocess.Popen([unshare, "-n", dockerd, "--data-root", os.path.join(root, "data"),
+                                 "--exec-root", os.path.join(root, "exec"), "--pidfile", os.path.join(root, "pid"),
+                                 "-H", "unix://" + sock, "--bridge", "none", "--iptables=false", "--ip-masq=false",
+                                 "--storage-driver", "vfs"], stdout=log, stderr=subprocess.STDOUT)
     client = None
     try:
         deadline = time.time() + 60
@@ -59,7 +59,6 @@ def second_engine():
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        log.close()
         subprocess.run(["umount", "-R", os.path.join(root, "exec")], capture_output=True, check=False)
         shutil.rmtree(root, ignore_errors=True)
 

@@ -17,6 +17,7 @@ class NoneBackend:
 
     name = "none"
     asynchronous = False
+    os_families = ("Linux", "Windows")  # metadata only: any valid VM is accepted
 
     def __init__(self, state_dir: Path | None = None) -> None:
         self.state_dir = state_dir
@@ -35,6 +36,9 @@ class NoneBackend:
 
     def instance_view(self, ctx: Context, vm: Resource) -> dict[str, Any]:
         return {}
+
+    def machine_info(self, ctx: Context, vm: Resource, lines: int = 40) -> dict[str, Any] | None:
+        return None
 
     def addresses(self, ctx: Context, vm: Resource) -> tuple[str, int] | None:
         return None

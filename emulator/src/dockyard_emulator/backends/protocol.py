@@ -19,6 +19,9 @@ and calls its emulator's backend at these points:
                               bring their power state in line with ARM's
 - ``public_address(ctx, taken)``  an address for a new public IP resource where the backend's VMs
                               answer, or None (the Network provider then takes one of 198.18.0.0/15)
+- ``machine_info(ctx, vm, lines)``  read-only, for the web view (``webui``): the machine's name,
+                              address and state and the last ``lines`` of its console and custom data
+                              output, or None when there is no machine (``none``)
 
 A backend whose work is slow sets ``asynchronous = True``: the provider then runs ``provision``,
 ``power``, ``delete`` and ``run_command`` in a background thread (``lro.start(work=...)``), outside
@@ -46,6 +49,7 @@ class VmBackend(Protocol):
 
     name: str
     asynchronous: bool   # slow work: run it outside the request's transaction
+    os_families: tuple[str, ...]  # the OS families it can boot ("Linux", "Windows"): others are refused at PUT
 
     def provision(self, ctx: Context, vm: Resource) -> None:
         """Create or reconfigure the machine for ``vm``."""
@@ -75,3 +79,6 @@ class VmBackend(Protocol):
 
     def public_address(self, ctx: Context, taken: set[str]) -> str | None:
         """An address for a new public IP resource where the backend's VMs answer, or None."""
+
+    def machine_info(self, ctx: Context, vm: Resource, lines: int = 40) -> dict[str, Any] | None:
+        """{"container", "address", "status", "console", "custom_data"} of ``vm``'s machine, or None."""

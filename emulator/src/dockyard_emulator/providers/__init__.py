@@ -6,8 +6,11 @@ its module and one line here.
 """
 
 PROVIDERS = (
+    "authorization",      # Microsoft.Authorization: management locks and role assignments (metadata)
     "compute",            # Microsoft.Compute: VMs, disks, extensions, sizes and images
     "managed_identity",   # Microsoft.ManagedIdentity: user-assigned identities
     "network",            # Microsoft.Network: VNets, subnets, NSGs, public IPs, NICs
     "resources",          # Microsoft.Resources: subscriptions, locations, providers, resource groups
+    "deployments",        # Microsoft.Resources/deployments: ARM template deployments and what-if
+    "storage",            # Microsoft.Storage: storage accounts (metadata, keys)
 )

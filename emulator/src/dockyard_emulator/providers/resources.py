@@ -59,7 +59,7 @@ class ResourceGroups(ResourceType):
                         f"available for resource group. List of available regions is '{','.join(locations.NAMES)}'.")
 
     def location_change_error(self, rid: ResourceId, existing: str, given: str) -> ArmError:
-        return ArmError(400, "InvalidResourceGroupLocation", f"Invalid resource group location '{given}'. The "
+        return ArmError(409, "InvalidResourceGroupLocation", f"Invalid resource group location '{given}'. The "
                         f"Resource group already exists in location '{existing}'.")
 
     def get_existing(self, ctx: Context, rid: ResourceId) -> Resource:
@@ -299,3 +299,57 @@ def list_providers(ctx, subscription=None):
 @PROVIDER.route(["POST"], SUB + "/providers/{namespace}/unregister", VERSIONS)
 def get_provider(ctx, namespace, subscription=None):
     return Response(200, _provider(ctx, namespace).manifest(ctx.subscription))
+
+
+# tags at a scope (Microsoft.Resources/tags/default): the subscription's own tags, or a resource group's ---------
+TAG_SCOPES = (SUB, SUB + "/resourcegroups/{rg}")
+
+
+def _tag_target(ctx: Context, rg: str | None) -> tuple[str, Resource | None]:
+    if rg is None:
+        return f"/subscriptions/{ctx.subscription}", None
+    group = ctx.store.resource(resource_group_id(ctx.subscription, rg))
+    if group is None:
+        raise not_found("resourceGroups", rg)
+    return group["id"], group
+
+
+def tags_at_scope(ctx: Context, subscription: str, rg: str | None = None) -> Response:
+    """GET/PUT/PATCH/DELETE ``{scope}/providers/Microsoft.Resources/tags/default``; a PATCH body carries
+    ``operation`` (Merge, Replace or Delete) and ``properties.tags``."""
+    scope, group = _tag_target(ctx, rg)
+    current = dict((group["body"].get("tags") if group else ctx.store.get("subscription_tags")) or {})
+    method = ctx.method
+    if method in ("PUT", "PATCH"):
+        body = ctx.json()
+        given = (body.get("properties") or {}).get("tags")
+        if not isinstance(given, dict) or not all(isinstance(v, str) for v in given.values()):
+            raise ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be "
+                           "deserialized: 'properties.tags' must be an object of string values.")
+        operation = str(body.get("operation") or "Replace").lower() if method == "PATCH" else "replace"
+        if operation not in ("merge", "replace", "delete"):
+            raise ArmError(400, "InvalidRequestContent", f"The tag patch operation '{body.get('operation')}' is not "
+                           "valid: use Merge, Replace or Delete.")
+        if operation == "merge":
+            current.update(given)
+        elif operation == "replace":
+            current = dict(given)
+        else:
+            current = {k: v for k, v in current.items() if k not in given or given[k] not in ("", v)}
+    elif method == "DELETE":
+        current = {}
+    if method != "GET":
+        if group is not None:
+            group["body"]["tags"] = current
+            ctx.store.save_resource(group["id"], group["type"], group["body"], group["internal"], group["changed"])
+        else:
+            ctx.store.put("subscription_tags", current)
+    if method == "DELETE":
+        return Response(200)
+    return Response(200, {"id": f"{scope}/providers/Microsoft.Resources/tags/default", "name": "default",
+                          "type": "Microsoft.Resources/tags", "properties": {"tags": current}})
+
+
+for _scope in TAG_SCOPES:
+    PROVIDER.route(["GET", "PUT", "PATCH", "DELETE"], _scope + "/providers/Microsoft.Resources/tags/default",
+                   VERSIONS)(tags_at_scope)

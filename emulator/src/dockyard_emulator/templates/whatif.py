@@ -5,7 +5,8 @@ Rules, so that redeploying an unchanged template reports NoChange everywhere:
   * read-only and computed properties (provisioningState, resourceGuid, etag, ...) are skipped;
   * write-only secrets (adminPassword, protectedSettings, ...) that GET never returns are skipped;
   * ids compare case-insensitively, locations by their normalized name ('East US' == 'eastus');
-  * a scalar equals its string rendering ('1' and 1, 'true' and True).
+  * a scalar equals its string rendering ('1' and 1, 'true' and True);
+  * arrays of named objects (security rules, subnets) compare by name when both sides name the same set.
 The result is the REST shape of WhatIfOperationResult.
 """
 
@@ -90,7 +91,7 @@ def _value_delta(here: str, key: str, current: Any, wanted: Any, secrets: set[st
     if isinstance(current, dict) and isinstance(wanted, dict):
         return property_delta(current, wanted, here, secrets)
     if isinstance(current, list) and isinstance(wanted, list):
-        children = _array_delta(key, current, wanted, secrets)
+        children = _array_delta(key, _in_order_of(current, wanted), wanted, secrets)
         return [{"path": here, "propertyChangeType": "Array", "before": current, "after": wanted,
                  "children": children}] if children else []
     if _empty(wanted) and _empty(current):
@@ -98,6 +99,26 @@ def _value_delta(here: str, key: str, current: Any, wanted: Any, secrets: set[st
     if _equal(key, current, wanted):
         return []
     return [{"path": here, "propertyChangeType": "Modify", "before": current, "after": wanted}]
+
+
+def _names(items: list[Any]) -> list[str] | None:
+    """The lower-cased names of an array of named objects (None unless every element has a distinct name)."""
+    names = [str(item["name"]).lower() if isinstance(item, dict) and isinstance(item.get("name"), str) else None
+             for item in items]
+    if any(name is None for name in names) or len(set(names)) != len(names):
+        return None
+    return [name for name in names if name is not None]
+
+
+def _in_order_of(current: list[Any], wanted: list[Any]) -> list[Any]:
+    """Named sub-resources (security rules, subnets, IP configurations) are a set to ARM: a provider may
+    return them in another order than the template gives them. When both sides name the same elements,
+    compare them by name, not by position."""
+    current_names, wanted_names = _names(current), _names(wanted)
+    if current_names is None or wanted_names is None or set(current_names) != set(wanted_names):
+        return current
+    by_name = dict(zip(current_names, current))
+    return [by_name[name] for name in wanted_names]
 
 
 def _array_delta(key: str, current: list[Any], wanted: list[Any], secrets: set[str]) -> list[dict[str, Any]]:

@@ -11,7 +11,4 @@ Cleanup of everything one emulator's backend made: ``ContainerMachines(state_dir
 from .backend import ContainerBackend
 from .machines import ContainerMachines
 
-# The name tests/integration/conftest.py imports for its cleanup; ContainerMachines is the class.
-ContainerVmBackend = ContainerMachines
-
-__all__ = ["ContainerBackend", "ContainerMachines", "ContainerVmBackend"]
+__all__ = ["ContainerBackend", "ContainerMachines"]

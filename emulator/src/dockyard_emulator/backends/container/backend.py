@@ -75,6 +75,7 @@ class ContainerBackend:
 
     name = "container"
     asynchronous = True  # booting a VM or running a script takes seconds to minutes: not in a transaction
+    os_families = ("Linux",)  # every image boots the emulator's Debian system image: no Windows
 
     def __init__(self, state_dir: Path) -> None:
         self.state_dir = state_dir
@@ -163,6 +164,16 @@ class ContainerBackend:
         if self.machines().power_state(vm_key(vm)) != "running":
             return {}
         return {"computerName": machine_spec(vm)["computer_name"], "osName": "debian", "osVersion": "12"}
+
+    def machine_info(self, ctx: Context, vm: Resource, lines: int = 40) -> dict[str, Any] | None:
+        """For the web view: the VM's container, address, container state and the tails of its logs."""
+        machines, key = self.machines(), vm_key(vm)
+        info: dict[str, Any] = {"container": machines.container_name(key), "address": machines.address(key)}
+        try:
+            info.update(machines.logs(key, lines))
+        except VmNotFound:
+            info["status"] = "missing"
+        return info
 
     def addresses(self, ctx: Context, vm: Resource) -> tuple[str, int] | None:
         address = self.machines().address(vm_key(vm))

@@ -25,12 +25,14 @@ records onto it). A VM is a container from the Debian image of :mod:`.image`:
 from __future__ import annotations
 
 import hashlib
+import io
 import ipaddress
 import logging
 import os
 import re
 import secrets
 import socket
+import tarfile
 import threading
 import time
 import uuid
@@ -414,6 +416,33 @@ class ContainerMachines:
                 all=True, filters={"label": f"{LABEL_EMULATOR}={self.emulator_id}"}) for m in c.attrs.get("Mounts", [])}
             self._remove(None, [v for v in self._volumes(os_disk=os_disk_name) if v.name not in in_use])
 
+    def remove_unused_networks(self) -> tuple[list[str], list[str]]:
+        """Remove this emulator's bridge networks that no container uses; (removed, kept) names.
+
+        A stopped VM container counts as a user: it needs its network (and its address there) to
+        start again. ``dockyard-emulator stop`` calls this once the emulator has exited."""
+        removed, kept = [], []
+        with self._lock:
+            users = set()
+            for c in self.client.containers.list(all=True, filters={"label": f"{LABEL_EMULATOR}={self.emulator_id}"}):
+                for name, endpoint in ((c.attrs.get("NetworkSettings") or {}).get("Networks") or {}).items():
+                    users |= {name, (endpoint or {}).get("NetworkID")}
+            for n in self.client.networks.list(filters={"label": [f"{LABEL_EMULATOR}={self.emulator_id}",
+                                                                  f"{LABEL_ROLE}=network"]}):
+                n.reload()
+                if n.name in users or n.id in users or n.attrs.get("Containers"):
+                    kept.append(n.name)
+                    continue
+                try:
+                    n.remove()
+                    removed.append(n.name)
+                except docker.errors.NotFound:
+                    pass
+                except docker.errors.APIError as exc:  # e.g. a container of someone else joined it
+                    self._log(f"keeping the VM network {n.name}: {exc}")
+                    kept.append(n.name)
+        return removed, kept
+
     def cleanup(self) -> None:
         """Remove every container, volume, image and network of this emulator id (tests, reset)."""
         flt = {"label": f"{LABEL_EMULATOR}={self.emulator_id}"}
@@ -432,6 +461,30 @@ class ContainerMachines:
                     n.remove()
                 except docker.errors.NotFound:
                     pass
+
+    # ----------------------------------------------------------------------------- logs (web view)
+    def logs(self, vm_key: str, lines: int = 40) -> dict[str, str]:
+        """The container's state, the last ``lines`` of the VM's console (what its init printed while
+        booting and since) and of its custom data output. Read through the engine, not by exec, so a
+        stopped VM shows them too."""
+        c = self._get(vm_key)
+        console = c.logs(tail=lines).decode("utf-8", "replace")
+        return {"status": c.status, "console": console,
+                "custom_data": self._file_tail(c, "/var/log/cloud-init-output.log", lines)}
+
+    @staticmethod
+    def _file_tail(container, path: str, lines: int, limit: int = 8 * 1024 * 1024) -> str:
+        try:
+            stream, stat = container.get_archive(path)
+        except docker.errors.NotFound:
+            return ""
+        if stat.get("size", 0) > limit:
+            return f"({path} holds {stat['size']} bytes: read it in the VM)"
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+            member = tar.next()
+            handle = tar.extractfile(member) if member is not None else None
+            data = handle.read() if handle is not None else b""
+        return "\n".join(data.decode("utf-8", "replace").splitlines()[-lines:])
 
     # ----------------------------------------------------------------------------- in the VM
     def run_command(self, vm_key: str, script: str | bytes, env: dict[str, str] | None = None, timeout: float = 600.0,

@@ -15,6 +15,7 @@ from ...resource_type import ResourceId, ResourceType, Work, utcnow
 from ...store import Resource
 from .common import PROVIDER, VM_VERSIONS, invalid
 from .custom_script import CSE_TAIL, CSE_TIMEOUT, CUSTOM_SCRIPT, custom_script_command
+from .retired import refuse_retired
 
 
 @PROVIDER.resource_type
@@ -32,6 +33,7 @@ class Extensions(ResourceType):
     async_put = async_delete = True
     operation_kinds = ("operations", "operations?monitor=true")
     removal_rank = 5
+    write_only = ("properties.protectedSettings",)
 
     @staticmethod
     def is_custom_script(props: dict[str, Any]) -> bool:
@@ -45,14 +47,14 @@ class Extensions(ResourceType):
         for key in ("publisher", "type", "typeHandlerVersion"):
             if not isinstance(props.get(key), str) or not props[key].strip():
                 raise invalid(f"Required parameter '{key}' is missing (null).", key)
+        refuse_retired(props)
         if existing:
             for key in ("publisher", "type"):
                 if props[key].lower() != str(old.get(key, "")).lower():
                     raise invalid(f"Changing property '{key}' is not allowed.", key, "PropertyChangeNotAllowed")
         version = props["typeHandlerVersion"]
-        if not re.match(r"^\d+(\.\d+){0,3}$", version):
-            raise invalid(f"The value '{version}' of parameter 'typeHandlerVersion' is not a valid version.",
-                          "typeHandlerVersion")
+        if not re.match(r"^\d+(\.\d+)?$", version):  # major.minor: Azure refuses 2.1.6 or 1.9.3 this way
+            raise invalid("The value of parameter typeHandlerVersion is invalid.", "typeHandlerVersion")
         if self.is_custom_script(props) and version.split(".")[0] != "2":
             raise invalid(f"The handler version '{version}' of Microsoft.Azure.Extensions.CustomScript is not "
                           "available: the emulator's handler is 2.1 (use typeHandlerVersion '2.0' or '2.1').",

@@ -15,13 +15,15 @@ from typing import Any
 
 from ...context import Context
 from ...errors import ArmError
-from ...resource_type import ResourceId, ResourceType, Work, resource_id, utcnow
+from ...resource_type import ResourceId, ResourceType, Work, merge_patch, resource_id, utcnow
 from ...store import Operation, Resource
 from ...web import Response
-from . import catalogue, vm_profile, vm_storage
-from .common import PROVIDER, VM_PATH, VM_VERSIONS, invalid
+from . import capacity, catalogue, vm_profile, vm_storage
+from .common import LOCATION_PATH, PROVIDER, VM_PATH, VM_TYPE, VM_VERSIONS, invalid
 from .disks import DISKS
 from .extensions import EXTENSIONS
+from .run_commands import RunCommandAction
+from .vm_actions import EXTRA_ACTIONS, VmActions
 
 POWER_ACTIONS = {"start": "starting", "poweroff": "stopping", "deallocate": "deallocating", "restart": "starting"}
 POWER_AFTER = {"start": "running", "poweroff": "stopped", "deallocate": "deallocated", "restart": "running"}
@@ -34,27 +36,15 @@ def backend_action(kind: str) -> str:
     return {"poweroff": "powerOff"}.get(kind, kind)
 
 
-def merge_patch(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    """JSON merge patch (RFC 7396); ``tags`` and lists are replaced as a whole."""
-    result = dict(base)
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        elif isinstance(value, dict) and isinstance(result.get(key), dict) and key != "tags":
-            result[key] = merge_patch(result[key], value)
-        else:
-            result[key] = value
-    return result
-
-
 @PROVIDER.resource_type
-class VirtualMachines(ResourceType):
+class VirtualMachines(VmActions, RunCommandAction, ResourceType):
     name = "virtualMachines"
     api_versions = VM_VERSIONS
     async_put = async_delete = True
     operation_kinds = ("operations", "operations?monitor=true")
-    actions = ("start", "powerOff", "deallocate", "restart")
+    actions = ("start", "powerOff", "deallocate", "restart") + EXTRA_ACTIONS
     removal_rank = 10
+    write_only = ("properties.osProfile.adminPassword", "properties.osProfile.customData", "properties.userData")
 
     def build(self, ctx: Context, rid: ResourceId, body: dict[str, Any], existing: Resource | None) -> dict[str, Any]:
         vm_profile.check_name(rid)
@@ -64,23 +54,31 @@ class VirtualMachines(ResourceType):
         internal = dict(existing["internal"]) if existing else {"power": "running"}
         location = body["location"]
         size_name, figures = vm_profile.hardware(props, old)
+        if not existing or old.get("hardwareProfile", {}).get("vmSize") != size_name:
+            capacity.check(ctx, rid, size_name, figures[0], location, body.get("zones", old_body.get("zones")))
         storage = props.get("storageProfile") or {}
         image, image_entry = vm_profile.image(ctx, storage.get("imageReference") or old.get("storageProfile", {}).get(
             "imageReference"), old.get("storageProfile", {}).get("imageReference"), location)
         vm_profile.check_boot(size_name, figures, image_entry)
+        windows = catalogue.os_type(image_entry) == "Windows"
+        if windows and "Windows" not in getattr(ctx.backend, "os_families", ("Linux", "Windows")):
+            raise invalid(f"The emulator's '{ctx.backend.name}' VM backend boots Linux images only, and "
+                          f"'{image.get('offer') or image.get('id')}' is a Windows image. Create Windows VMs with an "
+                          "emulator started with --vm-backend none (metadata only).", "imageReference")
+        if not existing and "publisher" in image:
+            vm_profile.check_plan(image, body.get("plan"))
         os_profile, internal = vm_profile.os_profile(rid, props.get("osProfile"), old.get("osProfile"), internal,
-                                                     existing)
+                                                     existing, windows)
         os_disk = vm_storage.os_disk(ctx, rid, storage.get("osDisk"), old.get("storageProfile", {}).get("osDisk"),
-                                     image_entry, figures)
+                                     image_entry, figures, size_name)
         data_disks = vm_storage.data_disks(ctx, rid, storage.get("dataDisks"), old.get("storageProfile", {}), figures,
-                                           "dataDisks" not in storage and existing is not None)
+                                           "dataDisks" not in storage and existing is not None, size_name)
         network = vm_profile.network_profile(ctx, rid, props.get("networkProfile") or old.get("networkProfile"),
                                              old.get("networkProfile"), location, internal)
         properties: dict[str, Any] = {"hardwareProfile": {"vmSize": size_name},
                       "provisioningState": None,
                       "vmId": old.get("vmId") or str(uuid.uuid4()),
-                      "storageProfile": {"imageReference": image, "osDisk": os_disk, "dataDisks": data_disks,
-                                         "diskControllerType": "SCSI"},
+                      "storageProfile": {"imageReference": image, "osDisk": os_disk, "dataDisks": data_disks},
                       "osProfile": os_profile, "networkProfile": network,
                       "timeCreated": old.get("timeCreated") or utcnow()}
         vm_profile.priority(props, old, properties)
@@ -108,10 +106,32 @@ class VirtualMachines(ResourceType):
         return doc
 
     # ARM handlers -------------------------------------------------------------------------------
+    def accepted(self, ctx: Context, resource: Resource, body: dict[str, Any]) -> dict[str, Any]:
+        """A create's answer shows the disks as requested: Azure names data disks and gives managed disks their
+        ids while the VM is provisioned, so the 201 has neither unless the request set them."""
+        rendered = self.render(ctx, resource)
+        if resource["body"]["properties"].get("provisioningState") != "Creating":
+            return rendered
+        storage = rendered["properties"]["storageProfile"]
+        given = ((body.get("properties") or {}).get("storageProfile") or {})
+        given_data = {d.get("lun"): d for d in given.get("dataDisks") or [] if isinstance(d, dict)}
+        os_disk = {**storage["osDisk"], "managedDisk": {k: v for k, v in storage["osDisk"]["managedDisk"].items()
+                                                        if k != "id"}}
+        data = []
+        for disk in storage["dataDisks"]:
+            if disk["createOption"] != "Attach":
+                asked = given_data.get(disk["lun"]) or {}
+                disk = {k: v for k, v in disk.items() if k != "name" or asked.get("name")}
+                disk["managedDisk"] = {k: v for k, v in disk["managedDisk"].items() if k != "id"}
+            data.append(disk)
+        rendered["properties"] = {**rendered["properties"],
+                                  "storageProfile": {**storage, "osDisk": os_disk, "dataDisks": data}}
+        return rendered
+
     def patch(self, ctx: Context, rid: ResourceId) -> Response:
         existing = self.get_existing(ctx, rid)
         body = merge_patch({k: v for k, v in existing["body"].items() if k not in ("id", "name", "type")},
-                           self.patch_body(ctx, keep_location=False))
+                           self.conform(ctx, self.patch_body(ctx, keep_location=False)))
         return self.put_patched(ctx, rid, body)
 
     def render(self, ctx: Context, resource: Resource) -> dict[str, Any]:
@@ -122,6 +142,9 @@ class VirtualMachines(ResourceType):
             body["properties"] = {**body["properties"], "instanceView": self.instance_view(ctx, resource)}
         if "userdata" in expand and resource["internal"].get("userData"):
             body["properties"] = {**body["properties"], "userData": resource["internal"]["userData"]}
+        extensions = ctx.store.resources(resource["id"] + "/extensions/", [EXTENSIONS.full_type])
+        if extensions:  # Azure lists a VM's extensions in its "resources"
+            body["resources"] = [EXTENSIONS.render(ctx, e) for e in extensions]
         return body
 
     def instance_view(self, ctx: Context, vm: Resource) -> dict[str, Any]:
@@ -138,9 +161,10 @@ class VirtualMachines(ResourceType):
             status.update(level="Error", displayStatus="Provisioning failed")
         power = {"create": "starting"}.get(kind) or POWER_ACTIONS.get(kind) or vm["internal"].get("power", "running")
         statuses = [status, {"code": f"PowerState/{power}", "level": "Info", "displayStatus": POWER_DISPLAY[power]}]
+        if vm["internal"].get("generalized"):
+            statuses.insert(1, {"code": "OSState/generalized", "level": "Info", "displayStatus": "VM generalized"})
         disks = [props["storageProfile"]["osDisk"]] + props["storageProfile"]["dataDisks"]
-        _, entry = catalogue.lookup(*(props["storageProfile"]["imageReference"][k] for k in ("publisher", "offer",
-                                                                                           "sku")))
+        entry = vm_profile.image_entry(ctx, props["storageProfile"]["imageReference"])
         view = {"computerName": props["osProfile"]["computerName"], "hyperVGeneration": entry[0],
                 "disks": [{"name": d["name"], "statuses": [{"code": "ProvisioningState/succeeded", "level": "Info",
                                                             "displayStatus": "Provisioning succeeded",
@@ -149,7 +173,9 @@ class VirtualMachines(ResourceType):
         if power != "deallocated":
             view.update(osName=entry[3], osVersion=entry[4])
             ready = power == "running"
-            view["vmAgent"] = {"vmAgentVersion": "2.13.1.1" if ready else "Unknown", "extensionHandlers": [],
+            windows = catalogue.os_type(entry) == "Windows"
+            agent = ("2.7.41491.1131" if windows else "2.13.1.1") if ready else "Unknown"
+            view["vmAgent"] = {"vmAgentVersion": agent, "extensionHandlers": [],
                                "statuses": [{"code": "ProvisioningState/succeeded" if ready else
                                              "ProvisioningState/Unavailable", "level": "Info" if ready else "Warning",
                                              "displayStatus": "Ready" if ready else "Not Ready",
@@ -174,7 +200,7 @@ class VirtualMachines(ResourceType):
         """A create/update completed: create and attach its disks, detach removed ones, run the backend."""
         props = resource["body"]["properties"]
         storage = props["storageProfile"]
-        _, entry = catalogue.lookup(*(storage["imageReference"][k] for k in ("publisher", "offer", "sku")))
+        entry = vm_profile.image_entry(ctx, storage["imageReference"])
         wanted = {storage["osDisk"]["managedDisk"]["id"].lower()}
         DISKS.attach(ctx, resource, storage["osDisk"], (entry, storage["imageReference"]))
         for disk in storage["dataDisks"]:
@@ -189,12 +215,14 @@ class VirtualMachines(ResourceType):
         self.save(ctx, resource["id"], resource["body"], resource["internal"])
 
     # backend work outside the request's transaction (asynchronous backends) --------------------
-    BACKEND_KINDS = ("create", "update", "delete") + tuple(POWER_AFTER)
+    BACKEND_KINDS = ("create", "update", "delete", "reimage", "runCommand") + tuple(POWER_AFTER)
 
     def background_work(self, ctx: Context, target: str, kind: str) -> Work | None:
         vm_backend = ctx.backend
         if not vm_backend.asynchronous or kind not in self.BACKEND_KINDS:
             return None
+        if kind == "runCommand":
+            return self.run_command_work(ctx, target)
 
         def work(wctx: Context) -> None:
             vm = wctx.store.resource(target)
@@ -206,6 +234,10 @@ class VirtualMachines(ResourceType):
             elif kind == "delete":
                 vm_backend.delete(wctx, vm)
                 self.machine_deleted(wctx, vm)
+            elif kind == "reimage":
+                vm_backend.delete(wctx, vm, keep_os_disk=False)
+                vm_backend.provision(wctx, vm)
+                self.save_internal(wctx, target, "backend", vm["internal"].get("backend"))
             else:
                 vm_backend.power(wctx, vm, backend_action(kind))
         return work
@@ -255,6 +287,9 @@ class VirtualMachines(ResourceType):
             raise ArmError(409, "OperationNotAllowed", f"Operation '{action}' is not allowed on VM '{name}' since "
                            "another operation is in progress on it. Retry after it completes.")
         props = resource["body"]["properties"]
+        if resource["internal"].get("generalized") and action in ("start", "restart"):
+            raise ArmError(409, "OperationNotAllowed", f"Operation '{action}' is not allowed on VM '{name}' since the "
+                           "VM is generalized.")
         if action == "restart" and resource["internal"].get("power") == "deallocated":
             raise ArmError(409, "OperationNotAllowed", f"Operation 'restart' is not allowed on VM '{name}' since the "
                            "VM is deallocated. Start the VM instead.")
@@ -304,6 +339,14 @@ def vm_instance_view(ctx: Context, subscription: str, rg: str, vm: str) -> Respo
 def vm_available_sizes(ctx: Context, subscription: str, rg: str, vm: str) -> Response:
     record = _vm(ctx, subscription, rg, vm)
     reference = record["body"]["properties"]["storageProfile"]["imageReference"]
-    _, entry = catalogue.lookup(reference["publisher"], reference["offer"], reference["sku"])
+    entry = vm_profile.image_entry(ctx, reference)
     sizes = [name for name, figures in catalogue.SIZES.items() if catalogue.can_boot(name, figures, entry)]
     return Response(200, {"value": [catalogue.size_entry(name) for name in sizes]})
+
+
+@PROVIDER.route(["GET"], LOCATION_PATH + "/virtualMachines", VM_VERSIONS, manifest_type="locations/virtualMachines")
+def vms_by_location(ctx: Context, subscription: str, location: str) -> Response:
+    name = catalogue._location(location)
+    vms = [vm for vm in ctx.store.resources(f"/subscriptions/{ctx.subscription}/", [VM_TYPE])
+           if vm["body"].get("location") == name]
+    return Response(200, {"value": [VMS.render(ctx, vm) for vm in vms]})

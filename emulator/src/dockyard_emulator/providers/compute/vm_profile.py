@@ -82,12 +82,19 @@ def check_ssh_key(key: Any) -> bool:
 
 def image(ctx: Context, reference: dict[str, Any] | None, old_reference: dict[str, Any] | None,
           location: str) -> tuple[dict[str, Any], catalogue.ImageEntry]:
-    """The imageReference to store and its catalogue entry; PlatformImageNotFound when unknown."""
+    """The imageReference to store and its catalogue entry; PlatformImageNotFound when unknown. A reference
+    by ``id`` names a managed image of the subscription (gallery images are not emulated: NotFound)."""
     reference = reference or {}
     if reference.get("id") or reference.get("sharedGalleryImageId") or reference.get("communityGalleryImageId"):
-        given = reference.get("id") or reference.get("sharedGalleryImageId") or reference["communityGalleryImageId"]
-        raise ArmError(404, "NotFound", f"The Image '{given}' cannot be found in '{location}' region.",
-                       target="imageReference")
+        custom = custom_image(ctx, reference)
+        if custom is None:
+            given = reference.get("id") or reference.get("sharedGalleryImageId") or reference["communityGalleryImageId"]
+            raise ArmError(404, "NotFound", f"The Image '{given}' cannot be found in '{location}' region.",
+                           target="imageReference")
+        if old_reference and str(old_reference.get("id", "")).lower() != str(reference["id"]).lower():
+            raise invalid("Changing property 'imageReference' is not allowed.", "imageReference",
+                          "PropertyChangeNotAllowed")
+        return {"id": custom[0]}, custom[1]
     missing = [k for k in ("publisher", "offer", "sku") if not reference.get(k)]
     if missing:
         raise invalid(f"Required parameter 'imageReference.{missing[0]}' is missing (null).",
@@ -111,6 +118,38 @@ def image(ctx: Context, reference: dict[str, Any] | None, old_reference: dict[st
     return result, entry
 
 
+def custom_image(ctx: Context, reference: dict[str, Any]) -> tuple[str, catalogue.ImageEntry] | None:
+    """(id, catalogue-like entry) of the managed image an imageReference ``id`` names; None when there is none."""
+    record = ctx.store.resource(str(reference.get("id") or ""))
+    if record is None or record["type"] != "microsoft.compute/images":
+        return None
+    props = record["body"]["properties"]
+    os_disk = props.get("storageProfile", {}).get("osDisk", {})
+    windows = str(os_disk.get("osType", "Linux")).lower() == "windows"
+    size = os_disk.get("diskSizeGB") or (127 if windows else 30)
+    return record["id"], (props.get("hyperVGeneration", "V1"), "x64", size, "Windows" if windows else "linux",
+                          "", [])
+
+
+def image_entry(ctx: Context, reference: dict[str, Any]) -> catalogue.ImageEntry:
+    """The catalogue entry of a stored (already checked) imageReference; a neutral Linux entry if it is gone."""
+    if reference.get("id"):
+        found = custom_image(ctx, reference)
+        return found[1] if found else ("V1", "x64", 30, "linux", "", [])
+    _, entry = catalogue.lookup(reference.get("publisher"), reference.get("offer"), reference.get("sku"))
+    return entry or ("V1", "x64", 30, "linux", "", [])
+
+
+def check_plan(reference: dict[str, Any], plan: Any) -> None:
+    """A marketplace image sold with a plan needs the VM's ``plan`` (Azure's VMMarketplaceInvalidInput)."""
+    key = tuple(str(reference.get(k, "")).lower() for k in ("publisher", "offer", "sku"))
+    if key in catalogue.PLANS and not (isinstance(plan, dict) and plan.get("name") and plan.get("product")
+                                       and plan.get("publisher")):
+        raise ArmError(400, "VMMarketplaceInvalidInput", "Creating a virtual machine from Marketplace image or a "
+                       "custom image sourced from a Marketplace image requires Plan information in the request. "
+                       "VM: ''.", target="plan")
+
+
 def base64_field(value: Any, target: str, limit: int) -> str:
     try:
         if not isinstance(value, str) or len(value) > limit:
@@ -122,26 +161,53 @@ def base64_field(value: Any, target: str, limit: int) -> str:
     return value
 
 
+WINDOWS_NAME_BAD = re.compile(r"[`~!@#$%^&*()=+_\[\]{}\\|;:.'\",<>/?\s]")
+WINDOWS_USER_BAD = re.compile(r'[\\/"\[\]:|<>+=;,?*@]')
+WEAK_PASSWORDS = {"abc@123", "p@$$w0rd", "p@ssw0rd", "p@ssword123", "pa$$word", "pass@word1", "password!",
+                  "password1", "password22", "iloveyou!"}
+
+
+def check_password(password: Any, windows: bool) -> None:
+    low, high = (8, 123) if windows else (6, 72)
+    text = password if isinstance(password, str) else ""
+    classes = sum(bool(re.search(p, text)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]"))
+    if not low <= len(text) <= high or classes < 3 or re.search(r"[\x00-\x1f]", text):
+        raise invalid(f"The supplied password must be between {low}-{high} characters long and must satisfy at "
+                      "least 3 of password complexity requirements from the following: \r\n1) Contains an uppercase "
+                      "character\r\n2) Contains a lowercase character\r\n3) Contains a numeric digit\r\n4) Contains "
+                      "a special character\r\n5) Control characters are not allowed", "adminPassword")
+    if text.lower() in WEAK_PASSWORDS:
+        raise invalid("The specified password is not allowed.", "adminPassword")
+
+
 def os_profile(rid: ResourceId, given: dict[str, Any] | None, old: dict[str, Any] | None,
-               internal: dict[str, Any], existing: Resource | None) -> tuple[dict[str, Any], dict[str, Any]]:
+               internal: dict[str, Any], existing: Resource | None, windows: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The osProfile to store (Linux or Windows, per the image's OS) and the private data (password set,
+    customData). Linux: SSH keys and/or password; Windows: a password, Windows' name rules."""
     if given is None and old is not None:
         return old, internal
     if given is None:
         raise invalid("Required parameter 'osProfile' is missing (null).", "osProfile")
-    if given.get("windowsConfiguration"):
-        raise invalid("The emulator's images are Linux images: windowsConfiguration is not allowed.",
-                      "windowsConfiguration")
     user = given.get("adminUsername")
     if not user:
         raise invalid("Required parameter 'adminUsername' is missing (null).", "adminUsername")
     if user.lower() in RESERVED_USERS:
         raise invalid("The Admin Username specified is not allowed.", "adminUsername")
-    if not USER_NAME.match(user) or user.endswith("."):
+    if windows:
+        if len(user) > 20 or WINDOWS_USER_BAD.search(user) or user.endswith("."):
+            raise invalid("The admin user name cannot be more than 20 characters long, end with a period(.), or "
+                          "contain the following characters: \\ / \" [ ] : | < > + = ; , ? * @.", "adminUsername")
+    elif not USER_NAME.match(user) or user.endswith("."):
         raise invalid(f"Admin username '{user}' is invalid. It can contain letters, digits, '_', '.' and '-', must "
                       "start with a letter or '_', may not end with '.', and is at most 64 characters long.",
                       "adminUsername")
     computer = given.get("computerName") or (old or {}).get("computerName") or rid.name
-    if len(computer) > 64 or not HOST_NAME.match(computer) or computer.isdigit():
+    if windows:
+        if len(computer) > 15 or computer.isdigit() or WINDOWS_NAME_BAD.search(computer):
+            raise invalid("Windows computer name cannot be more than 15 characters long, be entirely numeric, or "
+                          "contain the following characters: ` ~ ! @ # $ % ^ & * ( ) = + _ [ ] { } \\ | ; : . ' \" , "
+                          "< > / ?.", "computerName")
+    elif len(computer) > 64 or not HOST_NAME.match(computer) or computer.isdigit():
         raise invalid("Linux host name cannot exceed 64 characters in length or contain the following characters: "
                       "` ~ ! @ # $ % ^ & * ( ) = + _ [ ] { } \\ | ; : ' \" , < > / ?.", "computerName")
     if existing and old:
@@ -149,6 +215,39 @@ def os_profile(rid: ResourceId, given: dict[str, Any] | None, old: dict[str, Any
             if old.get(key) != value:
                 raise invalid(f"Changing property 'osProfile.{key}' is not allowed.", f"osProfile.{key}",
                               "PropertyChangeNotAllowed")
+    internal = dict(internal)
+    profile: dict[str, Any] = {"computerName": computer, "adminUsername": user}
+    if windows:
+        if not given.get("adminPassword") and not internal.get("hasPassword"):
+            raise invalid("Required parameter 'adminPassword' is missing (null).", "adminPassword")
+        if given.get("adminPassword"):
+            check_password(given["adminPassword"], windows=True)
+        config = dict(given.get("windowsConfiguration") or {})
+        config.setdefault("provisionVMAgent", True)
+        config.setdefault("enableAutomaticUpdates", True)
+        config.setdefault("patchSettings", {"patchMode": "AutomaticByOS", "assessmentMode": "ImageDefault"})
+        config.setdefault("enableVMAgentPlatformUpdates", False)
+        profile["windowsConfiguration"] = config
+    else:
+        if given.get("windowsConfiguration"):
+            raise invalid("The image is a Linux image: windowsConfiguration is not allowed with it; give "
+                          "linuxConfiguration instead.", "windowsConfiguration")
+        profile["linuxConfiguration"] = linux_configuration(given, user, internal)
+    if given.get("adminPassword"):
+        internal["hasPassword"] = True
+    if "customData" in given and given["customData"] is not None:
+        data = base64_field(given["customData"], "customData", 87380)
+        if existing and internal.get("customData") != data:
+            raise invalid("Changing property 'customData' is not allowed.", "customData",
+                          "PropertyChangeNotAllowed")
+        internal["customData"] = data
+    profile.update(secrets=list(given.get("secrets") or []),
+                   allowExtensionOperations=given.get("allowExtensionOperations", True),
+                   requireGuestProvisionSignal=True)
+    return profile, internal
+
+
+def linux_configuration(given: dict[str, Any], user: str, internal: dict[str, Any]) -> dict[str, Any]:
     linux = given.get("linuxConfiguration") or {}
     disable = linux.get("disablePasswordAuthentication", not given.get("adminPassword"))
     keys = []
@@ -167,25 +266,12 @@ def os_profile(rid: ResourceId, given: dict[str, Any] | None, old: dict[str, Any
                       "profile.", "linuxConfiguration")
     if not disable and not given.get("adminPassword") and not internal.get("hasPassword"):
         raise invalid("Required parameter 'adminPassword' is missing (null).", "adminPassword")
-    internal = dict(internal)
-    if given.get("adminPassword"):
-        internal["hasPassword"] = True
-    if "customData" in given and given["customData"] is not None:
-        data = base64_field(given["customData"], "customData", 87380)
-        if existing and internal.get("customData") != data:
-            raise invalid("Changing property 'customData' is not allowed.", "customData",
-                          "PropertyChangeNotAllowed")
-        internal["customData"] = data
-    profile = {"computerName": computer, "adminUsername": user,
-               "linuxConfiguration": {"disablePasswordAuthentication": bool(disable),
-                                      "ssh": {"publicKeys": keys},
-                                      "provisionVMAgent": linux.get("provisionVMAgent", True),
-                                      "patchSettings": linux.get("patchSettings") or
-                                      {"patchMode": "ImageDefault", "assessmentMode": "ImageDefault"},
-                                      "enableVMAgentPlatformUpdates": False},
-               "secrets": [], "allowExtensionOperations": given.get("allowExtensionOperations", True),
-               "requireGuestProvisionSignal": True}
-    return profile, internal
+    if not disable and given.get("adminPassword"):
+        check_password(given["adminPassword"], windows=False)
+    return {**linux, "disablePasswordAuthentication": bool(disable), "ssh": {"publicKeys": keys},
+            "provisionVMAgent": linux.get("provisionVMAgent", True),
+            "patchSettings": linux.get("patchSettings") or {"patchMode": "ImageDefault", "assessmentMode": "ImageDefault"},
+            "enableVMAgentPlatformUpdates": linux.get("enableVMAgentPlatformUpdates", False)}
 
 
 def network_profile(ctx: Context, rid: ResourceId, given: dict[str, Any] | None, old: dict[str, Any] | None,

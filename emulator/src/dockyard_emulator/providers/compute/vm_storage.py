@@ -24,12 +24,14 @@ def default_storage(figures: catalogue.SizeFigures) -> str:
     return "Premium_LRS" if figures[4] else "Standard_LRS"
 
 
-def managed_disk(given: dict[str, Any] | None, default_storage: str, figures: catalogue.SizeFigures, target: str) -> str:
+def managed_disk(given: dict[str, Any] | None, default_storage: str, figures: catalogue.SizeFigures, target: str,
+                 size_name: str = "", disk_name: str = "") -> str:
     storage = (given or {}).get("storageAccountType") or default_storage
     storage = canonical(storage, STORAGE_TYPES, f"The storage account type '{storage}' is not valid. Allowed: "
                         f"{', '.join(STORAGE_TYPES)}.", f"{target}.managedDisk.storageAccountType")
     if storage.startswith(("Premium", "UltraSSD")) and not figures[4]:
-        raise invalid(f"The VM size does not support the storage account type {storage}. Consider a VM size "
+        raise invalid(f"Requested operation cannot be performed because the VM size {size_name} does not support "
+                      f"the storage account type {storage} of disk '{disk_name}'. Consider updating the VM to a size "
                       "that supports Premium storage.", f"{target}.managedDisk.storageAccountType")
     return storage
 
@@ -47,7 +49,7 @@ def resized(given: dict[str, Any], old: dict[str, Any], target: str) -> dict[str
 
 
 def os_disk(ctx: Context, rid: ResourceId, given: dict[str, Any] | None, old: dict[str, Any] | None,
-            image_entry: catalogue.ImageEntry, figures: catalogue.SizeFigures) -> dict[str, Any]:
+            image_entry: catalogue.ImageEntry, figures: catalogue.SizeFigures, size_name: str = "") -> dict[str, Any]:
     given = given or {}
     if old:
         if given.get("name") and given["name"] != old["name"]:
@@ -71,8 +73,8 @@ def os_disk(ctx: Context, rid: ResourceId, given: dict[str, Any] | None, old: di
     if size > 4095:
         raise invalid(f"The specified disk size {size} GB is larger than the 4095 GB maximum of an OS disk.",
                       "osDisk.diskSizeGB")
-    storage = managed_disk(given.get("managedDisk"), default_storage(figures), figures, "osDisk")
-    return {"osType": "Linux", "name": name, "createOption": "FromImage",
+    storage = managed_disk(given.get("managedDisk"), default_storage(figures), figures, "osDisk", size_name, name)
+    return {"osType": catalogue.os_type(image_entry), "name": name, "createOption": "FromImage",
             "caching": caching(given.get("caching") or "ReadWrite", "osDisk.caching"),
             "managedDisk": {"storageAccountType": storage, "id": disk_id(rid, name)},
             "deleteOption": delete_option(given.get("deleteOption") or "Detach", "osDisk.deleteOption"),
@@ -80,7 +82,7 @@ def os_disk(ctx: Context, rid: ResourceId, given: dict[str, Any] | None, old: di
 
 
 def data_disks(ctx: Context, rid: ResourceId, given: list[dict[str, Any]] | None, old_storage: dict[str, Any],
-               figures: catalogue.SizeFigures, keep: bool) -> list[dict[str, Any]]:
+               figures: catalogue.SizeFigures, keep: bool, size_name: str = "") -> list[dict[str, Any]]:
     old = {d["lun"]: d for d in old_storage.get("dataDisks", [])}
     if keep:
         given = list(old.values())
@@ -124,7 +126,8 @@ def data_disks(ctx: Context, rid: ResourceId, given: list[dict[str, Any]] | None
             if existing_disk and (existing_disk["body"].get("managedBy") or "").lower() != rid.id.lower():
                 raise invalid(f"Disk '{name}' already exists in resource group '{rid.rg.upper()}'. Only "
                               "CreateOption.Attach is supported.", "/disks/" + name, "ConflictingUserInput")
-            storage = managed_disk(disk.get("managedDisk"), default_storage(figures), figures, "dataDisks")
+            storage = managed_disk(disk.get("managedDisk"), default_storage(figures), figures, "dataDisks", size_name,
+                                   name)
             managed_id = disk_id(rid, name)
         else:
             raise invalid("The emulator's images have no data disk images: createOption FromImage is not "

@@ -14,11 +14,14 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, Callable
 
+from ... import lro
 from ...context import Context
 from ...errors import ArmError
 from ...registry import Provider
-from ...resource_type import ResourceType
+from ...resource_type import ResourceId, ResourceType
+from ...schema_type import SchemaType, new_guid
 from ...store import Resource
+from ...web import Response
 
 PROVIDER = Provider("Microsoft.Network")
 VERSIONS = ("2026-03-01", "2025-07-01", "2025-05-01", "2025-03-01", "2025-01-01", "2024-10-01", "2024-07-01",
@@ -33,8 +36,6 @@ PUBLIC_RANGE = ipaddress.ip_network("198.18.0.0/15")  # RFC 2544 benchmarking ra
 DNS_LABEL = re.compile(r"^[a-z][a-z0-9-]{1,61}[a-z0-9]$")
 
 
-def etag() -> str:
-    return f'W/"{uuid.uuid4()}"'
 
 
 def ref_id(value: Any) -> str | None:
@@ -85,8 +86,7 @@ def referenced(ctx: Context, reference: Any, owner_id: str, full_type: str, loca
             or (location and target["body"].get("location", location) != location)):
         raise ArmError(400, "InvalidResourceReference", f"Resource {reference.get('id') if isinstance(reference, dict) else reference} "
                        f"referenced by resource {owner_id} was not found. Please make sure that the referenced "
-                       "resource exists, and that both resources are in the same region.",
-                       details=[{"code": "NotFound", "message": f"Resource {reference} not found."}])
+                       "resource exists, and that both resources are in the same region.")
     return target
 
 
@@ -108,14 +108,54 @@ class NetworkType(ResourceType):
     states = {"create": "Updating", "update": "Updating", "delete": "Deleting"}
     operation_kinds = ("operations", "operationResults")
 
+    strict_schema = False  # Microsoft.Network drops the keys it does not know
+
+    @staticmethod
+    def etag() -> str:
+        return f'W/"{uuid.uuid4()}"'
+
     def save(self, ctx: Context, resource_id: str, body: dict[str, Any], internal: dict[str, Any] | None = None) -> None:
-        body["etag"] = etag()
+        body["etag"] = self.etag()
         super().save(ctx, resource_id, body, internal)
+
+    def busy_answer(self, ctx: Context, running: list[Any]) -> ArmError:
+        """Microsoft.Network's answer while another operation runs on the resource (or one it depends on)."""
+        status = lro.headers(ctx, running[0]).get("Azure-AsyncOperation", "")
+        return ArmError(409, "AnotherOperationInProgress", "Another operation on this or dependent resource is in "
+                        f"progress. To retrieve status of the operation use uri: {status}.")
+
+    def patch(self, ctx: Context, rid: ResourceId) -> Response:
+        """Microsoft.Network's PATCH updates tags only, synchronously (200, no long-running operation)."""
+        existing = self.get_existing(ctx, rid)
+        running = self.busy(ctx, rid)
+        if running:
+            raise self.busy_answer(ctx, running)
+        tags = ctx.json().get("tags")
+        if tags is not None and (not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values())):
+            raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request: tags must be an object of strings.")
+        body = dict(existing["body"])
+        if tags is not None:
+            body["tags"] = tags
+        self.save(ctx, existing["id"], body, existing["internal"])
+        return Response(200, self.render(ctx, self.get_existing(ctx, rid)))
 
     @staticmethod
     def guid(existing: Resource | None) -> str:
         guid: str = existing["body"]["properties"].get("resourceGuid") if existing else str(uuid.uuid4())
         return guid
+
+
+class NetworkMetadata(SchemaType, NetworkType):
+    """A Microsoft.Network type declared by its schema (see :mod:`...schema_type`): resourceGuid computed,
+    the provider's error wording."""
+
+    computed = {"properties.resourceGuid": new_guid}
+
+    def missing(self, path: str) -> ArmError:
+        return ArmError(400, "InvalidRequestFormat", f"Cannot parse the request: '{path}' is required.", target=path)
+
+    def changed(self, path: str) -> ArmError:
+        return ArmError(400, "PropertyChangeNotAllowed", f"Changing property '{path}' is not allowed.", target=path)
 
 
 class ChildType(NetworkType):

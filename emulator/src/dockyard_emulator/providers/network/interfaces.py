@@ -94,12 +94,12 @@ class NetworkInterfaces(NetworkType):
                       "enableIPForwarding": bool(props.get("enableIPForwarding")),
                       "disableTcpStateTracking": False, "hostedWorkloads": [], "tapConfigurations": [],
                       "nicType": "Standard", "vnetEncryptionSupported": False, "auxiliaryMode": "None",
-                      "auxiliarySku": "None"}
+                      "auxiliarySku": "None", "allowPort25Out": True}
         if props.get("networkSecurityGroup"):
             nsg = referenced(ctx, props["networkSecurityGroup"], rid.id, "Microsoft.Network/networkSecurityGroups",
                              location)
             properties["networkSecurityGroup"] = {"id": nsg["id"]}
-        return {"properties": properties}
+        return {"properties": properties, "kind": "Regular"}
 
     @staticmethod
     def reserved(networks):

@@ -1,5 +1,9 @@
 """Microsoft.Network public IP addresses: allocated from 198.18.0.0/15, or on the VM backend's own
-network (container VMs answer on their public IP), with DNS labels and Azure's in-use rules."""
+network (container VMs answer on their public IP), with DNS labels and Azure's in-use rules.
+
+As on Azure: a public IP created with only a location is Basic and Dynamic; the address of a Static IP
+appears once it is provisioned (the PUT's answer has none); a Dynamic IP shows one only while it is
+associated with a running VM; api-versions from 2022-05-01 report ``ddosSettings`` (VirtualNetworkInherited)."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,7 +12,7 @@ from ...context import Context
 from ...errors import ArmError
 from ...resource_type import ResourceId
 from ...store import Resource
-from .common import DNS_LABEL, PROVIDER, PUBLIC_RANGE, NetworkType, ip_configurations, machine_address, subscription_resources
+from .common import DNS_LABEL, PROVIDER, PUBLIC_RANGE, NetworkType, attached_vm, ip_configurations, machine_address, referenced, subscription_resources
 
 
 @PROVIDER.resource_type
@@ -19,7 +23,7 @@ class PublicIPAddresses(NetworkType):
     def build(self, ctx: Context, rid: ResourceId, body: dict[str, Any], existing: Resource | None) -> dict[str, Any]:
         props = body.get("properties") or {}
         old = existing["body"] if existing else {}
-        sku = dict(body.get("sku") or old.get("sku") or {"name": "Standard", "tier": "Regional"})
+        sku = dict(body.get("sku") or old.get("sku") or {"name": "Basic", "tier": "Regional"})
         sku_name = next((s for s in ("Standard", "Basic") if str(sku.get("name", "")).lower() == s.lower()), None)
         if sku_name is None:
             raise ArmError(400, "InvalidRequestFormat", f"Cannot parse the request: unknown public IP SKU "
@@ -48,6 +52,12 @@ class PublicIPAddresses(NetworkType):
         properties: dict[str, Any] = {"publicIPAddressVersion": version, "publicIPAllocationMethod": method,
                       "idleTimeoutInMinutes": timeout, "ipTags": list(props.get("ipTags") or []),
                       "resourceGuid": self.guid(existing)}
+        if (ctx.api_version or "") >= "2022-05-01":
+            properties["ddosSettings"] = props.get("ddosSettings") or {"protectionMode": "VirtualNetworkInherited"}
+        if props.get("publicIPPrefix"):
+            prefix = referenced(ctx, props["publicIPPrefix"], rid.id, "Microsoft.Network/publicIPPrefixes",
+                                body["location"])
+            properties["publicIPPrefix"] = {"id": prefix["id"]}
         address = old.get("properties", {}).get("ipAddress") or self.allocate(ctx)
         properties["ipAddress"] = address
         dns = props.get("dnsSettings") or {}
@@ -94,10 +104,16 @@ class PublicIPAddresses(NetworkType):
     def render(self, ctx: Context, resource: Resource) -> dict[str, Any]:
         body = dict(resource["body"])
         users = list(ip_configurations(ctx, "publicIPAddress", resource["id"]))
+        props = body["properties"]
+        if props.get("provisioningState") != "Succeeded" or (props["publicIPAllocationMethod"] == "Dynamic" and not any(
+                attached_vm(ctx, nic["id"])[0] for nic, _ in users)):
+            body["properties"] = {k: v for k, v in props.items() if k != "ipAddress"}
         if users:
             nic, config = users[0]
             props = {**body["properties"], "ipConfiguration": {"id": config["id"]}}
             address, vm = machine_address(ctx, nic, config)
+            if "ipAddress" not in props:
+                address = None
             if address:  # a container VM answers on its own address: that is its "public" IP here
                 props["ipAddress"] = address
             if vm is not None and props["publicIPAllocationMethod"] == "Dynamic" and \

@@ -7,9 +7,10 @@ from typing import Any
 
 from ...context import Context
 from ...errors import ArmError
-from ...resource_type import ResourceId
+from ...resource_type import ResourceId, resource_id
 from ...store import Resource
-from .common import NIC_TYPE, PROVIDER, SUBNET_TYPE, ChildType, NetworkType, ref_id, subscription_resources
+from ...web import Response
+from .common import NIC_TYPE, PROVIDER, SUBNET_TYPE, VERSIONS, ChildType, NetworkType, ref_id, subscription_resources
 
 PORT = re.compile(r"^(\*|\d{1,5}(-\d{1,5})?)$")
 DEFAULT_RULES = [  # name, priority, direction, access, source, destination, description
@@ -102,7 +103,8 @@ class NetworkSecurityGroups(NetworkType):
                                                              "name": (r or {}).get("name")} for r in given}
         RULES.sync_inline(ctx, rid.id, given, lambda cid, name, props, old: RULES.validate(
             ctx, cid, name, props, old, siblings))
-        return {"properties": {"resourceGuid": self.guid(existing)}}
+        flush = (body.get("properties") or {}).get("flushConnection", False)
+        return {"properties": {"resourceGuid": self.guid(existing), "flushConnection": bool(flush)}}
 
     def users(self, ctx, resource):
         target = resource["id"].lower()
@@ -120,11 +122,10 @@ class NetworkSecurityGroups(NetworkType):
                            f"{', '.join(nics + subnets)}. In order to delete the Network security group, remove the "
                            "association with the resource(s). To learn how to do this, see aka.ms/deletensg.")
 
-    def render(self, ctx: Context, resource: Resource) -> dict[str, Any]:
-        body = dict(resource["body"])
-        nics, subnets = self.users(ctx, resource)
-        defaults = [{
-            "name": name, "id": f"{resource['id']}/defaultSecurityRules/{name}", "etag": body.get("etag"),
+    @staticmethod
+    def default_rules(resource: Resource) -> list[dict[str, Any]]:
+        return [{
+            "name": name, "id": f"{resource['id']}/defaultSecurityRules/{name}", "etag": resource["body"].get("etag"),
             "type": "Microsoft.Network/networkSecurityGroups/defaultSecurityRules",
             "properties": {"provisioningState": "Succeeded", "description": text, "protocol": "*",
                            "sourcePortRange": "*", "destinationPortRange": "*", "sourceAddressPrefix": source,
@@ -132,8 +133,12 @@ class NetworkSecurityGroups(NetworkType):
                            "direction": direction, "sourcePortRanges": [], "destinationPortRanges": [],
                            "sourceAddressPrefixes": [], "destinationAddressPrefixes": []},
         } for name, priority, direction, access, source, destination, text in DEFAULT_RULES]
+
+    def render(self, ctx: Context, resource: Resource) -> dict[str, Any]:
+        body = dict(resource["body"])
+        nics, subnets = self.users(ctx, resource)
         props = {**body["properties"], "securityRules": RULES.inline(ctx, resource["id"]),
-                 "defaultSecurityRules": defaults}
+                 "defaultSecurityRules": self.default_rules(resource)}
         if nics:
             props["networkInterfaces"] = [{"id": i} for i in nics]
         if subnets:
@@ -143,3 +148,25 @@ class NetworkSecurityGroups(NetworkType):
 
 
 RULES = PROVIDER.instance(SecurityRules)
+
+
+NSG_PATH = ("/subscriptions/{subscription}/resourceGroups/{rg}/providers/Microsoft.Network/networkSecurityGroups/{nsg}"
+            "/defaultSecurityRules")
+
+
+def _nsg(ctx: Context, subscription: str, rg: str, nsg: str) -> Resource:
+    rtype = PROVIDER.instance(NetworkSecurityGroups)
+    return rtype.get_existing(ctx, resource_id(ctx, subscription, rg, PROVIDER.namespace, ["networkSecurityGroups"], [nsg]))
+
+
+@PROVIDER.route(["GET"], NSG_PATH, VERSIONS)
+def list_default_rules(ctx: Context, subscription: str, rg: str, nsg: str) -> Response:
+    return Response(200, {"value": NetworkSecurityGroups.default_rules(_nsg(ctx, subscription, rg, nsg))})
+
+
+@PROVIDER.route(["GET"], NSG_PATH + "/{rule}", VERSIONS)
+def get_default_rule(ctx: Context, subscription: str, rg: str, nsg: str, rule: str) -> Response:
+    for item in NetworkSecurityGroups.default_rules(_nsg(ctx, subscription, rg, nsg)):
+        if item["name"].lower() == rule.lower():
+            return Response(200, item)
+    raise ArmError(404, "NotFound", f"Resource {rule} not found.")

@@ -53,8 +53,9 @@ class Subnets(ChildType):
         if props.get("networkSecurityGroup"):
             nsg = referenced(ctx, props["networkSecurityGroup"], subnet_id, "Microsoft.Network/networkSecurityGroups")
             result["networkSecurityGroup"] = {"id": nsg["id"]}
-        for key in ("serviceEndpoints", "delegations"):
-            result[key] = list(props.get(key) or [])
+        result["delegations"] = list(props.get("delegations") or [])
+        if props.get("serviceEndpoints"):
+            result["serviceEndpoints"] = list(props["serviceEndpoints"])
         result["privateEndpointNetworkPolicies"] = props.get("privateEndpointNetworkPolicies", "Disabled")
         result["privateLinkServiceNetworkPolicies"] = props.get("privateLinkServiceNetworkPolicies", "Enabled")
         if "defaultOutboundAccess" in props:
@@ -117,10 +118,10 @@ class VirtualNetworks(NetworkType):
         SUBNETS.sync_inline(ctx, rid.id, given, lambda cid, name, sprops, old: SUBNETS.validate(
             ctx, cid, name, sprops, old, networks, siblings))
         properties = {"addressSpace": {"addressPrefixes": list(prefixes)},
-                      "dhcpOptions": {"dnsServers": list((props.get("dhcpOptions") or {}).get("dnsServers") or [])},
                       "virtualNetworkPeerings": [], "enableDdosProtection": bool(props.get("enableDdosProtection")),
-                      "privateEndpointVNetPolicies": props.get("privateEndpointVNetPolicies", "Disabled"),
                       "resourceGuid": self.guid(existing)}
+        if props.get("dhcpOptions") is not None:  # returned when given (as recorded on Azure)
+            properties["dhcpOptions"] = {"dnsServers": list((props.get("dhcpOptions") or {}).get("dnsServers") or [])}
         return {"properties": properties}
 
     def check_delete(self, ctx: Context, resource: Resource) -> None:

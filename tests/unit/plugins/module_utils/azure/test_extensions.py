@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.dockyard.azure.plugins.module_utils.azure import extensions as ext
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureModuleError
-from ansible_collections.dockyard.azure.tests.unit.utils.extension_fakes import FakeAzure, failed_view, succeeded_view
+from ansible_collections.dockyard.azure.tests.unit.utils.fake_arm import FakeArm, failed_view, succeeded_view
 
 SECRET = {'script': 'ZWNobyBzZWNyZXQ=', 'token': 's3cr3t-value'}
 
@@ -25,14 +25,13 @@ def make_spec(**overrides):
 
 @pytest.fixture
 def azure():
-    fake = FakeAzure()
+    fake = FakeArm()
     fake.add_vm()
     return fake
 
 
 def run(azure, check_mode=False, diff=True, **overrides):
-    manager = ext.ExtensionManager(make_spec(**overrides), azure.client, lambda poller, op: poller.result(),
-                                   check_mode=check_mode, diff=diff)
+    manager = ext.ExtensionManager(azure.context(check_mode=check_mode, diff=diff), make_spec(**overrides))
     return manager, manager.run()
 
 
@@ -98,7 +97,7 @@ def test_long_output_is_tailed():
 def test_create_then_idempotent_with_protected_settings(azure):
     manager, result = run(azure)
     assert result['changed'] and manager.wrote
-    body = azure.writes()[0][-1]
+    body = azure.write_calls()[0].body
     assert body['properties']['protectedSettings'] == SECRET
     assert body['tags'][ext.HASH_TAG].startswith('pbkdf2-sha256$')
     assert body['location'] == 'westeurope' and body['properties']['autoUpgradeMinorVersion'] is True
@@ -122,9 +121,9 @@ def test_no_protected_settings_given_patches_and_keeps_them(azure):
     azure.reset_calls()
     dummy, result = run(azure, protected_settings=None, settings={'timestamp': 2})
     assert result['changed']
-    (call,) = azure.writes()
-    assert call[0] == 'virtual_machine_extensions.begin_update' and 'protectedSettings' not in call[-1]['properties']
-    assert ext.HASH_TAG in call[-1]['tags']
+    (call,) = azure.write_calls()
+    assert call.operation == 'virtual_machine_extensions.begin_update' and 'protectedSettings' not in call.body['properties']
+    assert ext.HASH_TAG in call.body['tags']
     assert azure.extensions[('rg', 'vm1', 'ext')]['properties']['protectedSettings'] == SECRET
 
 
@@ -185,7 +184,7 @@ def test_failed_extension_is_retried_with_a_new_force_update_tag(azure):
     azure.reset_calls()
     manager, result = run(azure)
     assert result['changed'] and manager.config_changed is False
-    assert azure.writes()[0][-1]['properties']['forceUpdateTag'].startswith('dockyard-')
+    assert azure.write_calls()[0].body['properties']['forceUpdateTag'].startswith('dockyard-')
     azure.reset_calls()
     dummy, result = run(azure)
     assert result['changed'] is False and azure.writes() == []
@@ -226,6 +225,6 @@ def test_bad_input_refused_before_any_call(azure, field, value, match):
 
 
 def test_no_wait_returns_without_reading_the_result(azure):
-    manager = ext.ExtensionManager(make_spec(wait=False), azure.client, lambda poller, op: pytest.fail('waited'))
+    manager = ext.ExtensionManager(azure.context(wait=lambda poller, op: pytest.fail('waited')), make_spec(wait=False))
     result = manager.run()
     assert result['changed'] and manager.wrote

@@ -1,12 +1,18 @@
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Unit tests of the Compose loader (pure: temporary files in, model out)."""
 
+from __future__ import annotations
+
 import os
+import sys
 import textwrap
 
 import pytest
 
-from ansible_collections.dockyard.azure.plugins.module_utils.compose import loader
+from ansible_collections.dockyard.azure.plugins.module_utils.compose import _validation, loader
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.loader import ComposeError, load_project
+from ansible_collections.dockyard.azure.plugins.module_utils.errors import MissingLibraryError
 
 
 def write(base, files):
@@ -578,3 +584,14 @@ def test_inactive_required_dependency(tmp_path):
     with pytest.raises(ComposeError, match='depends on undefined service'):
         load(tmp_path, {'compose.yaml': 'services:\n  web: {image: a, depends_on: [db]}\n'
                                         '  db: {image: b, profiles: [x]}\n'})
+
+
+def test_missing_jsonschema_is_a_missing_library(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, 'jsonschema', None)  # import jsonschema raises ImportError
+    _validation._schema_validator.cache_clear()
+    try:
+        with pytest.raises(MissingLibraryError) as info:
+            load(tmp_path, {'compose.yaml': 'services:\n  web:\n    image: x\n'})
+    finally:
+        _validation._schema_validator.cache_clear()
+    assert info.value.package == 'jsonschema'

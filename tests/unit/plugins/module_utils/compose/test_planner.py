@@ -1,37 +1,20 @@
 # Copyright: dockyard.azure contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit tests of the pure Compose planner, hashing, labels and container spec.
+"""The pure Compose planner: model + observed state in, plan out.
 
-Fixtures are models printed by the reference CLI (``docker compose config --format json``,
-Compose 2.40.3) and the labels that CLI put on the containers, networks and volumes it created.
+The observed states are what an engine would hold after the planned actions (applied() below),
+so a second plan over them must be empty.
 """
 
 from __future__ import annotations
 
 import copy
-import json
-import os
 
 import pytest
 
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import hashing, planner, spec
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import labels as L
-
-FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
-IMAGE_ID = 'sha256:' + 'a' * 64
-OTHER_IMAGE_ID = 'sha256:' + 'b' * 64
-# ID of hashproj-web-1 when the reference CLI computed hashproj.labels.json (worker uses network_mode service:web)
-HASHPROJ_WEB_ID = 'b505eb8fbc8b1733d517ee2e9d5719051b728be74caa5d9f49986723c03bcc35'
-
-
-def load(name):
-    with open(os.path.join(FIXTURES, name)) as handle:
-        return json.load(handle)
-
-
-@pytest.fixture
-def webdb():
-    return load('webdb.model.json')
+from ansible_collections.dockyard.azure.tests.unit.plugins.module_utils.compose.models import IMAGE_ID, OTHER_IMAGE_ID, load
 
 
 def images_for(model, image_id=IMAGE_ID):
@@ -97,47 +80,6 @@ def deployed(model, options=None):
 
 def actions(plan, kind=None):
     return [(a['action'], a['type'], a['name']) for a in plan['actions'] if kind is None or a['type'] == kind]
-
-
-# ------------------------------------------------------------------ hashes match the Compose CLI
-
-def test_hashes_equal_the_labels_compose_put():
-    model = load('hashproj.model.json')
-    expected = load('hashproj.labels.json')
-    for name in ('db', 'web'):
-        assert hashing.service_hash(model['services'][name]) == \
-            expected['services'][name][L.CONFIG_HASH], name
-    worker = planner.resolve_references(model['services']['worker'], {'web': HASHPROJ_WEB_ID})
-    assert hashing.service_hash(worker) == expected['services']['worker'][L.CONFIG_HASH]
-    for key in ('front', 'back'):
-        assert hashing.network_hash(model['networks'][key]) == expected['networks'][key][L.CONFIG_HASH]
-    assert hashing.volume_hash(model['volumes']['data']) == expected['volumes']['data'][L.CONFIG_HASH]
-
-
-def test_hash_ignores_key_order_of_the_model():
-    model = load('hashproj.model.json')
-    service = model['services']['web']
-    shuffled = dict(reversed(list(service.items())))
-    shuffled['ulimits'] = dict(reversed(list(service['ulimits'].items())))
-    assert hashing.service_hash(shuffled) == hashing.service_hash(service)
-
-
-def test_hash_ignores_scale_profiles_depends_on_and_pull_policy():
-    service = load('hashproj.model.json')['services']['web']
-    changed = dict(service, scale=5, profiles=['x'], pull_policy='always', depends_on={})
-    assert hashing.service_hash(changed) == hashing.service_hash(service)
-    assert hashing.service_hash(dict(service, environment={'A': '1'})) != hashing.service_hash(service)
-
-
-def test_depends_on_label_like_compose():
-    model = load('hashproj.model.json')
-    expected = load('hashproj.labels.json')
-    for name, service in model['services'].items():
-        assert L.depends_on_label(service) == expected['services'][name][L.DEPENDS_ON]
-
-
-def test_go_json_escapes_like_go():
-    assert hashing.go_json({'a': '<&>', 'n': 1.0, 'f': 0.5}) == '{"a":"\\u003c\\u0026\\u003e","n":1,"f":0.5}'
 
 
 # ------------------------------------------------------------------ converge
@@ -391,94 +333,3 @@ def test_diff_shows_per_service_before_and_after(webdb):
     assert before['services']['web']['containers']['webdb-web-1']['config_hash'] != \
         after['services']['web']['containers']['webdb-web-1']['config_hash']
     assert before['services']['db'] == after['services']['db']
-
-
-# ------------------------------------------------------------------ container spec
-
-def test_create_body_for_a_service(webdb):
-    service = webdb['services']['web']
-    labels = L.container_labels('webdb', 'web', service, 1, 'h', IMAGE_ID,
-                                {'working_dir': '/p', 'config_files': ['/p/compose.yaml']})
-    body, extra = spec.create_body('webdb', 'web', service, webdb, 'webdb-web-1', labels, service['image'])
-    assert body['Cmd'] == ['httpd', '-f', '-p', '8080']
-    assert body['HostConfig']['PortBindings'] == {'8080/tcp': [{'HostIp': '127.0.0.1', 'HostPort': '18080'}]}
-    assert body['HostConfig']['NetworkMode'] == 'webdb_default'
-    assert body['NetworkingConfig']['EndpointsConfig']['webdb_default']['Aliases'] == ['webdb-web-1', 'web']
-    assert [name for name, _endpoint in extra] == ['webdb_front']
-    assert body['Labels'][L.PROJECT] == 'webdb'
-    assert body['Labels'][L.CONFIG_FILES] == '/p/compose.yaml'
-    assert body['Labels'][L.DEPENDS_ON] == 'db:service_healthy:false'
-    assert body['Labels']['a.b'] == 'c'
-    db, _extra = spec.create_body('webdb', 'db', webdb['services']['db'], webdb, 'webdb-db-1', {}, 'img')
-    assert db['Healthcheck'] == {'Test': ['CMD', 'true'], 'Interval': 10 ** 9}
-    assert db['HostConfig']['Binds'] == ['webdb_data:/data:rw']
-    assert db['Env'] == ['FOO=bar']
-
-
-def test_create_body_resources_and_limits():
-    model = load('hashproj.model.json')
-    body, _extra = spec.create_body('hashproj', 'web', model['services']['web'], model, 'hashproj-web-1', {}, 'img')
-    host = body['HostConfig']
-    assert host['Memory'] == 64 * 1024 ** 2
-    assert host['NanoCpus'] == 5 * 10 ** 8
-    assert host['Ulimits'] == [{'Name': 'nofile', 'Soft': 1024, 'Hard': 2048},
-                               {'Name': 'nproc', 'Soft': 512, 'Hard': 512}]
-    assert host['ExtraHosts'] == ['gateway.local:127.0.0.2']
-    assert host['RestartPolicy'] == {'Name': 'unless-stopped', 'MaximumRetryCount': 0}
-    assert host['LogConfig'] == {'Type': 'json-file', 'Config': {'max-file': '2', 'max-size': '1m'}}
-    assert '7000/tcp' in body['ExposedPorts'] and '9090/udp' in body['ExposedPorts']
-    worker, _extra = spec.create_body('hashproj', 'worker', model['services']['worker'], model, 'w', {}, 'img',
-                                      network_mode_container='abc')
-    assert worker['HostConfig']['NetworkMode'] == 'container:abc'
-    assert 'NetworkingConfig' not in worker
-
-
-@pytest.mark.parametrize('text,expected', [('1s', 10 ** 9), ('1m30s', 90 * 10 ** 9), ('500ms', 5 * 10 ** 8),
-                                           ('1h', 3600 * 10 ** 9), (2, 2 * 10 ** 9)])
-def test_durations(text, expected):
-    assert spec.duration_ns(text) == expected
-
-
-@pytest.mark.parametrize('text,expected', [('67108864', 67108864), ('64m', 64 * 1024 ** 2), ('1g', 1024 ** 3),
-                                           ('10kb', 10240), (512, 512)])
-def test_sizes(text, expected):
-    assert spec.size_bytes(text) == expected
-
-
-def test_bad_duration_is_reported():
-    with pytest.raises(spec.SpecError, match='invalid duration'):
-        spec.duration_ns('10 parsecs')
-
-
-def test_project_paths(tmp_path):
-    (tmp_path / 'compose.yaml').write_text('services: {}\n')
-    (tmp_path / 'compose.override.yaml').write_text('services: {}\n')
-    (tmp_path / '.env').write_text('A=1\n')
-    working_dir, files, env_files = L.project_paths(str(tmp_path))
-    assert working_dir == str(tmp_path)
-    assert files == [str(tmp_path / 'compose.yaml'), str(tmp_path / 'compose.override.yaml')]
-    assert env_files == [str(tmp_path / '.env')]
-    _run, files, env_files = L.project_paths(str(tmp_path), ['a.yml'], ['x.env'])
-    assert files == [str(tmp_path / 'a.yml')] and env_files == [str(tmp_path / 'x.env')]
-
-
-def test_secrets_and_configs_become_bind_mounts_or_copies():
-    model = {
-        'secrets': {'db_password': {'file': '/srv/app/db_password.txt'}, 'token': {'environment': 'API_TOKEN'}},
-        'configs': {'nginx': {'content': 'worker_processes 1;'}, 'ext': {'external': True}},
-    }
-    service = {
-        'secrets': [{'source': 'db_password'}, {'source': 'token', 'target': 'api-token', 'mode': '0400', 'uid': '33'}],
-        'configs': [{'source': 'nginx', 'target': '/etc/nginx/nginx.conf'}],
-    }
-    mounts, binds = spec._mounts(service, model, 'proj')  # pylint: disable=protected-access
-    assert binds == []
-    assert mounts == [{'Type': 'bind', 'Source': '/srv/app/db_password.txt', 'Target': '/run/secrets/db_password', 'ReadOnly': True}]
-    assert spec.copies(service, model, {'API_TOKEN': 's3cret'}) == [
-        ('/run/secrets/api-token', b's3cret', 0o400, 33, 0),
-        ('/etc/nginx/nginx.conf', b'worker_processes 1;', 0o444, 0, 0),
-    ]
-    with pytest.raises(spec.SpecError, match='environment variable API_TOKEN is not set'):
-        spec.copies(service, model, {})
-    with pytest.raises(spec.SpecError, match="external config 'ext' is not supported"):
-        spec._mounts({'configs': [{'source': 'ext'}]}, model, 'proj')  # pylint: disable=protected-access

@@ -166,3 +166,22 @@ def test_bad_input(params, option):
     with pytest.raises(tls.TlsError) as info:
         spec(**params)
     assert info.value.option == option
+
+
+def test_manager_returns_the_diff_only_in_diff_mode(tmp_path):
+    params = dict(path=str(tmp_path / 'tls'), ip_addresses=['20.1.2.3'], dns_names=[])
+    result = tls.TlsManager(params, check_mode=True).run()
+    assert result['changed'] and 'diff' not in result and not (tmp_path / 'tls').exists()
+    result = tls.TlsManager(params, diff=True).run()
+    assert result['diff']['before']['ca']['fingerprint_sha256'] is None
+    assert result['diff']['after']['ca']['fingerprint_sha256'] == result['ca']['fingerprint_sha256']
+
+
+def test_manager_names_the_path_when_it_cannot_write(tmp_path):
+    # A regular file where a parent directory should be: no user, root included, can write there.
+    locked = tmp_path / 'locked'
+    locked.write_text('not a directory')
+    with pytest.raises(tls.TlsError) as info:
+        tls.TlsManager(dict(path=str(locked / 'tls'), ip_addresses=['20.1.2.3'])).run()
+    assert info.value.option == 'path'
+    assert info.value.msg.startswith('Could not write the TLS material in %s: ' % (locked / 'tls'))

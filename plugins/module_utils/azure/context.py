@@ -1,0 +1,50 @@
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""AzureContext: everything an Azure manager needs from its module, in one object (private to dockyard.azure).
+
+Managers never see the AnsibleModule: they get a context (AzureModule.context() builds it; unit
+tests build one around a fake ARM), so they run and are tested without Ansible::
+
+    class WidgetManager:
+        def __init__(self, ctx: AzureContext, params: Mapping[str, Any]) -> None: ...
+        def run(self) -> dict[str, Any]:
+            widgets = self.ctx.client('resource').resources ...
+
+The subscription is resolved on first use, so a module path that makes no Azure call (check-only
+rendering, argument errors) never needs the connection options.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+ClientFactory = Callable[[str], Any]
+WaitFunction = Callable[[Any, str], Any]
+
+
+@dataclass
+class AzureContext:
+    """The client factory, the LRO wait, the subscription, check and diff mode, and a sink for warnings."""
+
+    client_factory: ClientFactory
+    """'resource', 'network' or 'compute' -> that SDK management client (built once, on first use)."""
+    wait: WaitFunction
+    """(poller, operation text) -> the operation's result, within the module's timeout."""
+    subscription: Callable[[], str]
+    """Returns the subscription ID (resolving the connection the first time)."""
+    check_mode: bool = False
+    diff: bool = False
+    warnings: list[str] = field(default_factory=list)
+    """Warnings for the task result; the module reports them when it exits."""
+
+    @property
+    def subscription_id(self) -> str:
+        return self.subscription()
+
+    def client(self, name: str) -> Any:
+        return self.client_factory(name)
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)

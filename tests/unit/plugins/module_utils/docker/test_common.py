@@ -1,0 +1,73 @@
+# Copyright: dockyard.azure contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Connection options of a Docker engine (environment, TLS, the API client) and the SDK error helpers."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.dockyard.azure.plugins.module_utils.docker import common
+
+
+def test_defaults_and_environment():
+    assert common.connection_settings({}, {})['base_url'] == 'unix:///var/run/docker.sock'
+    settings = common.connection_settings({}, {'DOCKER_HOST': 'tcp://10.0.0.4:2375', 'DOCKER_TIMEOUT': '5',
+                                               'DOCKER_API_VERSION': '1.41'})
+    assert settings['base_url'] == 'tcp://10.0.0.4:2375' and settings['tls'] is None
+    assert settings['timeout'] == 5 and settings['version'] == '1.41'
+    assert common.connection_settings({'docker_host': 'ssh://u@h'}, {'DOCKER_HOST': 'tcp://x:1'})['base_url'] == 'ssh://u@h'
+
+
+def test_tls_from_docker_cert_path(tmp_path):
+    for name in ('ca.pem', 'cert.pem', 'key.pem'):
+        (tmp_path / name).write_text('x')
+    env = {'DOCKER_HOST': 'tcp://127.0.0.1:2376', 'DOCKER_TLS_VERIFY': '1', 'DOCKER_CERT_PATH': str(tmp_path)}
+    tls = common.connection_settings({}, env)['tls']
+    assert tls == {'verify': True, 'ca_cert': str(tmp_path / 'ca.pem'), 'client_cert': str(tmp_path / 'cert.pem'),
+                   'client_key': str(tmp_path / 'key.pem')}
+    # options win over the environment
+    tls = common.connection_settings({'validate_certs': False, 'tls': True}, env)['tls']
+    assert tls['verify'] is False
+    # TLS settings do not apply to unix sockets
+    assert common.connection_settings({'docker_host': 'unix:///s'}, env)['tls'] is None
+
+
+def test_tls_errors_name_the_option(tmp_path):
+    with pytest.raises(common.DockerConnectionError, match='validate_certs is true but no CA certificate'):
+        common.connection_settings({'docker_host': 'tcp://h:2376', 'validate_certs': True}, {})
+    with pytest.raises(common.DockerConnectionError, match='client_cert and client_key must be given together'):
+        common.connection_settings({'docker_host': 'tcp://h:2376', 'tls': True, 'client_cert': '/c.pem'}, {})
+
+
+def test_api_client_speaks_https_to_a_tls_tcp_host(tmp_path, monkeypatch):
+    pytest.importorskip('docker')
+    import subprocess
+    key, cert = tmp_path / 'key.pem', tmp_path / 'cert.pem'
+    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', str(key), '-out', str(cert),
+                    '-days', '1', '-subj', '/CN=127.0.0.1'], check=True, capture_output=True)
+    client = common.get_api_client({'docker_host': 'tcp://127.0.0.1:1', 'validate_certs': True, 'ca_path': str(cert),
+                                    'client_cert': str(cert), 'client_key': str(key), 'api_version': '1.41'}, {})
+    assert client.base_url == 'https://127.0.0.1:1'
+    assert client.cert == (str(cert), str(key)) and client.verify == str(cert)
+    # The engine's CA must not be replaced by REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE from the environment.
+    assert client.trust_env is False
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', '/some/other/bundle.pem')
+    assert client.merge_environment_settings(client.base_url, {}, None, None, None)['verify'] == str(cert)
+
+
+def test_error_text_prefers_the_engines_explanation_on_one_line():
+    import docker.errors
+    import requests
+
+    response = requests.Response()
+    response.status_code = 404
+    error = docker.errors.NotFound('404 Client Error', response=response, explanation='No such image:\nx:1')
+    assert common.error_text(error) == 'No such image: x:1'
+    assert common.is_not_found(error) is True
+    assert common.error_text(OSError('connection\nrefused')) == 'connection refused'
+    assert common.is_not_found(OSError('x')) is False
+
+
+def test_bad_docker_host_is_named():
+    with pytest.raises(common.DockerConnectionError, match=r'docker_host must start with unix://, tcp:// or ssh:// \(got ftp://x\)'):
+        common.connection_settings({'docker_host': 'ftp://x'}, {})
