@@ -174,8 +174,8 @@ class Bench:
     def stop(self):
         subprocess.run([self.emulator, 'stop', '--state-dir', self.state], check=False, capture_output=True)
         try:
-            from dockyard_emulator.backends.container import ContainerVmBackend
-            ContainerVmBackend(self.state).cleanup()
+            from dockyard_emulator.backends.container import ContainerMachines
+            ContainerMachines(self.state).cleanup()
         except Exception as exc:  # pylint: disable=broad-except
             print('cleanup of the emulator VM failed: %s' % exc)
         shutil.rmtree(self.root, ignore_errors=True)
