@@ -21,6 +21,7 @@ import sys
 import tarfile
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -187,10 +188,15 @@ def _make_lab(state_dir: Path, work_dir: Path) -> SwarmLab:
         lab.hosts[name] = {"address": variables["ansible_host"], "docker_host": variables["dockyard_docker_host"],
                            "tls_dir": os.path.dirname(variables["dockyard_docker_ca_path"])}
     context = _busybox_context()
-    for name in HOSTS:
+
+    def build(name: str) -> None:
         for _line in lab.client(name).build(fileobj=io.BytesIO(context), custom_context=True, tag=IMAGE, rm=True,
                                             decode=True):
             pass
+
+    # One build per engine, side by side: each mostly waits for its VM.
+    with ThreadPoolExecutor(max_workers=len(HOSTS)) as pool:
+        list(pool.map(build, HOSTS))
     return lab
 
 

@@ -235,7 +235,10 @@ def test_09_drain_moves_tasks(swarm_lab):
         time.sleep(0.5)
     [moved] = running_tasks(swarm_lab, "app_api")
     assert names[moved["NodeID"]] != host
-    swarm_lab.playbook("node.yml", extra_vars={"node": host, "availability": "active"})
+    # Back to active for the next tests, straight through the SDK (the playbook path was shown above).
+    client = swarm_lab.client()
+    node = client.inspect_node(host)
+    client.update_node(node["ID"], node["Version"]["Index"], dict(node["Spec"], Availability="active"))
 
 
 def test_10_failing_update_rolls_back_with_the_task_error(swarm_lab, work):

@@ -109,3 +109,54 @@ def test_networks_by_id_and_secret_targets_are_normalised():
         {'SecretName': 's', 'SecretID': 'abc', 'File': {'Name': 's', 'UID': '0', 'GID': '0', 'Mode': 0o444}}]},
         'Networks': [{'Target': 'net-id', 'Aliases': ['a', 'x']}]}}
     assert canonical_spec(ours, {'net-id': 'a_net'}) == canonical_spec(engine, {'net-id': 'a_net'})
+
+
+def _service(**container):
+    return {'Name': 'a_s', 'TaskTemplate': {'ContainerSpec': dict({'Image': 'i'}, **container)},
+            'Mode': {'Replicated': {'Replicas': 2}}}
+
+
+def test_order_the_engine_does_not_keep_is_not_a_change():
+    # The loader's environment is a mapping: its order says nothing, and ports come back in the engine's order.
+    ours = _service(Env=['B=2', 'A=1'])
+    ours['EndpointSpec'] = {'Mode': 'dnsrr', 'Ports': [
+        {'TargetPort': 9090, 'PublishedPort': 9090, 'PublishMode': 'host'},
+        {'TargetPort': 8080, 'PublishedPort': 8080}]}
+    engine = _service(Env=['A=1', 'B=2'])
+    engine['EndpointSpec'] = {'Mode': 'dnsrr', 'Ports': [
+        {'Protocol': 'tcp', 'TargetPort': 8080, 'PublishedPort': 8080, 'PublishMode': 'ingress'},
+        {'Protocol': 'tcp', 'TargetPort': 9090, 'PublishedPort': 9090, 'PublishMode': 'host'}]}
+    assert changed_fields(canonical_spec(engine), canonical_spec(ours)) == []
+
+
+def test_changes_a_user_makes_are_each_found_where_they_are():
+    base = _service()
+    cases = {
+        # A section the base spec lacks is reported whole.
+        'TaskTemplate.Placement': lambda s: s['TaskTemplate'].update(
+            Placement={'Constraints': ['node.role == worker']}),
+        'Labels': lambda s: s.update(Labels={'com.docker.stack.namespace': 'a', 'tier': 'front'}),
+        'EndpointSpec.Mode': lambda s: s.update(EndpointSpec={'Mode': 'dnsrr'}),
+        'EndpointSpec.Ports': lambda s: s.update(EndpointSpec={'Ports': [{'TargetPort': 80, 'PublishedPort': 8080,
+                                                                          'PublishMode': 'host'}]}),
+        'TaskTemplate.ContainerSpec.Image': lambda s: s['TaskTemplate']['ContainerSpec'].update(Image='j'),
+        'UpdateConfig.FailureAction': lambda s: s.update(UpdateConfig={'Parallelism': 1, 'FailureAction': 'rollback'}),
+        'TaskTemplate.RestartPolicy.Condition': lambda s: s['TaskTemplate'].update(
+            RestartPolicy={'Condition': 'on-failure'}),
+        'Mode.Replicated.Replicas': lambda s: s.update(Mode={'Replicated': {'Replicas': 0}}),
+    }
+    for path, change in cases.items():
+        changed = copy.deepcopy(base)
+        change(changed)
+        assert changed_fields(canonical_spec(base), canonical_spec(changed)) == [path], path
+
+
+def test_global_and_job_modes():
+    assert mode_kind({'Mode': {'ReplicatedJob': {}}}) == 'ReplicatedJob'
+    assert mode_kind({}) == 'Replicated'
+    # An unset job's counts are the engine's defaults (1 and 1).
+    job = {'Name': 'a_j', 'TaskTemplate': {'ContainerSpec': {'Image': 'i'}}, 'Mode': {'ReplicatedJob': {}}}
+    engine_job = copy.deepcopy(job)
+    engine_job['Mode'] = {'ReplicatedJob': {'MaxConcurrent': 1, 'TotalCompletions': 1}}
+    assert canonical_spec(job) == canonical_spec(engine_job)
+    assert canonical_spec(job) != canonical_spec(dict(job, Mode={'GlobalJob': {}}))
