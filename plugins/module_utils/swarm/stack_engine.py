@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -33,6 +34,11 @@ POLL_SECONDS = 0.5
 UPDATE_START_GRACE = 10.0
 FAILED_STATES = ('failed', 'rejected')
 # Update states in which the engine has given up on the new spec.
+# The engine's answer to a service naming a network its cluster store does not have.
+NETWORK_NOT_FOUND = re.compile(r'network (\S+) not found')
+# How long a network removed from the swarm may stay listed by the manager's node (until the removed
+# stack's tasks have stopped there) before it can be created again.
+NETWORK_LINGER_TIMEOUT = 60.0
 GAVE_UP = {'paused': 'update paused', 'rollback_completed': 'update rolled back',
            'rollback_paused': 'rollback paused'}
 
@@ -83,6 +89,10 @@ class StackEngine:
         self.written: list[WrittenService] = []
         self.writes = 0
         self._lock = threading.Lock()
+        # Writes the plan could not foresee (a listed network the swarm had already removed), for the result.
+        self.extra_actions: list[Action] = []
+        self._networks: dict[str, Any] = {}  # desired networks by name, for a re-creation
+        self._network_lock = threading.Lock()
 
     # -- secrets of unknown content ----------------------------------------------------------------
     def confirm_secrets(self, plan: StackPlan, desired: DesiredStack, observed: ObservedSwarm) -> dict[str, bool]:
@@ -112,6 +122,7 @@ class StackEngine:
     # -- apply --------------------------------------------------------------------------------------
     def apply(self, plan: StackPlan, desired: DesiredStack, observed: ObservedSwarm) -> None:
         networks = {n.name: n for n in desired.networks.values()}
+        self._networks = networks
         objects = {(o.kind, o.name): o for o in desired.file_objects()}
         ids = {('config', c['Spec']['Name']): c['ID'] for c in observed.configs}
         ids.update({('secret', s['Spec']['Name']): s['ID'] for s in observed.secrets})
@@ -125,9 +136,7 @@ class StackEngine:
             self._write_services(plan, batch, services, ids)
             batch = []
             if action.kind == 'network' and action.action == 'create':
-                net = networks[action.name]
-                self.client.create_network(action.name, driver=net.driver, options=net.options or None, ipam=net.ipam,
-                                           internal=net.internal, labels=net.labels, attachable=net.attachable)
+                self._create_network(networks[action.name])
             elif action.kind == 'network' and action.action == 'remove':
                 self._remove_network(action.name)
             elif action.kind in ('config', 'secret') and action.action == 'create':
@@ -171,6 +180,42 @@ class StackEngine:
         response = self.client._post_json(self.client._url('/%ss/create' % obj.kind), data=body)  # pylint: disable=protected-access
         return self.client._result(response, True)['ID']  # pylint: disable=protected-access
 
+    def _create_network(self, net: Any) -> None:
+        self.client.create_network(net.name, driver=net.driver, options=net.options or None, ipam=net.ipam,
+                                   internal=net.internal, labels=net.labels, attachable=net.attachable)
+
+    def _lingering_network(self, exc: BaseException) -> str | None:
+        """The stack network a service write was refused for as unknown, though the manager listed it.
+
+        Right after a stack is removed (`state: absent`, `docker stack rm`), its networks are gone
+        from the swarm but the manager's node lists them until the old tasks have stopped there.
+        """
+        match = NETWORK_NOT_FOUND.search(str(getattr(exc, 'explanation', '') or exc))
+        return match.group(1) if match and match.group(1) in self._networks else None
+
+    def _recreate_network(self, name: str) -> None:
+        """Create a stack network again once the node's stale copy is gone (once per run, whichever thread asks)."""
+        with self._network_lock:
+            if any(a.name == name for a in self.extra_actions):
+                return
+            deadline = self.clock() + NETWORK_LINGER_TIMEOUT
+            while True:
+                try:
+                    self._create_network(self._networks[name])
+                    break
+                except Exception as exc:  # pylint: disable=broad-except
+                    if _status(exc) != 409:
+                        raise
+                    if self.clock() >= deadline:
+                        raise SwarmError('network %s was removed from the swarm but the manager still lists it after %ds; '
+                                         'deploy again once the removed stack\'s tasks have stopped'
+                                         % (name, int(NETWORK_LINGER_TIMEOUT))) from exc
+                self.sleep(POLL_SECONDS)
+            with self._lock:
+                self.writes += 1
+                self.extra_actions.append(Action('create', 'network', name,
+                                                 changes=['removed from the swarm, still listed by the manager']))
+
     def _remove_network(self, name: str, timeout: float = 60.0) -> None:
         """Remove a network; tasks of removed services may still be attached for a moment, so retry."""
         deadline = self.clock() + timeout
@@ -201,6 +246,18 @@ class StackEngine:
 
     def _write_service(self, plan: StackPlan, key: str, current: Mapping[str, Any] | None,
                        ids: Mapping[tuple[str, str], str], action: str) -> None:
+        try:
+            self._write_service_once(plan, key, current, ids, action)
+        except Exception as exc:  # pylint: disable=broad-except
+            network = self._lingering_network(exc)
+            if network is None:
+                raise
+            self._recreate_network(network)
+            # A recreate removed the old service before its create failed: what is left is a create.
+            self._write_service_once(plan, key, current, ids, 'create' if action == 'recreate' else action)
+
+    def _write_service_once(self, plan: StackPlan, key: str, current: Mapping[str, Any] | None,
+                            ids: Mapping[tuple[str, str], str], action: str) -> None:
         entry = plan.services[key]
         spec = _with_object_ids(entry.spec, ids)
         task = spec['TaskTemplate']

@@ -91,7 +91,10 @@ class StackManager:
                 plan = plan_stack(desired, observed, prune=bool(self.params.get('prune')), secret_checks=confirmed)
         if not self.check_mode and plan.changed:
             try:
-                engine.apply(plan, desired, observed)
+                try:
+                    engine.apply(plan, desired, observed)
+                finally:
+                    plan.actions.extend(engine.extra_actions)
                 if self.params.get('wait', True):
                     engine.wait(float(self.params.get('wait_timeout') or 300), node_names(observed))
             except DockyardError as exc:

@@ -83,6 +83,9 @@ class FakeSwarm:
         self.unlock_key = 'SWMKEY-1-unlock'
         # What the next service update does: 'ok', or 'rollback' (a task fails, the engine rolls back).
         self.next_update = 'ok'
+        # Networks removed from the swarm that the manager's node still lists (a stack just removed),
+        # name -> how many more creates of that name the engine refuses (409) before the copy is gone.
+        self.lingering: dict[str, int] = {}
 
     # -- bookkeeping --------------------------------------------------------------------------------
     def read_only(self) -> FakeSwarm:
@@ -254,8 +257,9 @@ class FakeEngine:
         task['ContainerSpec'].setdefault('Isolation', 'default')
         for net in task.get('Networks') or []:
             found = next((n for n in self.cluster.networks_ if net['Target'] in (n['Name'], n['Id'])), None)
-            if found is None:
-                raise FakeAPIError(404, 'network %s not found' % net['Target'])
+            if found is None or found['Name'] in self.cluster.lingering:
+                # A Docker 20.10 manager answers 500 for a network its cluster store does not have.
+                raise FakeAPIError(404 if found is None else 500, 'network %s not found' % net['Target'])
             net['Target'] = found['Id']
         for ref in task['ContainerSpec'].get('Secrets') or []:
             assert ref.get('SecretID'), 'the engine needs secret IDs'
@@ -357,6 +361,12 @@ class FakeEngine:
     def create_network(self, name: str, driver: str | None = None, options: dict | None = None, ipam: dict | None = None,
                        internal: bool = False, labels: dict | None = None, attachable: bool | None = None, **kwargs: Any) -> dict:
         cluster = self._manager_only()
+        if name in cluster.lingering:
+            if cluster.lingering[name] > 0:
+                cluster.lingering[name] -= 1
+                raise FakeAPIError(409, 'network with name %s already exists' % name)
+            del cluster.lingering[name]
+            cluster.networks_ = [n for n in cluster.networks_ if n['Name'] != name]
         cluster.write('create_network')
         network = {'Name': name, 'Id': new_id('w'), 'Driver': driver or 'overlay', 'Scope': 'swarm', 'Labels': labels or {},
                    'Attachable': bool(attachable), 'Internal': internal, 'Options': options or {}, 'IPAM': ipam}

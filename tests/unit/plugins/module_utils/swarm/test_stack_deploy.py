@@ -229,3 +229,32 @@ def test_volume_driver_must_be_on_the_nodes_the_service_may_use():
     assert 'volume driver rexray is not installed on node(s) vm-2' in raised.value.msg
     definition['services']['db']['deploy'] = {'placement': {'constraints': ['node.role == manager']}}
     assert run(swarm, definition)['changed'] is True
+
+
+def test_a_network_of_a_just_removed_stack_is_created_again(swarm):
+    """Deploying right after `state: absent`: the manager still lists the old network, the swarm has not got it."""
+    run(swarm, app())
+    run(swarm, app(), state='absent')
+    stale = {'Name': 'app_front', 'Id': 'stale0001', 'Driver': 'overlay', 'Scope': 'swarm',
+             'Labels': {'com.docker.stack.namespace': 'app'}, 'Attachable': True, 'Internal': False}
+    swarm.networks_.append(stale)
+    swarm.lingering['app_front'] = 2  # two refused creates, then the node's copy is gone
+    before = len(swarm.writes)
+    result = run(swarm, app(), parallel=4)
+    assert ('create', 'network', 'app_front') in [(a['action'], a['kind'], a['name']) for a in result['actions']]
+    assert [a for a in result['actions'] if a['kind'] == 'network'][-1]['changes'] == [
+        'removed from the swarm, still listed by the manager']
+    assert swarm.writes[before:].count('create_network') == 2  # the default network, then app_front once for all services
+    assert sorted(s['Spec']['Name'] for s in swarm.services_) == ['app_api', 'app_cache', 'app_web']
+    assert [n['Name'] for n in swarm.networks_].count('app_front') == 1
+    assert run(swarm, app())['changed'] is False
+
+
+def test_a_network_that_stays_listed_is_a_clear_error(swarm):
+    run(swarm, app())
+    run(swarm, app(), state='absent')
+    swarm.networks_.append({'Name': 'app_front', 'Id': 'stale0001', 'Driver': 'overlay', 'Scope': 'swarm',
+                            'Labels': {'com.docker.stack.namespace': 'app'}, 'Attachable': True, 'Internal': False})
+    swarm.lingering['app_front'] = 10 ** 6
+    with pytest.raises(SwarmError, match='network app_front was removed from the swarm but the manager still lists it'):
+        run(swarm, app())
