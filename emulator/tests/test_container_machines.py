@@ -150,7 +150,9 @@ def test_delete_removes_container_and_volumes_or_keeps_the_disk(backend, key):
         assert backend.power_state(vm_key) is None and backend.address(vm_key) is None
         with pytest.raises(docker.errors.NotFound):
             client.containers.get(name)
-        volumes = client.volumes.list(filters={"label": f"{cb.LABEL_VM}={vm_key}"})
+        # this emulator's volumes only: the engine is shared, and a killed earlier run may have left its own
+        mine = {"label": [f"{cb.LABEL_EMULATOR}={backend.emulator_id}", f"{cb.LABEL_VM}={vm_key}"]}
+        volumes = client.volumes.list(filters=mine)
         if keep:
             assert backend.kept_os_disks() == ["disk-True"] and len(volumes) == 1
             image = f"{backend.disk_image_repository('disk-True')}:latest"
@@ -158,7 +160,7 @@ def test_delete_removes_container_and_volumes_or_keeps_the_disk(backend, key):
             assert out == b"kept\n"
             backend.delete_os_disk("disk-True")
             assert backend.kept_os_disks() == []
-            assert not client.volumes.list(filters={"label": f"{cb.LABEL_VM}={vm_key}"})
+            assert not client.volumes.list(filters=mine)
         else:
             assert volumes == []
         backend.delete(vm_key)  # deleting again is a no-op

@@ -107,7 +107,7 @@ def test_what_if_before_and_after_a_deployment(fast, client):
     assert changes(modified) == [("Modify", "vnet1"), ("NoChange", "nsg1")]
     vnet_change = next(c for c in modified.changes if c.change_type == "Modify")
     assert [(d.path, d.property_change_type, d.before, d.after) for d in vnet_change.delta] == \
-        [("tags.env", "Create", None, "prod")]
+        [("tags", "Create", None, {"env": "prod"})]  # the vnet was created without tags: Azure stores no tags key
     smaller = template([vnet()])
     assert changes(client.deployments.begin_what_if(rg, "wi", body(smaller)).result()) == \
         [("Ignore", "nsg1"), ("NoChange", "vnet1")]

@@ -44,6 +44,7 @@ class StorageAccounts(ResourceType):
     name = "storageAccounts"
     api_versions = VERSIONS
     async_put = True
+    put_headers = ("Location",)          # a creation is answered 202 with a Location only
     lro_headers = ("Location",)
     actions = ("listKeys", "regenerateKey")
     removal_rank = 40
