@@ -197,13 +197,18 @@ class Bench:
                 return
             time.sleep(0.5)
 
-    def python_ours(self, project, name):
+    def python_ours(self, project, name, parallel=None):
         sys.path.insert(0, self.collections)
+        from ansible_collections.dockyard.azure.plugins.module_utils.swarm.stack_engine import StackEngine
         from ansible_collections.dockyard.azure.plugins.module_utils.swarm.stack_manager import StackManager
+
+        def engine(client):
+            return StackEngine(client) if parallel is None else StackEngine(client, parallel=parallel)
 
         def run():
             client = self.client()
-            StackManager(lambda: client, {'name': name, 'state': 'present', 'project_src': project, 'wait': False}).run()
+            StackManager(lambda: client, {'name': name, 'state': 'present', 'project_src': project, 'wait': False},
+                         engine_factory=engine).run()
         return run
 
     def python_cli(self, project, name):
@@ -268,7 +273,9 @@ def main():
                 print('%-32s first %6.2fs   unchanged %6.2fs' % (label, results[label]['first'], results[label]['again']))
             sys.stdout.flush()
 
-        measure({'python: dockyard stack': bench.python_ours, 'python: docker stack deploy': bench.python_cli})
+        measure({'python: dockyard stack': bench.python_ours, 'python: docker stack deploy': bench.python_cli,
+                 # the engine's concurrent service writes against one at a time
+                 'python: dockyard stack, 1 at a time': lambda p, n: bench.python_ours(p, n, parallel=1)})
         if not args.skip_playbooks:
             if not os.path.exists(args.bench_python):
                 print('benchmark venv missing (%s): run benchmarks/swarm/run.sh' % args.bench_python)
