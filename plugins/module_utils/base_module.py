@@ -24,7 +24,9 @@ from typing import Any, NoReturn
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.dockyard.azure.plugins.module_utils.errors import DockyardError, MissingLibraryError
+from ansible_collections.dockyard.azure.plugins.module_utils.errors import DockyardError, MissingLibraryError, one_line
+
+__all__ = ['DockyardModule', 'merge_argument_spec', 'one_line']
 
 
 def merge_argument_spec(common: Mapping[str, Mapping[str, Any]], own: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -32,13 +34,6 @@ def merge_argument_spec(common: Mapping[str, Mapping[str, Any]], own: Mapping[st
     spec = {name: dict(option) for name, option in common.items()}
     spec.update(own or {})
     return spec
-
-
-def one_line(text: object) -> str:
-    """`text` with every run of white space folded to one space (messages stay on one line)."""
-    if isinstance(text, bytes):
-        text = text.decode('utf-8', 'replace')
-    return ' '.join(str(text).split())
 
 
 class DockyardModule(AnsibleModule):

@@ -35,6 +35,17 @@ class DockyardError(Exception):
         return fields
 
 
+def one_line(text: object) -> str:
+    """`text` with every run of white space folded to one space (messages stay on one line).
+
+    Here rather than in base_module, so code that builds messages (managers, the Compose engine) does
+    not import ansible.module_utils.basic.
+    """
+    if isinstance(text, bytes):
+        text = text.decode('utf-8', 'replace')
+    return ' '.join(str(text).split())
+
+
 class MissingLibraryError(DockyardError):
     """A Python package a module needs could not be imported; `package` is its pip name."""
 

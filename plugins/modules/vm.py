@@ -18,8 +18,9 @@ description:
   - Everything the module creates besides the VM carries the tag C(dockyard-owned-by) whose value is the VM's
     resource ID. O(state=absent) deletes the VM, its OS disk, the data disks the module created, and the network
     interface, public IP, network security group and virtual network tagged as owned by it, and nothing else.
-  - The VM carries the module's own tag C(dockyard-custom-data-sha256); it is always kept, also with O(append_tags=false),
-    and O(tags) cannot set it or C(dockyard-owned-by).
+  - The VM carries the module's own tags C(dockyard-custom-data-sha256) and C(dockyard-inbound-rules-sha256) (see
+    O(inbound_rules_compare)); they are always kept, also with O(append_tags=false), and O(tags) cannot set them or
+    C(dockyard-owned-by).
   - Only the options that are set are compared with an existing VM; unset options keep what the VM has.
   - Changes Azure cannot make in place (image, admin user, SSH keys, custom data, zone, location, priority, eviction
     policy, OS disk settings, data disk size or type, network interface, subnet) fail with a message naming each
@@ -269,6 +270,21 @@ options:
         description:
           - Free text description of the rule.
         type: str
+  inbound_rules_compare:
+    description:
+      - How an existing VM's O(inbound_rules) are compared with its network security group.
+      - V(tag) reads the NSG only when needed. When the module applies (or verifies) the rules, it records their
+        digest (with the NSG's ID) in the VM's tag C(dockyard-inbound-rules-sha256), which the VM's own read returns;
+        a later run with the same rules, whose NIC still uses that NSG, skips the NSG read. A change of the rules, of
+        the tag, or of the NIC's NSG makes the module read and compare the NSG again. An edit of the NSG's rules made
+        outside this module (portal, CLI) is not seen this way.
+      - V(full) reads and compares the NSG on every run, so such an out-of-band edit is found and reverted; one ARM read
+        more per run.
+      - A VM created before the tag existed gets it with the next run that writes anything; until then its NSG is read
+        every run.
+    type: str
+    choices: [tag, full]
+    default: tag
   replace:
     description:
       - Allow deleting and recreating the VM when an option differs in a way Azure cannot change in place.
@@ -624,6 +640,7 @@ ARGUMENT_SPEC = dict(
         priority=dict(type='int'),
         description=dict(type='str'),
     )),
+    inbound_rules_compare=dict(type='str', default='tag', choices=['tag', 'full']),
     replace=dict(type='bool', default=False),
     wait=dict(type='bool', default=True),
     **TAGS_ARGUMENT_SPEC,

@@ -31,3 +31,13 @@ def test_check_fails_on_a_stale_file(tmp_path):
     assert done.returncode == 1
     assert 'is stale' in done.stdout
     assert stale.read_text() == '# an old schema\n'  # --check writes nothing
+
+
+@pytest.mark.skipif(not os.path.isfile(GENERATOR), reason='tools/ is not in this copy of the collection')
+def test_a_schema_with_a_keyword_the_fast_check_lacks_is_refused(tmp_path):
+    schema = tmp_path / 'compose-spec.json'
+    schema.write_text('{"type": "object", "propertyNames": {"maxLength": 2}}')
+    done = subprocess.run([sys.executable, GENERATOR, str(schema), '--output', str(tmp_path / 'out.py')],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert 'propertyNames' in done.stderr and not (tmp_path / 'out.py').exists()

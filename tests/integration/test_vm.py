@@ -78,8 +78,9 @@ def test_create_check_mode_idempotency(emulator, ansible_playbook, arm, rg):
     assert vm["nic"].endswith("/networkInterfaces/%s-nic" % name)
     assert vm["tags"]["dockyard-custom-data-sha256"]
     writes = [(e["method"], e["path"].rsplit("/", 2)[-2]) for e in emulator.arm_writes(before)]
-    assert writes == [("PUT", "virtualNetworks"), ("PUT", "networkSecurityGroups"), ("PUT", "publicIPAddresses"),
-                      ("PUT", "networkInterfaces"), ("PUT", "virtualMachines")]
+    # The VNet, NSG and public IP do not depend on each other: written together (in any order), then the NIC, then the VM.
+    assert sorted(writes[:3]) == [("PUT", "networkSecurityGroups"), ("PUT", "publicIPAddresses"), ("PUT", "virtualNetworks")]
+    assert writes[3:] == [("PUT", "networkInterfaces"), ("PUT", "virtualMachines")]
     for kind, owned in (("virtualNetworks", name + "-vnet"), ("networkSecurityGroups", name + "-nsg"),
                         ("publicIPAddresses", name + "-pip"), ("networkInterfaces", name + "-nic")):
         status, body = arm.network(rg, kind, owned)
@@ -89,9 +90,17 @@ def test_create_check_mode_idempotency(emulator, ansible_playbook, arm, rg):
     again = ansible_playbook("vm_present.yml", variables).task("Converge the VM")
     assert again["status"] == "ok"
     assert emulator.arm_writes(before) == []
-    # A no-change run reads the VM (with its instance view), its NIC, its public IP and its NSG: 4 calls.
+    # A no-change run reads the VM (with its instance view), its NIC and its public IP: 3 calls. The NSG is not read: the
+    # VM's own GET returns the digest of the inbound rules last applied (tag dockyard-inbound-rules-sha256).
     reads = without_polls(arm_reads(emulator, before))
-    assert len(reads) == 4, [e["path"] for e in reads]
+    assert len(reads) == 3, [e["path"] for e in reads]
+    assert not any("networkSecurityGroups" in e["path"] for e in reads)
+
+    before = emulator.last_sequence()
+    full = ansible_playbook("vm_present.yml", dict(variables, rules_compare="full")).task("Converge the VM")
+    assert full["status"] == "ok" and emulator.arm_writes(before) == []
+    reads = without_polls(arm_reads(emulator, before))
+    assert len(reads) == 4 and "networkSecurityGroups" in reads[-1]["path"], "inbound_rules_compare=full reads the NSG"
 
 
 def test_power_transitions(emulator, ansible_playbook, rg):

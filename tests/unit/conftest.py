@@ -33,6 +33,12 @@ def run_module(monkeypatch, capsys):
             monkeypatch.delenv(name)
 
     def run(main, args):
+        # Ansible keeps warnings in a process-wide store until a module exits; one a test left behind (a manager
+        # warned, then the test ended without exit_json) would otherwise show up in the next module's result.
+        from ansible.module_utils.common import warnings
+        for store in ('_global_warnings', '_global_deprecations'):
+            if hasattr(getattr(warnings, store, None), 'clear'):
+                getattr(warnings, store).clear()
         try:
             from ansible.module_utils.testing import patch_module_args
         except ImportError:  # ansible-core < 2.19

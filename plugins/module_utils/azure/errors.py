@@ -13,8 +13,7 @@ from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.auth import AzureConfigError
-from ansible_collections.dockyard.azure.plugins.module_utils.base_module import one_line
-from ansible_collections.dockyard.azure.plugins.module_utils.errors import DockyardError, MissingLibraryError
+from ansible_collections.dockyard.azure.plugins.module_utils.errors import DockyardError, MissingLibraryError, one_line
 
 __all__ = [
     'AzureConfigError', 'AzureModuleError', 'AzureTimeoutError', 'MissingAzureLibrary',

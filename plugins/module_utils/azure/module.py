@@ -18,6 +18,7 @@ reported when the module exits::
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
@@ -51,6 +52,8 @@ class AzureModule(DockyardModule):
         self._credential: Any = None
         self._clients: dict[str, Any] = {}
         self._contexts: list[AzureContext] = []
+        # Managers may start independent writes from several threads (vm's network): build each client once.
+        self._client_lock = threading.RLock()
 
     @property
     def azure_config(self) -> AzureConnectionConfig:
@@ -77,11 +80,12 @@ class AzureModule(DockyardModule):
 
     def client(self, name: str) -> Any:
         """The management client registered as `name` in clients.CLIENTS ('resource', 'network', 'compute')."""
-        if name not in self._clients:
-            credential = self.credential
-            with self.errors():
-                self._clients[name] = build_client(name, self.azure_config, credential)
-        return self._clients[name]
+        with self._client_lock:
+            if name not in self._clients:
+                credential = self.credential
+                with self.errors():
+                    self._clients[name] = build_client(name, self.azure_config, credential)
+            return self._clients[name]
 
     def wait_for(self, poller: Any, operation: str) -> Any:
         """Wait for a long-running operation within the module's `timeout` and return its result."""

@@ -2,6 +2,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Validation of a Compose tree: the Compose JSON schema, then compose-go's extra checks
 (private to dockyard.azure; internal to the Compose loader).
+
+A valid tree (nearly every run) is recognised by _schema_check, which answers as jsonschema does without
+importing it; jsonschema is imported only for an invalid tree, to find and word the most specific error.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import ipaddress
 import re
 from typing import Any
 
-from ansible_collections.dockyard.azure.plugins.module_utils.compose import _generated_compose_schema
+from ansible_collections.dockyard.azure.plugins.module_utils.compose import _generated_compose_schema, _schema_check
 from ansible_collections.dockyard.azure.plugins.module_utils.compose._tree import key_text
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import ComposeError
 from ansible_collections.dockyard.azure.plugins.module_utils.errors import MissingLibraryError
@@ -45,10 +48,12 @@ def _best_error(errors):
 
 def validate_schema(model: dict, filename: str) -> None:
     """Raise ComposeError for the most specific schema violation of the merged tree."""
+    if _schema_check.is_valid(model, _generated_compose_schema.SCHEMA):
+        return
     validator = _schema_validator()
     errors = list(validator.iter_errors(model))
     if not errors:
-        return
+        return  # jsonschema is the authority (_schema_check answers False for what it does not implement)
     err = _best_error(errors)
     path = tuple(err.absolute_path)
     if err.validator == 'additionalProperties':

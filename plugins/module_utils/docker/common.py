@@ -11,11 +11,11 @@ DOCKER_CERT_PATH, DOCKER_API_VERSION, DOCKER_TIMEOUT), then defaults.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from typing import Any
 
-from ansible_collections.dockyard.azure.plugins.module_utils import base_module
-from ansible_collections.dockyard.azure.plugins.module_utils.errors import DockyardError, MissingLibraryError
+from ansible_collections.dockyard.azure.plugins.module_utils.errors import DockyardError, MissingLibraryError, one_line
 
 DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock'
 DEFAULT_TIMEOUT = 60
@@ -98,12 +98,9 @@ def get_api_client(params: Mapping[str, Any] | None, environ: Mapping[str, str] 
                    max_pool_size: int = 16) -> Any:
     """A connected ``docker.APIClient`` for the connection options."""
     settings = connection_settings(params, environ)
-    try:
-        import docker  # pylint: disable=import-outside-toplevel
-        from docker.errors import DockerException  # pylint: disable=import-outside-toplevel
-        from docker.tls import TLSConfig  # pylint: disable=import-outside-toplevel
-    except ImportError as exc:
-        raise MissingLibraryError('docker', exc) from exc
+    docker = import_docker(ssh=settings['base_url'].startswith('ssh://'))
+    from docker.errors import DockerException  # pylint: disable=import-outside-toplevel
+    from docker.tls import TLSConfig  # pylint: disable=import-outside-toplevel
     tls = None
     if settings['tls']:
         t = settings['tls']
@@ -135,10 +132,42 @@ def get_api_client(params: Mapping[str, Any] | None, environ: Mapping[str, str] 
     return client
 
 
+def import_docker(ssh: bool = False) -> Any:
+    """The docker package (MissingLibraryError when absent); paramiko only when an ssh:// connection needs it.
+
+    docker.transport imports its SSH adapter, and with it paramiko (which brings cryptography, PyNaCl,
+    bcrypt and, from paramiko 4, invoke), at import time: a third of the SDK's import time and most of its
+    modules, used only by ssh:// connections. The SDK supports paramiko's absence (its ssh:// then asks for
+    paramiko), so for the other connections docker is imported with paramiko hidden; an ssh:// connection
+    later in the same process loads the adapter then.
+    """
+    try:
+        if 'docker' not in sys.modules and not ssh and 'paramiko' not in sys.modules:
+            sys.modules['paramiko'] = None  # type: ignore[assignment]  # `import paramiko` raises ImportError
+            try:
+                import docker  # pylint: disable=import-outside-toplevel
+            finally:
+                if sys.modules.get('paramiko', '') is None:
+                    del sys.modules['paramiko']
+        import docker  # pylint: disable=import-outside-toplevel,reimported
+    except ImportError as exc:
+        raise MissingLibraryError('docker', exc) from exc
+    if ssh:
+        from docker.api import client as api_client  # pylint: disable=import-outside-toplevel
+        if getattr(api_client, 'SSHHTTPAdapter', None) is None:
+            try:
+                from docker.transport.sshconn import SSHHTTPAdapter  # pylint: disable=import-outside-toplevel
+            except ImportError as exc:
+                raise MissingLibraryError('paramiko', exc) from exc
+            # The name docker.api.client looks up for ssh:// (left unset by the import without paramiko).
+            api_client.SSHHTTPAdapter = SSHHTTPAdapter
+    return docker
+
+
 def error_text(exc: BaseException) -> str:
     """A one-line message for a Docker SDK exception: its engine explanation when it has one."""
     explanation = getattr(exc, 'explanation', None)
-    return base_module.one_line(explanation if explanation else exc)
+    return one_line(explanation if explanation else exc)
 
 
 def is_not_found(exc: BaseException) -> bool:

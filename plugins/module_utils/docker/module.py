@@ -18,6 +18,7 @@ Modules that talk to a second engine (image_copy's source) ask `context.client_f
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,10 +88,13 @@ class DockerModule(DockyardModule):
         """Fail once, clearly, when the Docker SDK for Python is missing (checked on first client use)."""
         if self._sdk_checked:
             return
+        # Found, not imported: get_api_client imports it, without paramiko unless the connection is ssh://.
         try:
-            import docker  # noqa: F401 pylint: disable=import-outside-toplevel,unused-import
-        except ImportError as exc:
-            self.fail_from_exception(MissingLibraryError('docker', exc))
+            found = importlib.util.find_spec('docker') is not None
+        except (ImportError, ValueError, AttributeError):  # a broken or blocked entry in sys.modules
+            found = False
+        if not found:
+            self.fail_from_exception(MissingLibraryError('docker', 'No module named docker'))
         self._sdk_checked = True
 
     @property

@@ -197,6 +197,7 @@ class FakeArm(RunCommandRoutes):
         self.subscription = subscription
         self.calls: list[Call] = []
         self.requests: list[tuple[str, str, str | None]] = []
+        self.api_versions: list[tuple[str, str, str]] = []  # (method, path, api-version) of every ARM request
         self.fail_on: dict[str, ArmError] = {}
         self.throttle_next = 0
         self.groups: dict[str, dict] = {}
@@ -347,7 +348,9 @@ class FakeArm(RunCommandRoutes):
         if path.startswith('/operations/'):
             return self._operation_status(path.rsplit('/', 1)[1])
         query = {key: values[0] for key, values in parse_qs(parts.query).items()}
-        assert query.pop('api-version', None), 'ARM calls carry an api-version: %s %s' % (method, url)
+        api_version = query.pop('api-version', None)
+        assert api_version, 'ARM calls carry an api-version: %s %s' % (method, url)
+        self.api_versions.append((method, path, api_version))
         route, params = self._match(method, path)
         if method == 'GET' and path.lower() in self._final_gets:
             self._final_gets.discard(path.lower())  # the poller's final GET after a PUT/PATCH, not the code's call

@@ -8,7 +8,9 @@ Internet is allowed with a warning.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, TypedDict
@@ -201,6 +203,12 @@ def _rule_key(rule: Mapping[str, Any]) -> tuple:
 
 def rules_differ(desired_rules: Iterable[Mapping[str, Any]], actual_rules: Iterable[Mapping[str, Any]]) -> bool:
     return sorted(_rule_key(r) for r in desired_rules) != sorted(_rule_key(r) for r in actual_rules)
+
+
+def rules_sha256(nsg_id: str, rules: Iterable[Mapping[str, Any]]) -> str:
+    """A digest of `rules` applied to the NSG `nsg_id`: equal for rules that rules_differ finds equal."""
+    canonical = json.dumps([nsg_id.lower(), sorted(_rule_key(rule) for rule in rules)], separators=(',', ':'))
+    return hashlib.sha256(canonical.encode('utf-8')).hexdigest()
 
 
 def rules_for_diff(rules: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -7,11 +7,14 @@ module options, so unit tests drive it over a fake ARM. Every write goes through
 ActionLog, which records it and, in check mode, does nothing; the network is VmNetwork's job.
 
 Calls per run (reads; LRO status polls not counted):
-- no change, module-owned network: VM GET (instanceView), NIC GET, public IP GET (if any),
-  NSG GET (only when inbound_rules is set).
-- create: VM GET, resource group GET, VM sizes list, image versions list (or get), VNet GET,
-  NSG GET, public IP GET (if wanted), NIC GET; then PUTs of VNet (or subnet), NSG, public IP, NIC, VM.
-- absent: VM GET, then GETs of the candidate owned NIC, public IP, NSG and VNet; then DELETEs.
+- no change, module-owned network: VM GET (instanceView), NIC GET, public IP GET (if any): 3 at most.
+  With inbound_rules set, the NSG is read only when the VM's RULES_TAG (the digest of the rules last
+  applied, which the VM GET returns) is missing or differs, or when inbound_rules_compare=full.
+- create: VM GET, resource group GET, VM sizes list, image versions list (or get), then together the
+  GETs of VNet, NIC, NSG and public IP (if wanted); then together the PUTs of VNet (or subnet), NSG
+  and public IP; then the NIC PUT, then the VM PUT (which carries RULES_TAG).
+- absent: VM GET, then GETs of the candidate owned NIC, then together those of the public IP, NSG and
+  VNet; then DELETEs (VM, NIC, public IP and NSG together, VNet).
 """
 
 from __future__ import annotations
@@ -34,7 +37,12 @@ from ansible_collections.dockyard.azure.plugins.module_utils.azure.context impor
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureModuleError, azure_error_details
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.actions import ActionLog
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.images import ImageSpec, image_urn, parse_image, resolve_image
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.network import VmNetwork, network_options_set, network_view
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.network import (
+    RULES_COMPARE_TAG,
+    VmNetwork,
+    network_options_set,
+    network_view,
+)
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.network_spec import (
     DesiredNetwork,
     ExistingNicNetwork,
@@ -50,12 +58,14 @@ from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.spec impor
     desired_view,
     spec_params_for_replace,
     validate_params,
+    vm_tags,
 )
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.state import (
     CUSTOM_DATA_TAG,
     POWER_DEALLOCATED,
     POWER_RESULT,
     POWER_RUNNING,
+    RULES_TAG,
     nic_addresses,
     power_actions,
     power_state_from_instance_view,
@@ -86,7 +96,8 @@ class VmManager:
         self.resource_group: str = params['resource_group']
         self.vm_id = make_resource_id(ctx.subscription_id, self.resource_group, VM_TYPE, self.name)
         self.log = ActionLog(ctx)
-        self.network = VmNetwork(ctx, self.log, self.resource_group, self.name, self.vm_id)
+        self.network = VmNetwork(ctx, self.log, self.resource_group, self.name, self.vm_id,
+                                 rules_compare=params.get('inbound_rules_compare') or RULES_COMPARE_TAG)
         self.tracker = DifferenceTracker()
 
     @property
@@ -165,7 +176,7 @@ class VmManager:
         image_spec = resolve_image(self.compute, location, parse_image(params['image']))
 
         nic, public_ip = self.network.prepare_for_create(network, location, params.get('zone'))
-        body = create_body(params, location, image_spec, nic_id=network.nic.id)
+        body = create_body(params, location, image_spec, nic_id=network.nic.id, rules_hash=self.network.rules_hash)
         result = self.log.apply('create', 'virtual_machine', self.name, self.vm_id,
                                 'size %s, image %s' % (params['size'], image_urn(image_spec)),
                                 lambda: self.compute.virtual_machines.begin_create_or_update(self.resource_group, self.name, body),
@@ -174,7 +185,7 @@ class VmManager:
         power: str | None = POWER_RUNNING
         if state in ('stopped', 'deallocated'):
             power = self._power(power_actions(power, state), power)
-        view = desired_view(params, location, image_spec)
+        view = desired_view(params, location, image_spec, rules_hash=self.network.rules_hash)
         view['power_state'] = power
         view['network'] = network_view(network)
         if replaced is None:
@@ -222,11 +233,28 @@ class VmManager:
             self.warnings.append("VM '%s' was in provisioning state Failed; its definition is applied again." % self.name)
 
         nic, public_ip = self.network.converge(vm, nic, nic_owned, network, self.params.get('zone'), self.tracker)
+        self._record_rules_hash(vm, comparison)
         vm, power = self._update_vm(vm, comparison, power)
         previous = power_state_from_instance_view(props.get('instanceView'))
         power = self._power(power_actions(power, state, previous), power)
         self.tracker.add('power_state', previous, power)
         return self._result(bool(self.log.actions), vm, nic, public_ip, power, before_exists=True)
+
+    def _record_rules_hash(self, vm: RestDict, comparison: VmComparison) -> None:
+        """Put the digest of the inbound rules just verified (or applied) in the VM's RULES_TAG, with the run's other writes.
+
+        Only alongside another write: a VM whose tag is missing (created before the tag existed) but whose
+        NSG is as wanted stays unchanged and has its NSG read again next time, rather than a run that
+        changed nothing reporting a change.
+        """
+        wanted = self.network.rules_hash
+        tags = dict(vm.get('tags') or {})
+        if wanted is None or tags.get(RULES_TAG) == wanted or not (self.log.actions or comparison.patch):
+            return
+        tags_after = dict(comparison.patch.get('tags') or vm_tags(self.params, tags))
+        tags_after[RULES_TAG] = wanted
+        comparison.patch['tags'] = tags_after
+        comparison.tracker.add('tags', tags, tags_after)
 
     def _update_vm(self, vm: RestDict, comparison: VmComparison, power: str | None) -> tuple[RestDict, str | None]:
         """Apply the in-place changes (one PATCH), deallocating first when Azure needs it. Returns (vm, power)."""
@@ -249,8 +277,8 @@ class VmManager:
             result = self.log.apply('update', 'virtual_machine', self.name, self.vm_id, 'apply again after a failed provisioning',
                                     lambda: self.compute.virtual_machines.begin_create_or_update(self.resource_group, self.name, body))
         else:
-            result = self.log.apply('update', 'virtual_machine', self.name, self.vm_id,
-                                    'changes: %s' % ', '.join(comparison.tracker.changed_fields),
+            changed = [name for name in comparison.tracker.changed_fields if not name.startswith('network.')]
+            result = self.log.apply('update', 'virtual_machine', self.name, self.vm_id, 'changes: %s' % ', '.join(changed),
                                     lambda: self.compute.virtual_machines.begin_update(self.resource_group, self.name, patch))
         return (result or _merge(copy.deepcopy(vm), patch)), power
 

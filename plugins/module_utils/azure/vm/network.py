@@ -6,12 +6,20 @@ VmNetwork reads the VNet, subnet, NIC, public IP and NSG the desired network (ne
 names, creates or updates the ones the VM owns, and finds and deletes them for `state: absent`.
 Every write goes through the run's ActionLog, so check mode plans exactly what a real run does.
 Resources found with a deterministic name but without this VM's ownership tag are never taken over.
+
+Concurrency, where Azure allows it: a new VM's network is read with its reads started together, and
+the VNet (or subnet), the NSG and the public IP, which do not depend on each other, are written
+together (ActionLog.apply_together); the NIC, which names all three, comes after them. Deletion: the
+NIC first (it holds the others), then the public IP and the NSG together, then the VNet.
+
+Calls go through azure-mgmt-resource's generic by-ID operations (by_id.py), not azure-mgmt-network.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -20,17 +28,18 @@ from ansible_collections.dockyard.azure.plugins.module_utils.azure.arm import (
     get_path,
     ids_equal,
     parse_resource_id,
-    read_or_none,
 )
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.by_id import ResourcesById
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.context import AzureContext
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureModuleError
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.actions import ActionLog
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.actions import ActionLog, Write
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.inbound_rules import (
     InboundRule,
     describe_rules,
     rules_differ,
     rules_for_diff,
     rules_from_nsg,
+    rules_sha256,
 )
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.network_spec import (
     KINDS,
@@ -50,34 +59,48 @@ from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.network_sp
     subnet_body,
     vnet_body,
 )
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.state import nic_addresses
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.state import RULES_TAG, nic_addresses
 from ansible_collections.dockyard.azure.plugins.module_utils.diff import DifferenceTracker
 
 OwnedResources = dict[str, list[RestDict]]
 """Network kind ('nic', 'public_ip', 'nsg', 'vnet') -> the resources of that kind the VM owns."""
 
+# inbound_rules_compare: 'tag' trusts the VM's RULES_TAG when it matches; 'full' always reads the NSG.
+RULES_COMPARE_TAG = 'tag'
+RULES_COMPARE_FULL = 'full'
+MAX_CONCURRENT_READS = 8
+
 
 class VmNetwork:
     """Reads and converges the network resources of VM `vm_name` (whose resource ID is `vm_id`)."""
 
-    def __init__(self, ctx: AzureContext, log: ActionLog, resource_group: str, vm_name: str, vm_id: str) -> None:
+    def __init__(self, ctx: AzureContext, log: ActionLog, resource_group: str, vm_name: str, vm_id: str,
+                 rules_compare: str = RULES_COMPARE_TAG) -> None:
         self.ctx = ctx
         self.log = log
         self.resource_group = resource_group
         self.vm_name = vm_name
         self.vm_id = vm_id
-
-    @property
-    def client(self) -> Any:
-        return self.ctx.client('network')
+        self.by_id = ResourcesById(ctx)
+        self.rules_compare = rules_compare
+        self.rules_hash: str | None = None
+        """After prepare_for_create / converge: the RULES_TAG value the VM should carry (None: leave the tag as is)."""
 
     def get(self, kind: str, resource_id: str | None) -> RestDict | None:
         """The resource of `kind` with that ID as a REST dict; None if it does not exist (or this run deleted it)."""
         parsed = parse_resource_id(resource_id)
         if resource_id is None or not parsed or not parsed.name or self.log.deleted(resource_id):
             return None
-        operations = getattr(self.client, KINDS[kind].operations)
-        return read_or_none("%s '%s'" % (KINDS[kind].text, resource_id), operations.get, parsed.resource_group, parsed.name)
+        return self.by_id.get("%s '%s'" % (KINDS[kind].text, resource_id), resource_id)
+
+    def get_many(self, wanted: Sequence[tuple[str, str | None]]) -> list[RestDict | None]:
+        """get(kind, ID) of each (kind, ID) pair, in order; the reads run concurrently (a failed one re-raises, first wins)."""
+        if len(wanted) < 2:
+            return [self.get(kind, rid) for kind, rid in wanted]
+        self.ctx.client('resource')  # built once, before the threads share it
+        with ThreadPoolExecutor(max_workers=min(len(wanted), MAX_CONCURRENT_READS)) as pool:
+            futures = [pool.submit(self.get, kind, rid) for kind, rid in wanted]
+            return [future.result() for future in futures]
 
     def _owned_or_fail(self, resource: RestDict | None, kind: str, option_hint: str) -> RestDict | None:
         if resource is not None and not is_owned_by(resource, self.vm_id):
@@ -85,6 +108,11 @@ class VmNetwork:
                 "%s '%s' already exists but was not created for VM '%s' (no %s tag naming it). Use another VM name, or %s."
                 % (kind, resource.get('name'), self.vm_name, 'dockyard-owned-by', option_hint))
         return resource
+
+    def _apply(self, write: Write | None) -> RestDict | None:
+        if write is None:
+            return None
+        return self.log.apply(write.action, write.rtype, write.name, write.rid, write.detail, write.call)
 
     # ------------------------------------------------------------------ a new VM
 
@@ -102,79 +130,105 @@ class VmNetwork:
             pip_id = nic_addresses(nic).public_ip_id
             return nic, (self.get('public_ip', pip_id) if pip_id else None)
 
-        self._ensure_subnet(network, location)
         # A NIC, NSG or public IP may be left by a failed run or kept by a replace: reuse them, keeping what
-        # the options leave unset (public_ip / inbound_rules not given).
-        nic = self._owned_or_fail(self.get('nic', network.nic.id), 'Network interface', 'pass it as network_interface')
+        # the options leave unset (public_ip / inbound_rules not given). None of these reads needs another's answer.
+        reads: list[tuple[str, str | None]] = [('vnet', network.vnet.id), ('nic', network.nic.id), ('nsg', network.nsg.id)]
+        if network.public_ip.wanted:
+            reads.append(('public_ip', network.public_ip.id))
+        found = dict(zip((kind for kind, _rid in reads), self.get_many(reads)))
+        nic = self._owned_or_fail(found['nic'], 'Network interface', 'pass it as network_interface')
+        nsg = self._owned_or_fail(found['nsg'], 'Network security group', 'delete it')
         current_pip_id = nic_addresses(nic).public_ip_id if nic else None
 
-        nsg = self._owned_or_fail(self.get('nsg', network.nsg.id), 'Network security group', 'delete it')
+        # Every check before the first write: the subnet's, the NSG's, the public IP's.
+        subnet_write = self._subnet_write(found['vnet'], network, location)
+        nsg_write = None
         if nsg is None or network.nsg.rules is not None:
-            self._ensure_nsg(nsg, network.nsg, location, network.nsg.rules if network.nsg.rules is not None else [])
+            rules = network.nsg.rules if network.nsg.rules is not None else []
+            nsg_write, nsg = self._nsg_write(nsg, network.nsg, location, rules)
+            self.rules_hash = rules_sha256(network.nsg.id, rules)
 
         wanted = network.public_ip.wanted if network.public_ip.wanted is not None else current_pip_id is not None
-        public_ip, pip_id = None, None
+        public_ip, pip_id, pip_write = None, None, None
         if wanted and current_pip_id and not ids_equal(current_pip_id, network.public_ip.id):
             public_ip, pip_id = self.get('public_ip', current_pip_id), current_pip_id  # not ours: keep as is
         elif wanted:
-            public_ip = self._owned_or_fail(self.get('public_ip', network.public_ip.id), 'Public IP address', 'delete it')
-            public_ip, pip_id = self._ensure_public_ip(public_ip, network.public_ip, location, zone), network.public_ip.id
+            existing = found['public_ip'] if 'public_ip' in found else self.get('public_ip', network.public_ip.id)
+            existing = self._owned_or_fail(existing, 'Public IP address', 'delete it')
+            pip_write, public_ip = self._public_ip_write(existing, network.public_ip, location, zone)
+            pip_id = network.public_ip.id
+
+        # The VNet (or subnet), the NSG and the public IP do not depend on each other: written together.
+        planned = [subnet_write, nsg_write, pip_write]
+        results = self.log.apply_together([write for write in planned if write is not None])
+        written = iter(results)
+        outcome = {index: next(written) for index, write in enumerate(planned) if write is not None}
+        if pip_write is not None:
+            public_ip = outcome[2] or public_ip
 
         nic = self._ensure_nic(nic, network.nic, location, network.subnet.id, pip_id, network.nsg.id)
         return nic, public_ip
 
-    def _ensure_subnet(self, network: OwnedNetwork, location: str) -> None:
-        """Create the VNet (with the subnet) or the subnet when missing and their prefixes are known."""
+    def _subnet_write(self, vnet: RestDict | None, network: OwnedNetwork, location: str) -> Write | None:
+        """The write that creates the VNet (with the subnet) or the subnet when missing and their prefixes are known."""
         vnet_spec, subnet_spec = network.vnet, network.subnet
-        vnet = self.get('vnet', vnet_spec.id)
         if vnet is None:
             if not vnet_spec.prefixes:
                 raise AzureModuleError(
                     "virtual_network: virtual network '%s' does not exist in resource group '%s'. Name an existing one, or "
                     "give virtual_network_address_prefixes to create it." % (vnet_spec.name, vnet_spec.resource_group))
             body = vnet_body(location, self.vm_id, vnet_spec.prefixes, subnet_spec.name, subnet_spec.prefix)
-            self.log.apply('create', 'virtual_network', vnet_spec.name, vnet_spec.id,
-                           '%s, subnet %s (%s)' % (', '.join(vnet_spec.prefixes), subnet_spec.name, subnet_spec.prefix),
-                           lambda: self.client.virtual_networks.begin_create_or_update(vnet_spec.resource_group, vnet_spec.name, body))
-        elif find_subnet(vnet, subnet_spec.name) is None:
+            return Write('create', 'virtual_network', vnet_spec.name, vnet_spec.id,
+                         '%s, subnet %s (%s)' % (', '.join(vnet_spec.prefixes), subnet_spec.name, subnet_spec.prefix),
+                         lambda: self.by_id.begin_put(vnet_spec.id, body))
+        if find_subnet(vnet, subnet_spec.name) is None:
             if not subnet_spec.prefix:
                 raise AzureModuleError(
                     "subnet: subnet '%s' does not exist in virtual network '%s'. Name an existing subnet, or give "
                     "subnet_address_prefix to create it." % (subnet_spec.name, vnet_spec.name))
             body = subnet_body(subnet_spec.name, subnet_spec.prefix)
-            self.log.apply('create', 'subnet', subnet_spec.name, subnet_spec.id, subnet_spec.prefix or '',
-                           lambda: self.client.subnets.begin_create_or_update(
-                               vnet_spec.resource_group, vnet_spec.name, subnet_spec.name, body))
+            return Write('create', 'subnet', subnet_spec.name, subnet_spec.id, subnet_spec.prefix or '',
+                         lambda: self.by_id.begin_put(subnet_spec.id, body))
+        return None
 
-    def _ensure_nsg(self, nsg: RestDict | None, spec: NsgSpec, location: str, rules: list[InboundRule]) -> RestDict:
+    def _nsg_write(self, nsg: RestDict | None, spec: NsgSpec, location: str,
+                   rules: list[InboundRule]) -> tuple[Write | None, RestDict]:
+        """(the write, or None when the NSG has these rules already; the NSG as it will be)."""
         if nsg is not None and nsg.get('location'):
             location = nsg['location']
         body = nsg_body(location, self.vm_id, rules)
         failed = get_path(nsg, 'properties', 'provisioningState') == 'Failed'
         if nsg is None or failed or rules_differ(rules, rules_from_nsg(nsg)):
-            return self.log.apply('create' if nsg is None else 'update', 'network_security_group', spec.name, spec.id,
-                                  describe_rules(rules),
-                                  lambda: self.client.network_security_groups.begin_create_or_update(
-                                      self.resource_group, spec.name, body)) or body
-        return nsg
+            write = Write('create' if nsg is None else 'update', 'network_security_group', spec.name, spec.id,
+                          describe_rules(rules), lambda: self.by_id.begin_put(spec.id, body))
+            return write, body
+        return None, nsg
 
-    def _ensure_public_ip(self, public_ip: RestDict | None, spec: PublicIpSpec, location: str, zone: str | None) -> RestDict:
+    def _public_ip_write(self, public_ip: RestDict | None, spec: PublicIpSpec, location: str,
+                         zone: str | None) -> tuple[Write | None, RestDict]:
+        """(the write, or None when the public IP is as wanted; the public IP as it will be)."""
         if public_ip is None:
             body = public_ip_body(location, self.vm_id, spec.dns_label, zone)
-            return self.log.apply('create', 'public_ip', spec.name, spec.id,
-                                  'Standard, static%s' % (', DNS label %s' % spec.dns_label if spec.dns_label else ''),
-                                  lambda: self.client.public_ip_addresses.begin_create_or_update(
-                                      self.resource_group, spec.name, body)) or dict(body, id=spec.id)
+            return (Write('create', 'public_ip', spec.name, spec.id,
+                          'Standard, static%s' % (', DNS label %s' % spec.dns_label if spec.dns_label else ''),
+                          lambda: self.by_id.begin_put(spec.id, body)), dict(body, id=spec.id))
         failed = get_path(public_ip, 'properties', 'provisioningState') == 'Failed'
         if failed or (spec.dns_label is not None and public_ip_differs(spec.dns_label, public_ip)):
             body = copy.deepcopy(public_ip)
             props = body.setdefault('properties', {})
             if spec.dns_label is not None:
                 props['dnsSettings'] = {'domainNameLabel': spec.dns_label}
-            return self.log.apply('update', 'public_ip', spec.name, spec.id, 'DNS label %s' % spec.dns_label,
-                                  lambda: self.client.public_ip_addresses.begin_create_or_update(
-                                      self.resource_group, spec.name, body)) or body
-        return public_ip
+            return Write('update', 'public_ip', spec.name, spec.id, 'DNS label %s' % spec.dns_label,
+                         lambda: self.by_id.begin_put(spec.id, body)), body
+        return None, public_ip
+
+    def _ensure_public_ip(self, public_ip: RestDict | None, spec: PublicIpSpec, location: str, zone: str | None) -> RestDict:
+        write, planned = self._public_ip_write(public_ip, spec, location, zone)
+        return self._apply(write) or planned
+
+    def _ensure_nsg(self, nsg: RestDict | None, spec: NsgSpec, location: str, rules: list[InboundRule]) -> RestDict:
+        write, planned = self._nsg_write(nsg, spec, location, rules)
+        return self._apply(write) or planned
 
     def _ensure_nic(self, nic: RestDict | None, ref: NicRef, location: str, subnet_id: str | None, public_ip_id: str | None,
                     nsg_id: str | None) -> RestDict:
@@ -182,8 +236,7 @@ class VmNetwork:
             body = nic_body(location, self.vm_id, subnet_id or '', public_ip_id, nsg_id)
             return self.log.apply('create', 'network_interface', ref.name, ref.id,
                                   'subnet %s%s' % ((subnet_id or '').rsplit('/', 1)[-1], ', public IP' if public_ip_id else ''),
-                                  lambda: self.client.network_interfaces.begin_create_or_update(
-                                      self.resource_group, ref.name, body)) or dict(body, id=ref.id)
+                                  lambda: self.by_id.begin_put(ref.id, body)) or dict(body, id=ref.id)
         differs = nic_differs(nic, subnet_id, public_ip_id, nsg_id)
         if get_path(nic, 'properties', 'provisioningState') == 'Failed':
             differs.append('provisioning state Failed')
@@ -203,8 +256,7 @@ class VmNetwork:
                 props.pop('publicIPAddress', None)
             body['properties']['networkSecurityGroup'] = {'id': nsg_id}
         return self.log.apply('update', 'network_interface', ref.name, ref.id, 'changes: %s' % ', '.join(differs),
-                              lambda: self.client.network_interfaces.begin_create_or_update(
-                                  self.resource_group, ref.name, body)) or body
+                              lambda: self.by_id.begin_put(ref.id, body)) or body
 
     # ------------------------------------------------------------------ an existing VM
 
@@ -239,10 +291,18 @@ class VmNetwork:
 
         new_nsg_id = nsg_id
         if nsg_spec.rules is not None:
-            nsg = self._owned_or_fail(self.get('nsg', nsg_spec.id), 'Network security group', 'delete it')
-            before_view['inbound_rules'] = rules_for_diff(rules_from_nsg(nsg)) if nsg else []
+            wanted_hash = rules_sha256(nsg_spec.id, nsg_spec.rules)
             after_view['inbound_rules'] = rules_for_diff(nsg_spec.rules)
-            self._ensure_nsg(nsg, nsg_spec, location, nsg_spec.rules)
+            if (self.rules_compare == RULES_COMPARE_TAG and ids_equal(nsg_id, nsg_spec.id)
+                    and (vm.get('tags') or {}).get(RULES_TAG) == wanted_hash):
+                # The VM's own GET says these rules were applied to the NSG its NIC uses: no NSG read. An edit of
+                # the NSG outside this module is not seen this way; inbound_rules_compare=full reads it every run.
+                before_view['inbound_rules'] = after_view['inbound_rules']
+            else:
+                nsg = self._owned_or_fail(self.get('nsg', nsg_spec.id), 'Network security group', 'delete it')
+                before_view['inbound_rules'] = rules_for_diff(rules_from_nsg(nsg)) if nsg else []
+                self._ensure_nsg(nsg, nsg_spec, location, nsg_spec.rules)
+                self.rules_hash = wanted_hash
             new_nsg_id = nsg_spec.id
         for key in sorted(after_view):
             tracker.add('network.' + key, before_view.get(key), after_view[key])
@@ -262,9 +322,8 @@ class VmNetwork:
         parsed = parse_resource_id(resource_id)
         if parsed is None:
             return
-        operations = getattr(self.client, KINDS[kind].operations)
         self.log.apply('delete', KINDS[kind].action_type, parsed.name, resource_id, detail,
-                       lambda: operations.begin_delete(parsed.resource_group, parsed.name), wait=wait)
+                       lambda: self.by_id.begin_delete(resource_id), wait=wait)
 
     # ------------------------------------------------------------------ absent
 
@@ -285,8 +344,7 @@ class VmNetwork:
             add('nsg', network.nsg.id)
             add('vnet', network.vnet.id)
         owned: OwnedResources = {kind: [] for kind in KINDS}
-        for nic_id in candidates['nic']:
-            nic = self.get('nic', nic_id)
+        for nic in self.get_many([('nic', nic_id) for nic_id in candidates['nic']]):
             if nic is not None and is_owned_by(nic, self.vm_id):
                 owned['nic'].append(nic)
                 addresses = nic_addresses(nic)
@@ -294,11 +352,10 @@ class VmNetwork:
                 add('nsg', addresses.nsg_id)
                 if addresses.subnet_id and parse_resource_id(addresses.subnet_id):
                     add('vnet', addresses.subnet_id.rsplit('/subnets/', 1)[0])
-        for kind in ('public_ip', 'nsg', 'vnet'):
-            for rid in candidates[kind]:
-                resource = self.get(kind, rid)
-                if resource is not None and is_owned_by(resource, self.vm_id):
-                    owned[kind].append(resource)
+        others = [(kind, rid) for kind in ('public_ip', 'nsg', 'vnet') for rid in candidates[kind]]
+        for (kind, _rid), resource in zip(others, self.get_many(others)):
+            if resource is not None and is_owned_by(resource, self.vm_id):
+                owned[kind].append(resource)
         deleted_nics = [nic['id'].lower() for nic in owned['nic']]
         for vnet in list(owned['vnet']):
             users = [config.get('id', '') for subnet in get_path(vnet, 'properties', 'subnets', default=[])
@@ -311,10 +368,22 @@ class VmNetwork:
         return owned
 
     def delete_owned(self, owned: OwnedResources, wait: bool) -> None:
-        """Delete what find_owned found, NICs first; only the VNet deletion may be left running without `wait`."""
-        for kind in KINDS:
-            for resource in owned[kind]:
-                self.delete(kind, resource['id'], 'owned by the VM', wait=wait or kind != 'vnet')
+        """Delete what find_owned found: the NICs first (they hold the others), then the public IPs and NSGs together,
+        then the VNets; only the VNet deletion may be left running without `wait`."""
+        for resource in owned['nic']:
+            self.delete('nic', resource['id'], 'owned by the VM')
+        together = [self._delete_write(kind, resource['id'], 'owned by the VM')
+                    for kind in ('public_ip', 'nsg') for resource in owned[kind]]
+        self.log.apply_together([write for write in together if write is not None])
+        for resource in owned['vnet']:
+            self.delete('vnet', resource['id'], 'owned by the VM', wait=wait)
+
+    def _delete_write(self, kind: str, resource_id: str, detail: str) -> Write | None:
+        parsed = parse_resource_id(resource_id)
+        if parsed is None:
+            return None
+        return Write('delete', KINDS[kind].action_type, parsed.name, resource_id, detail,
+                     lambda: self.by_id.begin_delete(resource_id))
 
 
 def network_view(network: DesiredNetwork) -> dict[str, Any]:

@@ -44,19 +44,18 @@ VNET_TYPE = 'Microsoft.Network/virtualNetworks'
 
 
 class NetworkKind(NamedTuple):
-    """A kind of network resource the module owns: its SDK operations, its name in actions, in messages."""
+    """A kind of network resource the module owns: its name in actions, in messages."""
 
-    operations: str
     action_type: str
     text: str
 
 
 # Ordered as `state: absent` deletes them: the NIC first (it holds the others), the VNet last.
 KINDS = {
-    'nic': NetworkKind('network_interfaces', 'network_interface', 'nic'),
-    'public_ip': NetworkKind('public_ip_addresses', 'public_ip', 'public ip'),
-    'nsg': NetworkKind('network_security_groups', 'network_security_group', 'nsg'),
-    'vnet': NetworkKind('virtual_networks', 'virtual_network', 'vnet'),
+    'nic': NetworkKind('network_interface', 'nic'),
+    'public_ip': NetworkKind('public_ip', 'public ip'),
+    'nsg': NetworkKind('network_security_group', 'nsg'),
+    'vnet': NetworkKind('virtual_network', 'vnet'),
 }
 
 

@@ -24,6 +24,7 @@ from ansible_collections.dockyard.azure.plugins.module_utils.azure.arm import (
     parse_resource_id,
     read_or_none,
 )
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.by_id import ResourcesById
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.context import AzureContext
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureModuleError
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.tags import tags_match
@@ -61,18 +62,21 @@ class VmQuery:
         return read_or_none(what, call, *args, **kwargs)
 
     def network_of(self, vm: RestDict) -> tuple[RestDict | None, RestDict | None]:
-        """The primary NIC of `vm` and that NIC's public IP (REST dicts, None where there is none): 2 calls at most."""
-        network = self.ctx.client('network')
+        """The primary NIC of `vm` and that NIC's public IP (REST dicts, None where there is none): 2 calls at most.
+
+        Read by ID (by_id.py), so reading one VM never imports azure-mgmt-network.
+        """
+        by_id = ResourcesById(self.ctx)
         nic_id = primary_nic_id(vm)
-        parsed = parse_resource_id(nic_id)
-        if not parsed:
+        if not nic_id or not parse_resource_id(nic_id):
             return None, None
-        nic = self._get("network interface '%s'" % nic_id, network.network_interfaces.get, parsed.resource_group, parsed.name)
+        self.calls += 1
+        nic = by_id.get("network interface '%s'" % nic_id, nic_id)
         pip_id = nic_addresses(nic).public_ip_id
-        parsed = parse_resource_id(pip_id)
-        if not parsed:
+        if not pip_id or not parse_resource_id(pip_id):
             return nic, None
-        return nic, self._get("public IP '%s'" % pip_id, network.public_ip_addresses.get, parsed.resource_group, parsed.name)
+        self.calls += 1
+        return nic, by_id.get("public IP '%s'" % pip_id, pip_id)
 
     def get_one(self, resource_group: str, name: str) -> list[dict[str, Any]]:
         compute = self.ctx.client('compute')

@@ -28,7 +28,7 @@ from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.images imp
     image_urn,
     parse_image,
 )
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.state import CUSTOM_DATA_TAG, RESERVED_TAGS
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.state import CUSTOM_DATA_TAG, RESERVED_TAGS, RULES_TAG
 from ansible_collections.dockyard.azure.plugins.module_utils.diff import DifferenceTracker
 
 DEFAULT_ADMIN_USERNAME = 'azureuser'
@@ -191,11 +191,14 @@ def identity_summary(identity: RestDict | None) -> dict[str, Any]:
     return {'system_assigned': 'systemassigned' in kind.replace(' ', ''), 'user_assigned': users}
 
 
-def vm_tags(params: Mapping[str, Any], current_tags: Mapping[str, str] | None, custom_data_hash: str | None = None) -> dict[str, str]:
+def vm_tags(params: Mapping[str, Any], current_tags: Mapping[str, str] | None, custom_data_hash: str | None = None,
+            rules_hash: str | None = None) -> dict[str, str]:
     """The VM's tags after the run: the user's tags (merged or replacing), keeping the module's reserved tags."""
     tags = desired_tags(current_tags, params.get('tags'), params.get('append_tags', True), keep=RESERVED_TAGS)
     if custom_data_hash:
         tags[CUSTOM_DATA_TAG] = custom_data_hash
+    if rules_hash:
+        tags[RULES_TAG] = rules_hash
     return tags
 
 
@@ -217,8 +220,9 @@ def data_disk_body(vm_name: str, disk: Mapping[str, Any]) -> RestDict:
     return body
 
 
-def create_body(params: Mapping[str, Any], location: str, image_spec: ImageSpec, nic_id: str) -> RestDict:
-    """The REST body that creates the VM (image_spec resolved; nic_id the primary NIC)."""
+def create_body(params: Mapping[str, Any], location: str, image_spec: ImageSpec, nic_id: str,
+                rules_hash: str | None = None) -> RestDict:
+    """The REST body that creates the VM (image_spec resolved; nic_id the primary NIC; rules_hash for RULES_TAG)."""
     name = params['name']
     admin = params.get('admin_username') or DEFAULT_ADMIN_USERNAME
     keys = [normalize_ssh_key(key, index) for index, key in enumerate(params.get('ssh_public_keys') or [])]
@@ -262,7 +266,7 @@ def create_body(params: Mapping[str, Any], location: str, image_spec: ImageSpec,
         props['billingProfile'] = {'maxPrice': params['max_price'] if params.get('max_price') is not None else -1}
     body = {
         'location': location,
-        'tags': vm_tags(params, {}, custom_data_sha256(params.get('custom_data'))),
+        'tags': vm_tags(params, {}, custom_data_sha256(params.get('custom_data')), rules_hash),
         'properties': props,
     }
     if params.get('zone'):
@@ -273,7 +277,8 @@ def create_body(params: Mapping[str, Any], location: str, image_spec: ImageSpec,
     return body
 
 
-def desired_view(params: Mapping[str, Any], location: str, image_spec: ImageSpec | None = None) -> dict[str, Any]:
+def desired_view(params: Mapping[str, Any], location: str, image_spec: ImageSpec | None = None,
+                 rules_hash: str | None = None) -> dict[str, Any]:
     """The managed properties as the diff's 'after' side for a new VM."""
     os_disk = params.get('os_disk') or {}
     view = {
@@ -290,7 +295,7 @@ def desired_view(params: Mapping[str, Any], location: str, image_spec: ImageSpec
         'data_disks': [{'lun': d['lun'], 'size_gb': d['size_gb'], 'type': d.get('type') or DEFAULT_OS_DISK_TYPE,
                         'caching': d.get('caching')} for d in sorted(params.get('data_disks') or [], key=lambda d: d['lun'])],
         'boot_diagnostics': bool(params.get('boot_diagnostics')),
-        'tags': vm_tags(params, {}, custom_data_sha256(params.get('custom_data'))),
+        'tags': vm_tags(params, {}, custom_data_sha256(params.get('custom_data')), rules_hash),
     }
     if params.get('priority') == 'Spot':
         view['eviction_policy'] = params.get('eviction_policy') or 'Deallocate'

@@ -31,8 +31,11 @@ VM_STATES = ('present', 'absent', 'started', 'stopped', 'deallocated', 'restarte
 OWNER_TAG = 'dockyard-owned-by'
 # Tag on the VM: sha256 of its custom data (Azure never returns custom data).
 CUSTOM_DATA_TAG = 'dockyard-custom-data-sha256'
+# Tag on the VM: sha256 of the inbound rules last applied to the NSG its NIC uses (inbound_rules.rules_sha256),
+# so an unchanged run need not read the NSG (see the vm module's inbound_rules_compare option).
+RULES_TAG = 'dockyard-inbound-rules-sha256'
 # Tags the module manages itself; users cannot set them.
-RESERVED_TAGS = (OWNER_TAG, CUSTOM_DATA_TAG)
+RESERVED_TAGS = (OWNER_TAG, CUSTOM_DATA_TAG, RULES_TAG)
 
 
 def raw_power_state(instance_view: RestDict | None) -> str | None:

@@ -586,12 +586,14 @@ def test_inactive_required_dependency(tmp_path):
                                         '  db: {image: b, profiles: [x]}\n'})
 
 
-def test_missing_jsonschema_is_a_missing_library(tmp_path, monkeypatch):
+def test_missing_jsonschema_is_a_missing_library_for_an_invalid_file(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, 'jsonschema', None)  # import jsonschema raises ImportError
     _validation._schema_validator.cache_clear()
     try:
+        # A valid file needs no jsonschema (_schema_check answers); explaining an invalid one does.
+        assert load(tmp_path, {'compose.yaml': 'services:\n  web:\n    image: x\n'})['services']['web']['image'] == 'x'
         with pytest.raises(MissingLibraryError) as info:
-            load(tmp_path, {'compose.yaml': 'services:\n  web:\n    image: x\n'})
+            load(tmp_path, {'compose.yaml': 'services:\n  web:\n    image: x\n    bogus: 1\n'})
     finally:
         _validation._schema_validator.cache_clear()
     assert info.value.package == 'jsonschema'

@@ -4,6 +4,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
+
 import pytest
 
 from ansible_collections.dockyard.azure.plugins.module_utils.docker import common
@@ -71,3 +76,37 @@ def test_error_text_prefers_the_engines_explanation_on_one_line():
 def test_bad_docker_host_is_named():
     with pytest.raises(common.DockerConnectionError, match=r'docker_host must start with unix://, tcp:// or ssh:// \(got ftp://x\)'):
         common.connection_settings({'docker_host': 'ftp://x'}, {})
+
+
+def _in_fresh_process(code):
+    """Run `code` in a new interpreter (docker is already imported in this one); its stdout."""
+    collection = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(common.__file__)))))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(collection)))  # the directory holding ansible_collections/
+    done = subprocess.run([sys.executable, '-c', textwrap.dedent(code)], capture_output=True, text=True, check=False,
+                          env=dict(os.environ, PYTHONPATH=root))
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_docker_is_imported_without_paramiko_unless_ssh_needs_it():
+    out = _in_fresh_process('''
+        import sys
+        from ansible_collections.dockyard.azure.plugins.module_utils.docker import common
+        docker = common.import_docker(ssh=False)
+        print('paramiko' in sys.modules, 'docker.transport.sshconn' in sys.modules)
+        import paramiko  # hidden only while docker was imported
+        docker = common.import_docker(ssh=True)  # a later ssh:// connection in the same process
+        client = docker.APIClient(base_url='ssh://nobody@127.0.0.1', use_ssh_client=True, version='1.41')
+        print(type(client.get_adapter('http+docker://ssh')).__name__)
+    ''')
+    assert out == ['False', 'False', 'SSHHTTPAdapter']
+
+
+def test_ssh_first_imports_paramiko_with_docker():
+    out = _in_fresh_process('''
+        import sys
+        from ansible_collections.dockyard.azure.plugins.module_utils.docker import common
+        common.import_docker(ssh=True)
+        print('paramiko' in sys.modules)
+    ''')
+    assert out == ['True']

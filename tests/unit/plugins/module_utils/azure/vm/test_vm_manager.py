@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureModuleError
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.inbound_rules import normalize_inbound_rules, rules_sha256
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.manager import VmManager
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.state import CUSTOM_DATA_TAG, OWNER_TAG
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.state import CUSTOM_DATA_TAG, OWNER_TAG, RULES_TAG
 from ansible_collections.dockyard.azure.plugins.modules.vm import ARGUMENT_SPEC
 from ansible_collections.dockyard.azure.tests.unit.utils.fake_arm import SUB, FakeArm, azure_error, rid
 from ansible_collections.dockyard.azure.tests.unit.utils.ssh_keys import ED25519, ed25519_key
@@ -47,10 +48,14 @@ def created(azure):
 def test_create_builds_network_and_vm_in_order(azure):
     result, dummy = run(azure, custom_data='#cloud-config\n')
     assert result['changed']
-    assert azure.writes() == [
-        'virtual_networks.begin_create_or_update', 'network_security_groups.begin_create_or_update',
-        'public_ip_addresses.begin_create_or_update', 'network_interfaces.begin_create_or_update',
-        'virtual_machines.begin_create_or_update']
+    writes = azure.writes()
+    # The VNet, NSG and public IP are independent: started together, in any order; the NIC needs all three.
+    assert sorted(writes[:3]) == ['network_security_groups.begin_create_or_update', 'public_ip_addresses.begin_create_or_update',
+                                  'virtual_networks.begin_create_or_update']
+    assert writes[3:] == ['network_interfaces.begin_create_or_update', 'virtual_machines.begin_create_or_update']
+    assert [(a['action'], a['type']) for a in result['actions']] == [
+        ('create', 'virtual_network'), ('create', 'network_security_group'), ('create', 'public_ip'),
+        ('create', 'network_interface'), ('create', 'virtual_machine')]
     vm = result['vm']
     assert vm['id'] == VM_ID
     assert vm['power_state'] == 'running'
@@ -79,9 +84,58 @@ def test_second_run_reads_only(created):
     result, dummy = run(created, custom_data='#cloud-config\n', tags={'env': 'dev'})
     assert result['changed'] is False
     assert created.writes() == []
+    # The VM's RULES_TAG says its inbound rules were applied: the NSG is not read.
+    assert created.reads() == ['virtual_machines.get', 'network_interfaces.get', 'public_ip_addresses.get']
+    assert result['actions'] == []
+    assert result['diff']['before']['network.inbound_rules'] == result['diff']['after']['network.inbound_rules']
+
+
+def test_create_records_the_rules_digest_on_the_vm(created):
+    tags = created.resources[VM_ID.lower()]['tags']
+    rules, dummy = normalize_inbound_rules(params()['inbound_rules'])
+    assert tags[RULES_TAG] == rules_sha256(rid('rg', NET + 'networkSecurityGroups', 'vm1-nsg'), rules)
+
+
+def test_full_compare_reads_the_nsg_and_reverts_an_out_of_band_edit(created):
+    nsg_key = rid('rg', NET + 'networkSecurityGroups', 'vm1-nsg').lower()
+    created.resources[nsg_key]['properties']['securityRules'][0]['properties']['sourceAddressPrefix'] = '*'  # edited in the portal
+    result, dummy = run(created, custom_data='#cloud-config\n', tags={'env': 'dev'})
+    assert result['changed'] is False and created.writes() == [], 'tag mode trusts the tag (the documented trade-off)'
+    created.reset_calls()
+    result, dummy = run(created, custom_data='#cloud-config\n', tags={'env': 'dev'}, inbound_rules_compare='full')
+    assert 'network_security_groups.get' in created.reads()
+    assert created.writes() == ['network_security_groups.begin_create_or_update']
+    assert created.resources[nsg_key]['properties']['securityRules'][0]['properties']['sourceAddressPrefix'] == '203.0.113.0/24'
+    assert result['diff']['before']['network.inbound_rules'] != result['diff']['after']['network.inbound_rules']
+    created.reset_calls()
+    result, dummy = run(created, custom_data='#cloud-config\n', tags={'env': 'dev'}, inbound_rules_compare='full')
+    assert result['changed'] is False and created.writes() == []
     assert created.reads() == ['virtual_machines.get', 'network_interfaces.get', 'public_ip_addresses.get',
                                'network_security_groups.get']
-    assert result['actions'] == []
+
+
+def test_missing_or_stale_rules_tag_reads_the_nsg_without_writing(created):
+    vm = created.resources[VM_ID.lower()]
+    for stale in (None, 'not-the-digest'):
+        if stale is None:
+            del vm['tags'][RULES_TAG]  # a VM created before the tag existed
+        else:
+            vm['tags'][RULES_TAG] = stale
+        created.reset_calls()
+        result, dummy = run(created, custom_data='#cloud-config\n', tags={'env': 'dev'})
+        assert result['changed'] is False and created.writes() == [], stale
+        assert created.reads()[-1] == 'network_security_groups.get'
+
+
+def test_missing_rules_tag_is_added_with_the_next_write(created):
+    del created.resources[VM_ID.lower()]['tags'][RULES_TAG]
+    result, dummy = run(created, custom_data='#cloud-config\n', tags={'env': 'prod'})
+    assert created.writes() == ['virtual_machines.begin_update']
+    assert created.resources[VM_ID.lower()]['tags'][RULES_TAG]
+    created.reset_calls()
+    result, dummy = run(created, custom_data='#cloud-config\n', tags={'env': 'prod'})
+    assert result['changed'] is False
+    assert 'network_security_groups.get' not in created.reads()
 
 
 def test_second_run_without_network_options_needs_two_reads(azure):
@@ -128,7 +182,7 @@ def test_tag_change_is_one_patch(created):
 def test_replacing_tags_keeps_module_tags(created):
     run(created, tags={'team': 'web'}, append_tags=False)
     tags = created.resources[VM_ID.lower()]['tags']
-    assert set(tags) == {'team', CUSTOM_DATA_TAG}
+    assert set(tags) == {'team', CUSTOM_DATA_TAG, RULES_TAG}
 
 
 def test_resize_in_place_when_cluster_offers_size(created):
@@ -359,12 +413,45 @@ def test_named_vnet_missing_without_prefixes(azure):
     assert azure.writes() == []
 
 
-def test_inbound_rule_change_updates_nsg_only(created):
+def test_inbound_rule_change_updates_nsg_then_the_vm_tag(created):
     rules = [{'name': 'ssh', 'ports': ['22'], 'protocol': 'Tcp', 'source_prefixes': ['198.51.100.7'], 'priority': None,
               'description': None}]
     result, dummy = run(created, custom_data='#cloud-config\n', inbound_rules=rules)
-    assert created.writes() == ['network_security_groups.begin_create_or_update']
+    # The NSG first: had its update failed, the VM would keep the old digest and the next run would compare again.
+    assert created.writes() == ['network_security_groups.begin_create_or_update', 'virtual_machines.begin_update']
+    assert created.write_calls()[-1].args[-1] == {'tags': result['vm']['tags']}
+    assert [a['detail'] for a in result['actions']][-1] == 'changes: tags'
     assert result['diff']['after']['network.inbound_rules'][0]['source_prefixes'] == ['198.51.100.7']
+    created.reset_calls()
+    result, dummy = run(created, custom_data='#cloud-config\n', inbound_rules=rules)
+    assert result['changed'] is False and len(created.reads()) == 3
+
+
+def test_failed_network_write_names_it_and_a_rerun_converges_without_duplicates(azure):
+    azure.fail_on['public_ip_addresses.begin_create_or_update'] = azure_error(409, 'PublicIPCountLimitReached', 'quota')
+    with pytest.raises(AzureModuleError) as error:
+        run(azure)
+    assert error.value.msg == 'Could not create public ip vm1-pip: PublicIPCountLimitReached: quota'
+    # The writes started with it (VNet, NSG) completed; the NIC and the VM were not attempted.
+    assert sorted(azure.names()) == ['vm1-nsg', 'vm1-vnet']
+    del azure.fail_on['public_ip_addresses.begin_create_or_update']
+    azure.reset_calls()
+    result, dummy = run(azure)
+    assert result['changed']
+    assert azure.writes() == ['public_ip_addresses.begin_create_or_update', 'network_interfaces.begin_create_or_update',
+                              'virtual_machines.begin_create_or_update']
+    assert sorted(azure.names()) == ['vm1', 'vm1-nic', 'vm1-nsg', 'vm1-pip', 'vm1-vnet']
+
+
+def test_two_failed_network_writes_are_both_named(azure):
+    azure.fail_on['public_ip_addresses.begin_create_or_update'] = azure_error(409, 'PublicIPCountLimitReached', 'quota')
+    azure.fail_on['network_security_groups.begin_create_or_update'] = azure_error(400, 'SecurityRuleInvalid', 'bad rule')
+    with pytest.raises(AzureModuleError) as error:
+        run(azure)
+    assert error.value.msg == ('Could not create network security group vm1-nsg: SecurityRuleInvalid: bad rule (also failed: '
+                               'Could not create public ip vm1-pip: PublicIPCountLimitReached: quota)')
+    assert error.value.extra['error_code'] == 'SecurityRuleInvalid'
+    assert azure.names() == ['vm1-vnet']
 
 
 def test_public_ip_removed_detaches_then_deletes(created):
