@@ -78,8 +78,34 @@ def goals():
          ratio((loader or {}).get('totals', {}).get('ours, no bytecode (AnsiballZ)'),
                (loader or {}).get('totals', {}).get('cli config')), None, ''),
     ]
-    suites = {'azure': azure, 'imports': imports, 'compose': compose, 'loader': loader, 'fleet': fleet}
+    inventory = load('inventory')
+    rows += inventory_goals(inventory)
+    suites = {'azure': azure, 'imports': imports, 'compose': compose, 'loader': loader, 'fleet': fleet, 'inventory': inventory}
     return rows, suites
+
+
+def inventory_goals(results):
+    """Issue 14's goals: ansible-inventory --list over the fleet (benchmarks/inventory; its rows are a list of cases)."""
+    cases = {row['case']: row for row in (results or {}).get('rows', [])}
+    anchor = next((row for case, row in cases.items() if case.startswith('azure_rm')), {})
+    ours, cached = cases.get('dockyard.azure.vms', {}), cases.get('dockyard.azure.vms, cache hit', {})
+    floor = cases.get('floor: ansible-inventory, empty inventory (our venv)', {})
+    one_region = cases.get('dockyard.azure.vms, one region', {})
+    fleet = '%s VMs, %s groups' % ((results or {}).get('vms'), (results or {}).get('groups'))
+
+    def minus(row, key):
+        return None if key not in row or key not in floor else row[key] - floor[key]
+
+    return [
+        ('inventory', 'inventory --list: wall time, ours / azure_rm', ratio(ours.get('median_s'), anchor.get('median_s')), 0.2,
+         fleet),
+        ('inventory', 'inventory --list: ARM requests, ours', ours.get('arm_calls'), 10,
+         'azure_rm %s requests carrying %s operations' % (anchor.get('arm_calls'), anchor.get('arm_operations'))),
+        ('inventory', 'inventory --list: ARM requests, every VM in one region', one_region.get('arm_calls'), None,
+         "Compute's 50 VMs per region per page"),
+        ('inventory', 'inventory cache hit: wall s above the floor', minus(cached, 'median_s'), 1.0,
+         'CPU s above the floor %s' % _seconds(minus(cached, 'median_cpu_s'))),
+    ]
 
 
 def _seconds(value):

@@ -171,6 +171,29 @@ def test_batch_dispatches_each_request_with_the_callers_token(fast, rg):
     assert anonymous.status_code == 401
 
 
+def test_batch_inner_requests_are_logged_as_batched_and_pay_no_latency_of_their_own(fast, rg, monkeypatch):
+    """The latency setting stands for the client's round trip: a batch pays it once, not once per inner request
+    (sleeps counted, not timed). Each inner request is in the log, marked ``batched``."""
+    from dockyard_emulator import faults
+
+    session = fast.http()
+    inner = [{"httpMethod": "GET", "name": str(i), "url": fast.url + fast.rid(f"/resourceGroups/{rg}?api-version=2022-09-01")}
+             for i in range(3)]
+    sleeps = []
+    monkeypatch.setattr(faults.time, "sleep", sleeps.append)
+    since = fast.app.store.requests()[-1]["seq"]
+    try:
+        fast.app.faults.update({"latency_ms": 40})
+        answer = session.post(fast.url + "/batch", params={"api-version": "2015-11-01"}, json={"requests": inner})
+    finally:
+        fast.app.faults.update({"latency_ms": 0})
+    assert answer.status_code == 200 and [r["httpStatusCode"] for r in answer.json()["responses"]] == [200, 200, 200]
+    assert sleeps == [0.04]
+    logged = [(entry["method"], entry["path"].rsplit("/", 1)[-1], entry["batched"])
+              for entry in fast.app.store.requests(since) if entry["kind"] == "arm"]
+    assert logged == [("GET", rg, True)] * 3 + [("POST", "batch", False)]
+
+
 def test_sku_not_available_and_cores_quota(fast, rg):
     nic = network(fast, rg)
     vms = fast.compute.virtual_machines

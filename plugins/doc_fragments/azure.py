@@ -18,11 +18,11 @@ options:
         then the azure-identity chain of environment credential, managed identity and Azure CLI login.
       - V(env) reads the credential settings from environment variables only
         (E(AZURE_CLIENT_ID), E(AZURE_TENANT_ID) and one of E(AZURE_CLIENT_SECRET), E(AZURE_CLIENT_CERTIFICATE_PATH)
-        or E(AZURE_FEDERATED_TOKEN_FILE)); the credential options of the task are ignored.
+        or E(AZURE_FEDERATED_TOKEN_FILE)); the credential options are ignored.
       - V(service_principal) needs O(client_id), O(tenant_id) and either O(client_secret) or O(client_certificate_path).
       - V(workload_identity) needs O(client_id), O(tenant_id) and O(federated_token_file),
         the OIDC token file that CI systems and Kubernetes provide.
-      - V(managed_identity) uses the managed identity of the Azure host running the task;
+      - V(managed_identity) uses the managed identity of the Azure host Ansible runs on;
         O(managed_identity_client_id) selects a user-assigned identity.
       - V(cli) uses the account of C(az login); without O(subscription_id) the CLI's default subscription is used.
     type: str
@@ -49,7 +49,7 @@ options:
     description:
       - Client secret of the service principal.
       - If not set, E(AZURE_CLIENT_SECRET) or E(AZURE_SECRET) is used.
-      - Mutually exclusive with O(client_certificate_path) when both come from the same place; a task option beats the environment.
+      - Mutually exclusive with O(client_certificate_path) when both come from the same place; an option beats the environment.
     type: str
   client_certificate_path:
     description:
@@ -125,7 +125,7 @@ requirements:
   - azure-identity >= 1.17
   - azure-mgmt-core >= 1.4
 notes:
-  - Every option that names an environment variable reads it only when the option is not set in the task.
+  - Every option that names an environment variable reads it only when the option is not set.
   - Credentials are never logged; secrets taken from environment variables are masked in the output too.
   - For the local emulator, set O(arm_endpoint), O(authority_host) and O(ca_bundle)
     (or E(AZURE_ARM_ENDPOINT), E(AZURE_AUTHORITY_HOST) and E(REQUESTS_CA_BUNDLE)).

@@ -467,6 +467,11 @@ vm:
       returned: success
       sample: {"publisher": "Debian", "offer": "debian-12", "sku": "12-gen2", "version": "0.20240211.1654",
                "exact_version": "0.20240211.1654", "id": null}
+    os_type:
+      description: Operating system of the OS disk (V(Linux) or V(Windows)), or null if Azure does not say.
+      type: str
+      returned: success
+      sample: Linux
     admin_username:
       description: Admin user of the VM.
       type: str

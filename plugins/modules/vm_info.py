@@ -124,6 +124,11 @@ vms:
       description: Image reference (publisher, offer, sku, version, exact_version, id).
       type: dict
       returned: always
+    os_type:
+      description: Operating system of the OS disk (V(Linux) or V(Windows)), or null if Azure does not say.
+      type: str
+      returned: always
+      sample: Linux
     admin_username:
       description: Admin user.
       type: str

@@ -56,3 +56,14 @@ def run_module(monkeypatch, capsys):
         return json.loads(capsys.readouterr().out)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def fresh_module_warnings():
+    """Every test starts with no module warnings or deprecations pending: AnsibleModule keeps them in
+    process-wide lists until a module exits, so one test's warnings would show up in the next test's result."""
+    from ansible.module_utils.common import warnings
+
+    for pending in (getattr(warnings, '_global_warnings', None), getattr(warnings, '_global_deprecations', None)):
+        if pending is not None:
+            pending.clear()

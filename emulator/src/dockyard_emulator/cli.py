@@ -1,4 +1,4 @@
-"""dockyard-emulator: serve | start | stop | status | open | env | requests | faults."""
+"""dockyard-emulator: serve | start | stop | status | open | env | requests | faults | fleet."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ FAULT_OPTIONS = [  # (option, settings key, type, help)
     ("--latency-ms", "latency_ms", int, "delay added to every ARM call"),
     ("--lro-failure-rate", "lro_failure_rate", float, "share of long-running operations that end Failed (0..1)"),
     ("--seed", "seed", int, "random seed, for reproducible fault sequences"),
+    ("--max-page-size", "max_page_size", int, "cap on the items per page of list operations (0: ARM's page sizes)"),
     ("--unavailable-sizes", "unavailable_sizes", lambda text: [p.strip() for p in text.split(",") if p.strip()],
      "VM sizes answered 409 SkuNotAvailable, comma-separated; SIZE@LOCATION for one region only"),
     ("--regional-cores-quota", "regional_cores_quota", int, "vCPUs a region allows in total (default 350)"),
@@ -99,6 +100,18 @@ def parser():
     _state_option(sub)
     _fault_options(sub, ["--retry-after", "--fault-retry-after"])
     sub.add_argument("--reset", action="store_true", help="back to no faults before applying the options")
+    sub = commands.add_parser("fleet", help="create VMs (with NICs and public IPs) in parallel with plain ARM calls",
+                              description="create a fleet of VMs through the running emulator's ARM API")
+    _state_option(sub)
+    sub.add_argument("--vms", type=int, default=10, help="number of VMs (default 10)")
+    sub.add_argument("--groups", type=int, default=1, help="resource groups <prefix>-rg<i>, VMs round-robin (default 1)")
+    sub.add_argument("--prefix", default="fleet", help="name prefix of the groups and VMs (default fleet)")
+    sub.add_argument("--locations", default="westeurope", help="comma-separated; group i in location i mod n")
+    sub.add_argument("--public-ip-every", type=int, default=1, help="every n-th VM gets a public IP (0: none)")
+    sub.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE", help="tag on every VM")
+    sub.add_argument("--cycle-tag", action="append", default=[], metavar="KEY=V1,V2",
+                     help="VM i gets the (i mod n)-th value")
+    sub.add_argument("--workers", type=int, default=16, help="parallel requests (default 16)")
     return root
 
 
@@ -298,6 +311,23 @@ def cmd_faults(args):
     result = control(args.state_dir, "PUT", "faults", changes) if changes else control(args.state_dir, "GET",
                                                                                        "faults")
     print(json.dumps(result, indent=2))
+    return 0
+
+
+def cmd_fleet(args):
+    from .fleet import FleetError, FleetSpec, create_fleet
+    spec = FleetSpec(prefix=args.prefix, vms=args.vms, groups=args.groups,
+                     locations=[item for item in args.locations.split(",") if item],
+                     public_ip_every=args.public_ip_every, workers=args.workers,
+                     tags=dict(item.split("=", 1) for item in args.tag),
+                     cycle_tags={key: values.split(",") for key, values in (item.split("=", 1) for item in args.cycle_tag)})
+    started = time.monotonic()
+    try:
+        vms = create_fleet(environment(args.state_dir), spec)
+    except FleetError as exc:
+        print(f"dockyard-emulator: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps({"vms": len(vms), "groups": spec.groups, "seconds": round(time.monotonic() - started, 1)}))
     return 0
 
 

@@ -6,7 +6,7 @@ a context without a request.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import EmulatorError
@@ -24,6 +24,9 @@ class Context:
 
     app: Emulator
     request: Request | None = None
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+    """Scratch space of this request for derived data (e.g. back-reference indexes a listing reuses); key
+    entries on ``store.generation`` so a write in between invalidates them."""
 
     @property
     def store(self) -> Store:

@@ -11,8 +11,8 @@ from .errors import ArmError, FaultSettingsError
 from .web import DROP, Response
 
 DEFAULTS: dict[str, Any] = {"throttle_rate": 0.0, "error_rate": 0.0, "drop_rate": 0.0, "latency_ms": 0, "retry_after": 1,
-            "lro_failure_rate": 0.0, "seed": None, "unavailable_sizes": [], "regional_cores_quota": 350,
-            "family_cores_quota": 100}
+            "lro_failure_rate": 0.0, "seed": None, "max_page_size": 0, "unavailable_sizes": [],
+            "regional_cores_quota": 350, "family_cores_quota": 100}
 RATES = ("throttle_rate", "error_rate", "drop_rate", "lro_failure_rate")
 
 
@@ -72,11 +72,11 @@ class Faults:
     def operation_fails(self) -> bool:
         return self._roll("lro_failure_rate")
 
-    def inject(self, subscription: str | None, is_write: bool) -> Response | None:
-        """Before an ARM request is handled: sleep, then maybe return DROP or raise the injected error."""
-        latency = self.settings["latency_ms"]
-        if latency:
-            time.sleep(latency / 1000)
+    def inject(self, subscription: str | None, is_write: bool, latency: bool = True) -> Response | None:
+        """Before an ARM request is handled: sleep (unless ``latency`` is false), then maybe return DROP or raise the
+        injected error."""
+        if latency and self.settings["latency_ms"]:
+            time.sleep(self.settings["latency_ms"] / 1000)
         retry = {"Retry-After": str(int(self.settings["retry_after"]))}
         if self._roll("drop_rate"):
             return DROP

@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import locations, lro, schema
+from . import locations, lro, paging, schema
 from .errors import ArmError, not_found
 from .store import Operation, Resource
 from .web import Response
@@ -148,6 +148,8 @@ class ResourceType:
     # Azure-AsyncOperation / Location URL kinds of its operations
     operation_kinds: tuple[str, ...] = ("operationStatuses", "operationResults")
     removal_rank: int = 100                # removal order when a parent or resource group goes (lower: earlier)
+    page_size: int = paging.DEFAULT_PAGE_SIZE  # items per page of a list; more remain -> nextLink ($skiptoken)
+    page_per_location: bool = False        # page_size items of each location per page (Compute's VM listings)
 
     def __init__(self, provider: Provider) -> None:
         self.provider = provider
@@ -351,7 +353,8 @@ class ResourceType:
 
     def list(self, ctx: Context, prefix: str) -> Response:
         items = ctx.store.resources(prefix, [self.full_type])
-        return Response(200, {"value": [self.render(ctx, r) for r in items]})
+        return Response(200, paging.paged_list(ctx, items, self.page_size, self.page_per_location,
+                                               lambda resource: self.render(ctx, resource)))
 
     def action(self, ctx: Context, rid: ResourceId, name: str) -> Response:
         handler = getattr(self, f"action_{name}", None)

@@ -59,6 +59,7 @@ class Store:
     def __init__(self, path: str | Path) -> None:
         self._lock = threading.RLock()
         self._depth = 0
+        self.generation = 0  # bumped by every resource write: derived data cached per request keys on it
         self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -121,6 +122,7 @@ class Store:
 
     def save_resource(self, rid: str, rtype: str, body: dict[str, Any], internal: dict[str, Any] | None,
                       now: str) -> None:
+        self.generation += 1
         self._run(
             "INSERT INTO resources (key, id, type, body, internal, created, changed) VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT(key) DO UPDATE SET body = excluded.body, internal = excluded.internal,"
@@ -128,17 +130,24 @@ class Store:
             rid.lower(), rid, rtype.lower(), json.dumps(body), json.dumps(internal or {}), now, now,
         )
 
-    def resources(self, prefix: str = "", types: list[str] | None = None) -> list[Resource]:
-        """Resources whose id starts with ``prefix`` (case-insensitive), optionally of given types."""
+    def resources(self, prefix: str = "", types: list[str] | None = None, containing: str | None = None) -> list[Resource]:
+        """Resources whose id starts with ``prefix`` (case-insensitive), optionally of given types, optionally only
+        those whose representation contains the text ``containing`` (case-insensitive; e.g. an id they reference:
+        SQLite scans the stored text, so back-references stay cheap at fleet size)."""
         prefix = prefix.lower()
         sql, args = "SELECT * FROM resources WHERE substr(key, 1, ?) = ?", [len(prefix), prefix]
         if types is not None:
             types = [t.lower() for t in types]
             sql += " AND type IN (%s)" % ",".join("?" * len(types))
             args += types
+        if containing:
+            # LIKE is case-insensitive for ASCII; its wildcards only widen the match (callers check exactly).
+            sql += " AND body LIKE ?"
+            args.append(f"%{containing}%")
         return [self._resource(r) for r in self._all(sql + " ORDER BY key", *args)]
 
     def delete_resource(self, rid: str) -> None:
+        self.generation += 1
         self._run("DELETE FROM resources WHERE key = ?", rid.lower())
 
     # operations -------------------------------------------------------------------------

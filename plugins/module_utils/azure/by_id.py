@@ -9,8 +9,9 @@ with the api-version chosen here per provider. Why not azure-mgmt-network for th
 its releases (33 and every TypeSpec release) are single-API packages whose 200-odd operation groups
 live in one module that imports the whole models package, so a NIC GET costs about a third of a
 `vm` run's import time and memory; azure.mgmt.resource.resources is about a tenth of that.
-Listings (vm_info's constant-count queries) still use azure-mgmt-network: the generic listing does
-not return properties.
+Listings (the constant-count queries of vm_info and the vms inventory) go through the 'arm' client
+(rest.py: ARM's JSON through azure-mgmt-core's pipeline), not the generic listing, which does not
+return properties.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
+# rest.py imports no SDK itself; importing it by name makes Ansible ship it with every module that builds
+# clients (AnsiballZ bundles the module_utils a module imports, and CLIENTS names 'arm' by a string).
+from ansible_collections.dockyard.azure.plugins.module_utils.azure import rest as _rest  # noqa: F401  pylint: disable=unused-import
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.auth import AzureConnectionConfig
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import MissingAzureLibrary
 
@@ -28,6 +31,10 @@ CLIENTS = {
     )),
     'compute': ('azure-mgmt-compute', (
         ('azure.mgmt.compute', 'ComputeManagementClient'),
+    )),
+    # Plain ARM REST reads (JSON in and out) through the same pipeline policies: listings at fleet size.
+    'arm': ('azure-mgmt-core', (
+        ('ansible_collections.dockyard.azure.plugins.module_utils.azure.rest', 'ArmRestClient'),
     )),
     # Template deployments left azure-mgmt-resource in 26 for their own package; older azure-mgmt-resource
     # releases serve them from the top-level client (.deployments, .deployment_operations).

@@ -9,7 +9,8 @@ store: the SDK's serialization, error mapping, retry policy and LRO pollers all 
 leaves the process.
 
 ARM's protocol, as far as the collection uses it: 404 envelopes (ResourceGroupNotFound when the
-group is missing), 201 on create and 200 on update, long-running writes answered with 201/202 and
+group is missing, listings included), listings in pages with a nextLink when ``page_size`` is set,
+201 on create and 200 on update, long-running writes answered with 201/202 and
 ``Azure-AsyncOperation`` (PUT, PATCH, POST actions) or ``Location`` (DELETE), an operation status
 resource the poller follows, 429 with Retry-After when throttled. A few ARM rules the VM code
 meets: a NIC in use cannot be deleted, deleting a VM detaches its NICs and deletes the disks whose
@@ -31,7 +32,7 @@ import json
 import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 import urllib3
@@ -200,6 +201,7 @@ class FakeArm(RunCommandRoutes):
         self.api_versions: list[tuple[str, str, str]] = []  # (method, path, api-version) of every ARM request
         self.fail_on: dict[str, ArmError] = {}
         self.throttle_next = 0
+        self.page_size: int | None = None  # when set, listings answer pages of this size with ARM's nextLink
         self.groups: dict[str, dict] = {}
         self.resources: dict[str, dict] = {}
         self.extensions: dict[tuple[str, str, str], dict] = {}
@@ -368,7 +370,21 @@ class FakeArm(RunCommandRoutes):
             return answered.status, answered.body, answered.headers
         if route.lro:
             return self._start_operation(route, path, status, reply)
+        if method == 'GET' and self.page_size and isinstance(reply, dict) and isinstance(reply.get('value'), list):
+            reply = self._page(reply, url)
         return status, reply, {}
+
+    def _page(self, listing: dict, url: str) -> dict:
+        """One page of a listing (the $skiptoken is the offset), with the nextLink to the next one."""
+        parts = urlsplit(url)
+        query = [(key, value) for key, value in parse_qsl(parts.query) if key != '$skiptoken']
+        offset = int(dict(parse_qsl(parts.query)).get('$skiptoken') or 0)
+        size = self.page_size or len(listing['value'])
+        page = {'value': listing['value'][offset:offset + size]}
+        if offset + size < len(listing['value']):
+            query.append(('$skiptoken', str(offset + size)))
+            page['nextLink'] = urlunsplit(parts._replace(query=urlencode(query)))
+        return page
 
     def _match(self, method: str, path: str) -> tuple[Route, dict]:
         for route in ROUTES:
@@ -485,6 +501,8 @@ class FakeArm(RunCommandRoutes):
 
     def _list_network(self, route, params, body, query):
         provider_type = self._network_type(route)
+        if params.get('rg') is not None:
+            self.require_group(params['rg'])
         return self._listing([copy.deepcopy(r) for r in self.resources.values() if self._in_scope(params, r, provider_type)])
 
     def _put_network(self, route, params, body, query):
@@ -571,6 +589,8 @@ class FakeArm(RunCommandRoutes):
         return 200, self._with_view(vm) if query.get('$expand') == 'instanceView' else copy.deepcopy(vm)
 
     def _list_vms(self, route, params, body, query):
+        if params.get('rg') is not None:
+            self.require_group(params['rg'])
         view = query.get('$expand') == 'instanceView' or query.get('statusOnly') == 'true'
         return self._listing([self._with_view(r) if view else copy.deepcopy(r)
                               for r in self.resources.values() if self._in_scope(params, r, VM_TYPE)])

@@ -9,26 +9,33 @@
   listing with statusOnly=true (filtered to the group) is used instead: still one call.
 - the subscription: virtual_machines.list_all(statusOnly=true), network_interfaces.list_all and
   public_ip_addresses.list_all: 3 calls for N VMs.
-NICs and public IPs are joined to their VMs in memory.
+NICs and public IPs are joined to their VMs in memory. The listings go through the 'arm' client
+(rest.py): ARM's JSON as it comes, page after page, with the SDK clients' retry policy, and without
+the management SDKs' models, which cost seconds at fleet size (the inventory plugin lists hundreds
+of VMs with this same code).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import quote
 
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.arm import (
     RestDict,
     group_of,
-    list_rest,
     parse_resource_id,
     read_or_none,
 )
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.by_id import ResourcesById
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.context import AzureContext
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureModuleError
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureModuleError, azure_operation
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.tags import tags_match
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.state import nic_addresses, primary_nic_id, vm_to_dict
+
+# The api-versions of the three listings: available in every Azure cloud, with statusOnly and $expand.
+COMPUTE_LIST_API = '2024-07-01'
+NETWORK_LIST_API = '2024-05-01'
 
 
 def _by_id(items: Iterable[RestDict]) -> dict[str, RestDict]:
@@ -53,9 +60,14 @@ class VmQuery:
         self.ctx = ctx
         self.calls = 0
 
-    def _list(self, what: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> list[RestDict]:
+    def _list(self, what: str, collection: str, resource_group: str | None, api_version: str, **params: str) -> list[RestDict]:
+        """Every item of `collection` ('Microsoft.Compute/virtualMachines') in the subscription or a group."""
         self.calls += 1
-        return list_rest(what, call, *args, **kwargs)
+        scope = '/subscriptions/%s' % quote(self.ctx.subscription_id, safe='')
+        if resource_group is not None:
+            scope += '/resourceGroups/%s' % quote(resource_group, safe='')
+        with azure_operation('Could not list %s' % what):
+            return list(self.ctx.client('arm').list('%s/providers/%s' % (scope, collection), api_version, **params))
 
     def _get(self, what: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> RestDict | None:
         self.calls += 1
@@ -88,28 +100,28 @@ class VmQuery:
 
     def list_vms(self, resource_group: str | None = None) -> list[RestDict]:
         """REST dicts of the VMs of a group (or the subscription), each with its instance view."""
-        compute = self.ctx.client('compute')
+        vms_type = 'Microsoft.Compute/virtualMachines'
         if resource_group is None:
-            return self._list('the VMs of the subscription', compute.virtual_machines.list_all, status_only='true')
+            return self._list('the VMs of the subscription', vms_type, None, COMPUTE_LIST_API, statusOnly='true')
         try:
-            return self._list("the VMs of resource group '%s'" % resource_group, compute.virtual_machines.list,
-                              resource_group, expand='instanceView')
+            return self._list("the VMs of resource group '%s'" % resource_group, vms_type, resource_group, COMPUTE_LIST_API,
+                              **{'$expand': 'instanceView'})
         except AzureModuleError as exc:
             if exc.extra.get('status_code') != 400:
                 raise
-        vms = self._list('the VMs of the subscription', compute.virtual_machines.list_all, status_only='true')
+        vms = self._list('the VMs of the subscription', vms_type, None, COMPUTE_LIST_API, statusOnly='true')
         return [vm for vm in vms if group_of(vm.get('id')) == resource_group.lower()]
 
     def _network(self, vms: list[RestDict], resource_group: str | None) -> tuple[list[RestDict], list[RestDict]]:
-        network = self.ctx.client('network')
+        nics_type, pips_type = 'Microsoft.Network/networkInterfaces', 'Microsoft.Network/publicIPAddresses'
         if resource_group is None:
-            nics = self._list('the network interfaces of the subscription', network.network_interfaces.list_all) if vms else []
-            pips = self._list('the public IPs of the subscription', network.public_ip_addresses.list_all) if vms else []
+            nics = self._list('the network interfaces of the subscription', nics_type, None, NETWORK_LIST_API) if vms else []
+            pips = self._list('the public IPs of the subscription', pips_type, None, NETWORK_LIST_API) if vms else []
             return nics, pips
         nic_groups = sorted({group for group in (group_of(primary_nic_id(vm)) for vm in vms) if group})
         nics = []
         for group in nic_groups:
-            nics.extend(self._list("the network interfaces of resource group '%s'" % group, network.network_interfaces.list, group))
+            nics.extend(self._list("the network interfaces of resource group '%s'" % group, nics_type, group, NETWORK_LIST_API))
         wanted = {(primary_nic_id(vm) or '').lower() for vm in vms}
         pip_groups = set()
         for nic in nics:
@@ -120,7 +132,7 @@ class VmQuery:
                 pip_groups.add(pip_group)
         pips = []
         for group in sorted(pip_groups):
-            pips.extend(self._list("the public IPs of resource group '%s'" % group, network.public_ip_addresses.list, group))
+            pips.extend(self._list("the public IPs of resource group '%s'" % group, pips_type, group, NETWORK_LIST_API))
         return nics, pips
 
     def query(self, resource_group: str | None = None, name: str | None = None,

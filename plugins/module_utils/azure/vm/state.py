@@ -194,6 +194,7 @@ def vm_to_dict(vm: RestDict | None, nic: RestDict | None = None, public_ip: Rest
             'exact_version': image.get('exactVersion'),
             'id': image.get('id'),
         },
+        'os_type': get_path(props, 'storageProfile', 'osDisk', 'osType'),
         'admin_username': get_path(props, 'osProfile', 'adminUsername'),
         'computer_name': get_path(props, 'osProfile', 'computerName'),
         'ssh_public_keys': [key.get('keyData') for key in ssh_keys],

@@ -328,7 +328,7 @@ class Disks(DiskRP):
 
     def attached_to(self, ctx: Context, vm_id: str) -> list[Resource]:
         group = "/".join(vm_id.split("/")[:5])
-        return [d for d in ctx.store.resources(group + "/", [self.full_type])
+        return [d for d in ctx.store.resources(group + "/", [self.full_type], containing=vm_id)
                 if (d["body"].get("managedBy") or "").lower() == vm_id.lower()]
 
     def release(self, ctx: Context, resource: Resource) -> None:

@@ -45,6 +45,9 @@ class VirtualMachines(VmActions, RunCommandAction, ResourceType):
     actions = ("start", "powerOff", "deallocate", "restart") + EXTRA_ACTIONS
     removal_rank = 10
     write_only = ("properties.osProfile.adminPassword", "properties.osProfile.customData", "properties.userData")
+    # CRP answers at most 50 VMs of each region in a page of a listing (see paging.py).
+    page_size = 50
+    page_per_location = True
 
     def build(self, ctx: Context, rid: ResourceId, body: dict[str, Any], existing: Resource | None) -> dict[str, Any]:
         vm_profile.check_name(rid)

@@ -292,7 +292,7 @@ def network_profile(ctx: Context, rid: ResourceId, given: dict[str, Any] | None,
             raise invalid(f"The network interface {nic['id']} is in location '{nic['body']['location']}'; the "
                           f"virtual machine is in '{location}'. They must be in the same location.",
                           "networkProfile.networkInterfaces.id")
-        for vm in ctx.store.resources(f"/subscriptions/{rid.id.split('/')[2]}/", [VM_TYPE]):
+        for vm in ctx.store.resources(f"/subscriptions/{rid.id.split('/')[2]}/", [VM_TYPE], containing=nic["id"]):
             if vm["id"].lower() != rid.id.lower() and any(
                     (r.get("id") or "").lower() == nic["id"].lower()
                     for r in vm["body"]["properties"]["networkProfile"]["networkInterfaces"]):

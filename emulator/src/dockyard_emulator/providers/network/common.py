@@ -43,22 +43,67 @@ def ref_id(value: Any) -> str | None:
     return value["id"].lower() if isinstance(value, dict) and isinstance(value.get("id"), str) else None
 
 
-def subscription_resources(ctx: Context, full_type: str) -> list[Resource]:
-    return ctx.store.resources(f"/subscriptions/{ctx.subscription}/", [full_type])
+def subscription_resources(ctx: Context, full_type: str, containing: str | None = None) -> list[Resource]:
+    """The subscription's resources of a type (only those whose representation mentions ``containing``)."""
+    return ctx.store.resources(f"/subscriptions/{ctx.subscription}/", [full_type], containing)
+
+
+# A request that looks up more back-references than this (a listing rendering each item) reads the
+# referencing resources once into an index instead of one filtered query per lookup.
+INDEX_AFTER = 8
+
+
+def _indexed(ctx: Context, name: str, build: Callable[[], dict[str, list[Any]]]) -> dict[str, list[Any]] | None:
+    """The request's index ``name`` once it has looked up more than INDEX_AFTER back-references, else None."""
+    calls = ctx.memo[("lookups", name)] = ctx.memo.get(("lookups", name), 0) + 1
+    if calls <= INDEX_AFTER:
+        return None
+    key = (name, ctx.store.generation)
+    if key not in ctx.memo:
+        ctx.memo[key] = build()
+    index: dict[str, list[Any]] = ctx.memo[key]
+    return index
+
+
+def _configurations_by(ctx: Context, key: str) -> dict[str, list[Any]]:
+    index: dict[str, list[Any]] = {}
+    for nic in subscription_resources(ctx, NIC_TYPE):
+        for config in nic["body"]["properties"].get("ipConfigurations", []):
+            target = ref_id(config["properties"].get(key))
+            if target:
+                index.setdefault(target, []).append((nic, config))
+    return index
 
 
 def ip_configurations(ctx: Context, key: str, target_id: str) -> Iterator[tuple[Resource, dict[str, Any]]]:
     """(nic, ipConfiguration) pairs whose ``properties[key]`` references ``target_id``."""
     target = target_id.lower()
-    for nic in subscription_resources(ctx, NIC_TYPE):
+    index = _indexed(ctx, f"configurations-by-{key}", lambda: _configurations_by(ctx, key))
+    if index is not None:
+        yield from index.get(target, [])
+        return
+    for nic in subscription_resources(ctx, NIC_TYPE, containing=target):
         for config in nic["body"]["properties"].get("ipConfigurations", []):
             if ref_id(config["properties"].get(key)) == target:
                 yield nic, config
 
 
+def _vms_by_nic(ctx: Context) -> dict[str, list[Any]]:
+    index: dict[str, list[Any]] = {}
+    for vm in subscription_resources(ctx, VM_TYPE):
+        for reference in vm["body"]["properties"].get("networkProfile", {}).get("networkInterfaces", []):
+            if ref_id(reference):
+                index.setdefault(ref_id(reference) or "", []).append((vm, reference))
+    return index
+
+
 def attached_vm(ctx: Context, nic_id: str) -> tuple[Resource | None, dict[str, Any]]:
     """(vm record, NIC reference) of the VM whose networkProfile lists ``nic_id``; (None, {}) otherwise."""
-    for vm in subscription_resources(ctx, VM_TYPE):
+    index = _indexed(ctx, "vms-by-nic", lambda: _vms_by_nic(ctx))
+    if index is not None:
+        found = index.get(nic_id.lower())
+        return found[0] if found else (None, {})
+    for vm in subscription_resources(ctx, VM_TYPE, containing=nic_id):
         for reference in vm["body"]["properties"].get("networkProfile", {}).get("networkInterfaces", []):
             if ref_id(reference) == nic_id.lower():
                 return vm, reference
