@@ -74,9 +74,9 @@ emulator-tests: ## the emulator's own tests (plain Azure SDK clients against it)
 	cd emulator && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests
 
 integration: ## playbooks against the emulator and the local Docker engine (and azure.azcollection's, from benchmarks/.venv)
+	@# --dist loadscope: a module's tests share one worker, so its module-scoped VMs and registries are made once
 	@bash benchmarks/venv.sh  # the anchors' venv, for test_azcollection_interop.py: made once (~3 min), cached after
-	@# loadgroup: the tests of an xdist group (tests/integration/swarm: one set of VMs) run on one worker.
-	cd $(ROOT) && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadgroup tests/integration
+	cd $(ROOT) && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadscope tests/integration
 
 molecule: ## molecule scenarios of the roles, against an emulator with container VMs
 	$(EMULATOR) start --state-dir $(MOLECULE_STATE) --vm-backend container
@@ -118,8 +118,9 @@ docs-lint: sync ## antsibull-docs lint: plugin DOCUMENTATION, role argument spec
 demo-images: ## build the demo application's images on the local Docker engine
 	bash demo/build-images.sh
 
-demo: setup demo-images ## two Docker hosts in the emulator with the demo app deployed to both
+demo: setup demo-images ## two Docker hosts in the emulator with the demo app deployed to both, through a container registry
 	$(EMULATOR) start --state-dir $(DEMO_STATE) --vm-backend container
+	@echo "make demo: the images go through a container registry of the emulator (a real registry server): pushed once, pulled by every host (registry_name in playbooks/vars/emulator.yml; empty it to copy them to each host with image_copy)."
 	eval "$$($(EMULATOR) env --state-dir $(DEMO_STATE))" && \
 		ansible-playbook playbooks/site.yml -e @playbooks/vars/emulator.yml
 	@echo; while read -r url; do [ -n "$$url" ] || continue; echo "curl $$url"; curl -fsS "$$url"; echo; done < $(ROOT)/.demo/urls.txt

@@ -13,7 +13,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VENV="$ROOT/.venv"
 COLLECTION_ROOT="$ROOT/.ansible/collections"
 COLLECTION="$COLLECTION_ROOT/ansible_collections/dockyard/azure"
-APT_PACKAGES=(rsync busybox-static debootstrap openssh-client iproute2 ca-certificates shellcheck git openssl util-linux)
+APT_PACKAGES=(rsync busybox-static debootstrap openssh-client iproute2 ca-certificates shellcheck git openssl util-linux docker-registry)
 # Debian's engine only where no engine is installed (docker-ce and docker.io conflict).
 command -v dockerd >/dev/null || APT_PACKAGES+=(docker.io)
 # Headless Chromium and its WebDriver for the docs site test (tests/release), unless already there.

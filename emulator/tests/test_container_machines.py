@@ -7,9 +7,11 @@ removed at the end (fixtures in conftest.py). The Docker-in-Docker test is marke
 with ``-m "not slow"``).
 """
 import os
+import shlex
 import shutil
 import subprocess
 import time
+from pathlib import Path
 
 import docker
 import pytest
@@ -199,3 +201,21 @@ def test_docker_in_docker(vm, key, backend):
     code, out, err = backend.run_command(vm_key, "for i in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done;"
                                                  " docker run --rm local/busybox:1 sh -c 'echo back'", {}, 120)
     assert (code, out) == (0, "back\n"), err
+
+
+@needs_docker
+def test_a_new_vm_trusts_the_emulators_ca(backend, key, state_dir, tmp_path):
+    """As an Azure VM trusts the public CAs, a container VM trusts the emulator's CA (its registries' certificates)."""
+    from dockyard_emulator import crypto
+    crypto.ensure_pki(Path(state_dir))
+    crypto.issue_server_certificate(Path(state_dir), "10.0.0.1", ["10.0.0.1"], [], tmp_path / "s.pem", tmp_path / "k.pem")
+    leaf = (tmp_path / "s.pem").read_text().split("-----END CERTIFICATE-----")[0] + "-----END CERTIFICATE-----\n"
+    vm_key = "/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vmca"
+    address = backend.create(vm_key, {"computer_name": "ca-01", "admin_username": "azureuser",
+                                      "ssh_public_keys": [key[1]]})["address"]
+    try:
+        out = ssh(key, "azureuser", address, "printf '%%s' %s > /tmp/leaf.pem && openssl verify /tmp/leaf.pem"
+                  % shlex.quote(leaf))
+        assert out.stdout.strip() == "/tmp/leaf.pem: OK"
+    finally:
+        backend.delete(vm_key)

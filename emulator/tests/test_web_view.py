@@ -87,7 +87,8 @@ def test_overview_lists_the_vm_and_shows_its_power_state_change(emu, vm, browser
 
 def test_request_log_filters_by_method_status_and_path(emu, vm, browser):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     rg, name = vm
     emu.compute.virtual_machines.begin_power_off(rg, name).result()
@@ -97,6 +98,8 @@ def test_request_log_filters_by_method_status_and_path(emu, vm, browser):
     form.find_element(By.NAME, "status").send_keys("2xx")
     form.find_element(By.NAME, "path").send_keys("/POWEROFF")          # substring, any case
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    # read the rows of the filtered page, not of the one being replaced (a stale element otherwise)
+    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(form))
     rows = browser.find_elements(By.CSS_SELECTOR, "tbody tr[data-seq]")
     assert rows, browser.find_element(By.TAG_NAME, "main").text
     for row in rows:

@@ -144,6 +144,31 @@ options:
         services without an C(image) name (V(local)).
     type: str
     choices: [all, local]
+  registries:
+    description:
+      - Credentials the engine pulls images with, per registry, for example an Azure Container Registry's admin user
+        or C(00000000-0000-0000-0000-000000000000) with a registry refresh token.
+      - The Docker engine keeps no credentials of its own; a pull over its API carries them (as C(docker pull)
+        sends those of the client's C(docker login)). Images of other registries are pulled without credentials.
+    type: list
+    elements: dict
+    suboptions:
+      server:
+        description:
+          - Registry host (C(host) or C(host:port)) as it appears in the image references, such as
+            V(myregistry.azurecr.io).
+        type: str
+        required: true
+      username:
+        description:
+          - User name.
+        type: str
+        required: true
+      password:
+        description:
+          - Password or token.
+        type: str
+        required: true
 requirements:
   - docker >= 7.0 (Python library)
   - PyYAML
@@ -269,6 +294,11 @@ ARGUMENT_SPEC = dict(
     stop_timeout=dict(type='int'),
     remove_volumes=dict(type='bool', default=False),
     remove_images=dict(type='str', choices=list(REMOVE_IMAGES)),
+    registries=dict(type='list', elements='dict', options=dict(
+        server=dict(type='str', required=True),
+        username=dict(type='str', required=True),
+        password=dict(type='str', required=True, no_log=True),
+    )),
 )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import collections
 import fnmatch
 import json
+import subprocess
 import tarfile
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from conftest import OUTPUT_DIR, run, tool
 # repository (tooling, local state) until someone decides it belongs here.
 ALLOWED_TOP_LEVEL = {
     "MANIFEST.json", "FILES.json", "README.md", "LICENSE", "requirements.txt", "bindep.txt",
-    "meta", "plugins", "roles", "playbooks", "docs", "changelogs", "extensions",
+    "meta", "plugins", "roles", "playbooks", "inventories", "docs", "changelogs", "extensions",
 }
 # Never shipped: the emulator, tests, molecule scenarios, the demo, benchmarks, tools, virtualenvs,
 # the collection copy, demo state, test output, build results and caches (fnmatch, `*` crosses `/`).
@@ -176,3 +177,22 @@ def test_smoke_playbook_runs_from_the_installed_tarball(installed, emulator, tmp
               if entry.get("kind", "arm") == "arm"]
     group_path = "/resourcegroups/release-smoke"
     assert [method for method, path in writes if path.endswith(group_path)] == ["PUT", "DELETE"], writes
+
+
+def test_shipped_playbooks_need_nothing_outside_the_collection(installed, tmp_path):
+    # The repository's demo/ and its vars file stay behind: no shipped playbook or vars file may point there.
+    playbooks = installed.collection_dir / "playbooks"
+    outside = [(path.relative_to(playbooks), line.strip()) for path in sorted(playbooks.rglob("*.yml"))
+               for line in path.read_text().splitlines()
+               if "playbook_dir }}/.." in line and not line.lstrip().startswith("#")]
+    assert not outside, outside
+
+    # Run by name from the installed copy, deploy.yml stops at its first task, before any change,
+    # when it has no application to deploy.
+    env = dict(installed.env)
+    done = subprocess.run([tool("ansible-playbook"), "dockyard.azure.deploy", "-e", "app_src=%s" % (tmp_path / "none")],
+                          capture_output=True, text=True, check=False, env=env, cwd=tmp_path)
+    assert done.returncode != 0
+    assert "deploy.yml: app_src must be the directory of the Compose project" in done.stdout, done.stdout[-3000:]
+    assert "ok=0" in done.stdout and "changed=0" in done.stdout
+    run([tool("ansible-playbook"), "--syntax-check", "dockyard.azure.site"], env=env, cwd=tmp_path)

@@ -145,3 +145,35 @@ def verify_jwt(token, public_key):
     except InvalidSignature as exc:
         raise TokenError("invalid signature") from exc
     return header, claims
+
+
+# Certificates for services next to the emulator (e.g. container registries) --------------------
+def issue_server_certificate(state_dir: Path, common_name: str, addresses: list[str], names: list[str],
+                             certificate: Path, key: Path, days: int = 825) -> None:
+    """Write a TLS server certificate signed by the state dir's CA (with the CA appended) and its key."""
+    ca_key = serialization.load_pem_private_key((state_dir / "ca-key.pem").read_bytes(), None)
+    ca_cert = x509.load_pem_x509_certificate((state_dir / "ca.pem").read_bytes())
+    server_key = ec.generate_private_key(ec.SECP256R1())
+    san: list[x509.GeneralName] = [x509.IPAddress(ipaddress.ip_address(a)) for a in addresses]
+    san += [x509.DNSName(n) for n in names]
+    cert = _certificate(common_name, "Dockyard Azure Emulator CA", server_key.public_key(), ca_key, days, san=san)
+    _write(key, _pem_key(server_key), private=True)
+    _write(certificate, cert.public_bytes(serialization.Encoding.PEM) + ca_cert.public_bytes(serialization.Encoding.PEM))
+
+
+def ensure_signing_certificate(certificate: Path, key: Path, common_name: str) -> None:
+    """A self-signed RSA certificate and key for signing tokens (kept once made)."""
+    if certificate.exists() and key.exists():
+        return
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = _certificate(common_name, common_name, private.public_key(), private, 3650)
+    _write(key, _pem_key(private), private=True)
+    _write(certificate, cert.public_bytes(serialization.Encoding.PEM))
+
+
+def libtrust_key_id(public_key) -> str:
+    """The key id Docker's libtrust derives from a public key (the ``kid`` Distribution's token auth matches):
+    SHA-256 of the DER SubjectPublicKeyInfo, first 240 bits, base32, in 12 groups of 4 joined by ':'."""
+    der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    text = base64.b32encode(hashlib.sha256(der).digest()[:30]).decode().rstrip("=")
+    return ":".join(text[i:i + 4] for i in range(0, len(text), 4))

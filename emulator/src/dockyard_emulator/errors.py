@@ -85,6 +85,18 @@ class TokenError(EmulatorError):
     code = "InvalidAuthenticationToken"
 
 
+class RegistryAuthError(EmulatorError):
+    """A container registry's token endpoint refuses a request; answered in the registry's error format
+    ``{"errors": [{"code", "message"}]}`` (Docker's clients show the message)."""
+
+    status = 401
+    code = "UNAUTHORIZED"
+
+    def __init__(self, message: str, status: int = 401, code: str = "UNAUTHORIZED") -> None:
+        super().__init__(message)
+        self.status, self.code = status, code
+
+
 class FaultSettingsError(EmulatorError):
     """Fault settings given to the control API are not valid (the message names the setting)."""
 

@@ -42,7 +42,7 @@ def _iso(epoch: float) -> str:
 
 def _path(op: Operation, kind: str) -> str:
     return op["path"].format(subscription=op["subscription"], namespace=op["namespace"],
-                             location=op["location"], kind=kind, id=op["id"])
+                             location=op["location"], kind=kind, id=op["id"], target=op["target"])
 
 
 def _url(ctx: Context, op: Operation, kind: str) -> str:

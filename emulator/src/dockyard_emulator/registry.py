@@ -16,6 +16,7 @@ from .web import Handler, Route
 
 if TYPE_CHECKING:
     from .resource_type import ResourceType
+    from .server import Emulator
 
 T = TypeVar("T", bound="ResourceType")
 H = TypeVar("H", bound=Handler)
@@ -30,6 +31,11 @@ class Provider:
         self.routes: list[Route] = []
         # non-resource types listed in the manifest (e.g. locations/vmSizes) -> api-versions
         self.extra_types: dict[str, tuple[str, ...]] = {}
+        # data-plane paths outside ARM (no bearer token, no api-version), e.g. a registry's token endpoints
+        self.data_routes: list[Route] = []
+        # called with the Emulator when it starts serving / stops (long-lived helpers a provider runs)
+        self.startup: list[Callable[[Emulator], None]] = []
+        self.shutdown: list[Callable[[Emulator], None]] = []
 
     def resource_type(self, cls: type[T]) -> type[T]:
         """Class decorator: register a ResourceType subclass (one instance serves every request)."""
@@ -54,6 +60,24 @@ class Provider:
             self.routes.append(Route(methods, template, func, api_versions))
             return func
         return register
+
+    def data_route(self, methods: list[str], template: str) -> Callable[[H], H]:
+        """Decorator for a handler ``f(ctx, **path_vars) -> Response`` of a data-plane path (not ARM: no
+        bearer token, no api-version; answered next to the identity endpoints)."""
+        def register(func: H) -> H:
+            self.data_routes.append(Route(methods, template, func))
+            return func
+        return register
+
+    def on_start(self, func: Callable[[Emulator], None]) -> Callable[[Emulator], None]:
+        """Decorator: ``func(app)`` runs when the emulator starts serving (e.g. restart helper processes)."""
+        self.startup.append(func)
+        return func
+
+    def on_stop(self, func: Callable[[Emulator], None]) -> Callable[[Emulator], None]:
+        """Decorator: ``func(app)`` runs when the emulator stops (e.g. stop helper processes)."""
+        self.shutdown.append(func)
+        return func
 
     def manifest(self, subscription: str) -> dict[str, Any]:
         displays = [locations.DISPLAY[n] for n in locations.NAMES]
@@ -101,3 +125,6 @@ class Registry:
 
     def routes(self) -> list[Route]:
         return [route for p in self.providers.values() for route in p.routes]
+
+    def data_routes(self) -> list[Route]:
+        return [route for p in self.providers.values() for route in p.data_routes]

@@ -142,6 +142,7 @@ class ResourceType:
     lro_headers: tuple[str, ...] = ("Azure-AsyncOperation", "Location")  # LRO headers of DELETE and actions
     strict_schema: bool = True             # unknown keys in a body: refused (ARM, Compute) or dropped (Network)
     write_only: tuple[str, ...] = ()       # dotted paths Azure accepts and never returns (secrets)
+    # the URL path of its operations ({target}: the resource's id, for types whose operations live under it)
     operation_path: str = "/subscriptions/{subscription}/providers/{namespace}/locations/{location}/{kind}/{id}"
     states: dict[str, str] = {"create": "Creating", "update": "Updating", "delete": "Deleting"}
     actions: tuple[str, ...] = ()          # POST actions, each handled by ``action_<name>(ctx, resource)``

@@ -49,10 +49,11 @@ SETTINGS_DEFAULTS: dict[str, Any] = {"lro_seconds": 0.5, "retry_after": 1, "vm_b
 
 
 def is_write(request: Request) -> bool:
-    """ARM's notion of a write: PUT/PATCH/DELETE, and POST except list*-style reads (listKeys, ...)."""
+    """ARM's notion of a write: PUT/PATCH/DELETE, and POST except list*-style reads (listKeys, ...) and name checks."""
     if request.method in ("PUT", "PATCH", "DELETE"):
         return True
-    return request.method == "POST" and not request.path.rstrip("/").rsplit("/", 1)[-1].lower().startswith("list")
+    action = request.path.rstrip("/").rsplit("/", 1)[-1].lower()
+    return request.method == "POST" and not action.startswith("list") and action != "checknameavailability"
 
 
 def _uuid() -> str:
@@ -214,11 +215,29 @@ class Emulator:
 
     def identity_endpoint(self, request: Request) -> Response:
         ctx = Context(self, request)
-        for route in auth.ROUTES:
+        for route in auth.ROUTES + self.registry.data_routes():
             match = route.regex.fullmatch(request.path)
             if match and request.method in route.methods:
                 return route.handler(ctx, **match.groupdict())
         raise ArmError(404, "NotFound", f"The requested path '{request.path}' was not found.")
+
+    def start_providers(self) -> None:
+        """Run the providers' start hooks (helper processes a provider keeps, e.g. registry servers)."""
+        for provider in self.registry.providers.values():
+            for hook in provider.startup:
+                try:
+                    hook(self)
+                except Exception:  # noqa: BLE001 - one provider's helpers must not stop the emulator
+                    log.exception("start hook of %s failed", provider.namespace)
+
+    def stop_providers(self) -> None:
+        """Run the providers' stop hooks (the emulator is going away)."""
+        for provider in self.registry.providers.values():
+            for hook in provider.shutdown:
+                try:
+                    hook(self)
+                except Exception:  # noqa: BLE001 - stop what can be stopped
+                    log.exception("stop hook of %s failed", provider.namespace)
 
     # control API --------------------------------------------------------------------------
     def control(self, request: Request) -> Response:
@@ -301,10 +320,13 @@ class HttpsServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, app: Emulator, address: tuple[str, int]) -> None:
+    def __init__(self, app: Emulator, address: tuple[str, int], certificate: Path | None = None,
+                 key: Path | None = None) -> None:
+        """``certificate``/``key``: another certificate than the state dir's server.pem (a listener elsewhere)."""
         self.app = app
         self.ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self.ssl_context.load_cert_chain(app.state_dir / "server.pem", app.state_dir / "server-key.pem")
+        self.ssl_context.load_cert_chain(certificate or app.state_dir / "server.pem",
+                                         key or app.state_dir / "server-key.pem")
         super().__init__(address, _Handler)
 
     def finish_request(self, request: Any, client_address: Any) -> None:
@@ -346,6 +368,7 @@ def serve(state_dir: str | Path, settings: dict[str, Any], faults: dict[str, Any
         app.store.put("settings", app.settings)
     lro.resume(app)              # operations whose background work the previous process did not finish
     app.reconcile_vms()          # find the backend's machines again (container VMs) and reconcile power
+    app.start_providers()        # providers' helpers (e.g. one registry server per container registry)
     endpoint = app.state_dir / "endpoint.json"
     write_json(endpoint, {"url": app.base_url, "port": port, "pid": os.getpid(), "host": host})
 
@@ -360,6 +383,7 @@ def serve(state_dir: str | Path, settings: dict[str, Any], faults: dict[str, Any
         server.serve_forever(poll_interval=0.2)
     finally:
         server.server_close()
+        app.stop_providers()
         if endpoint.exists() and json.loads(endpoint.read_text()).get("pid") == os.getpid():
             endpoint.unlink()
         app.store.close()

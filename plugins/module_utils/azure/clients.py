@@ -32,6 +32,9 @@ CLIENTS = {
     'compute': ('azure-mgmt-compute', (
         ('azure.mgmt.compute', 'ComputeManagementClient'),
     )),
+    'containerregistry': ('azure-mgmt-containerregistry', (
+        ('azure.mgmt.containerregistry', 'ContainerRegistryManagementClient'),
+    )),
     # Plain ARM REST reads (JSON in and out) through the same pipeline policies: listings at fleet size.
     'arm': ('azure-mgmt-core', (
         ('ansible_collections.dockyard.azure.plugins.module_utils.azure.rest', 'ArmRestClient'),

@@ -38,6 +38,10 @@ class AzureContext:
     diff: bool = False
     warnings: list[str] = field(default_factory=list)
     """Warnings for the task result; the module reports them when it exits."""
+    token_factory: Callable[[str | None], str] | None = None
+    """scope (None: the ARM scope of the connection) -> a Microsoft Entra access token of the module's identity."""
+    ca_bundle_source: Callable[[], str | None] | None = None
+    """Returns the CA bundle the connection trusts (the ca_bundle option), resolved on first use."""
 
     @property
     def subscription_id(self) -> str:
@@ -48,3 +52,14 @@ class AzureContext:
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
+
+    @property
+    def ca_bundle(self) -> str | None:
+        """The CA bundle for HTTPS calls outside the SDK (a registry's token endpoints), or None."""
+        return self.ca_bundle_source() if self.ca_bundle_source is not None else None
+
+    def access_token(self, scope: str | None = None) -> str:
+        """A Microsoft Entra access token for `scope` (by default the connection's ARM scope), e.g. for a registry."""
+        if self.token_factory is None:
+            raise ValueError('this context has no credential to get a token with')
+        return self.token_factory(scope)

@@ -87,6 +87,11 @@ class AzureModule(DockyardModule):
                     self._clients[name] = build_client(name, self.azure_config, credential)
             return self._clients[name]
 
+    def access_token(self, scope: str | None = None) -> str:
+        """A Microsoft Entra access token of the module's credential for `scope` (by default ARM's)."""
+        credential = self.credential
+        return str(credential.get_token(scope or self.azure_config.credential_scope).token)
+
     def wait_for(self, poller: Any, operation: str) -> Any:
         """Wait for a long-running operation within the module's `timeout` and return its result."""
         return wait_for_poller(poller, self.azure_config.timeout, operation)
@@ -94,7 +99,8 @@ class AzureModule(DockyardModule):
     def context(self) -> AzureContext:
         """What a manager needs: the lazy clients, the LRO wait, the subscription, check/diff mode, a warnings sink."""
         context = AzureContext(client_factory=self.client, wait=self.wait_for, subscription=lambda: self.subscription_id,
-                               check_mode=self.check_mode, diff=self._diff)
+                               check_mode=self.check_mode, diff=self._diff, token_factory=self.access_token,
+                               ca_bundle_source=lambda: self.azure_config.ca_bundle)
         self._contexts.append(context)
         return context
 

@@ -24,6 +24,7 @@ from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors impo
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.types import Model, ObservedState, Plan
 from ansible_collections.dockyard.azure.plugins.module_utils.docker.common import error_text, is_not_found
 from ansible_collections.dockyard.azure.plugins.module_utils.docker.images import split_ref
+from ansible_collections.dockyard.azure.plugins.module_utils.registry.client import registry_of
 
 _ANON_VOLUME_RE = re.compile(r'^[0-9a-f]{64}$')
 DEFAULT_STOP_TIMEOUT = 10
@@ -50,9 +51,12 @@ class _Run:
 class ComposeEngine:
     """Converge one Compose project on one Docker engine."""
 
-    def __init__(self, client: Any, check_mode: bool = False, warn: Callable[[str], None] | None = None) -> None:
+    def __init__(self, client: Any, check_mode: bool = False, warn: Callable[[str], None] | None = None,
+                 registry_auth: Mapping[str, Mapping[str, str]] | None = None) -> None:
         self.client = client
         self.check_mode = check_mode
+        # registry host -> {username, password}: sent with pulls from that registry (X-Registry-Auth)
+        self.registry_auth = dict(registry_auth or {})
         self.warn: Callable[[str], None] = warn or (lambda msg: None)
         self.changed = False
         self._lock = threading.Lock()
@@ -83,7 +87,9 @@ class ComposeEngine:
     def _pull(self, ref):
         repo, tag = split_ref(ref)
         error = None
-        for event in self._call('pull image %s' % ref, self.client.pull, repo, tag=tag, stream=True, decode=True):
+        auth = self.registry_auth.get(registry_of(ref) or '')
+        for event in self._call('pull image %s' % ref, self.client.pull, repo, tag=tag, stream=True, decode=True,
+                                auth_config=dict(auth) if auth else None):
             if isinstance(event, dict) and event.get('error'):
                 error = event['error']
         if error:

@@ -41,7 +41,8 @@ class ComposeManager:
         meta = {'working_dir': working_dir, 'config_files': config_files, 'environment_files': env_files}
         environment = self.environment
 
-        engine = ComposeEngine(self.context.client, check_mode=self.context.check_mode, warn=self.context.warn)
+        engine = ComposeEngine(self.context.client, check_mode=self.context.check_mode, warn=self.context.warn,
+                               registry_auth=request.registry_auth())
         result: dict[str, Any] = {'changed': False, 'project_name': project}
         try:
             plan, observed = engine.run(project, model, request.plan_options(all_service_names), meta,

@@ -72,6 +72,7 @@ class ComposeRequest:
     stop_timeout: int | None = None
     remove_volumes: bool = False
     remove_images: str | None = None
+    registries: list[dict[str, Any]] | None = None
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> ComposeRequest:
@@ -102,6 +103,20 @@ class ComposeRequest:
                                      option='remove_volumes' if self.remove_volumes else 'remove_images')
         if self.project_src and not os.path.isdir(self.project_src):
             raise ComposeOptionError('project_src: %s is not a directory' % self.project_src, option='project_src')
+        self.registry_auth()
+
+    def registry_auth(self) -> dict[str, dict[str, str]]:
+        """Registry host -> the credentials the engine pulls from it with (the `registries` option)."""
+        auth: dict[str, dict[str, str]] = {}
+        for index, entry in enumerate(self.registries or []):
+            if not all(entry.get(key) for key in ('server', 'username', 'password')):
+                raise ComposeOptionError('registries[%d] needs server, username and password' % index,
+                                         option='registries')
+            server = str(entry['server']).strip().rstrip('/')
+            for prefix in ('https://', 'http://'):
+                server = server[len(prefix):] if server.lower().startswith(prefix) else server
+            auth[server] = {'username': str(entry['username']), 'password': str(entry['password'])}
+        return auth
 
     def load_arguments(self, **overrides: Any) -> dict[str, Any]:
         """The keyword arguments of loader.load_project for this request (all services of the project)."""

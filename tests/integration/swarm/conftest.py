@@ -7,7 +7,7 @@ Docker hosts with the docker_host role (playbooks/hosts.yml, which writes a stat
 other playbooks), and builds a busybox image inside each VM's engine from the controller's static
 busybox (no registry is reachable). Teardown stops the emulator and removes every container,
 volume, network and image its backend made. The tests of this directory share the VMs, so they are
-one xdist group (`--dist loadgroup`).
+in one module (`--dist loadscope` keeps them on one worker).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Docker Swarm across three container VMs of the emulator, through ansible-playbook (issue 12).
 
-One scenario, in order (the tests share the swarm, so they run in one xdist group): the cluster
+One scenario, in order (the tests share the swarm: one module, so `--dist loadscope` runs them on one worker): the cluster
 forms and a second run writes nothing; a stack deploys (check mode first: its plan is the run's
 plan), redeploys without a write, updates only the service whose spec changed, scales, rotates a
 secret, prunes; a drain moves tasks; a failing update rolls back with the task's error; bad input
@@ -21,7 +21,7 @@ import urllib.request
 import pytest
 from conftest import SWARM_TYPES  # pylint: disable=import-error
 
-pytestmark = [pytest.mark.container_vm, pytest.mark.xdist_group("swarm")]
+pytestmark = [pytest.mark.container_vm]
 
 STACK = "app"
 PAGE = "hello from the stack\n"

@@ -52,3 +52,6 @@ class NoneBackend:
 
     def public_address(self, ctx: Context, taken: set[str]) -> str | None:
         return None
+
+    def host_address(self, ctx: Context) -> str | None:
+        return None

@@ -19,6 +19,8 @@ and calls its emulator's backend at these points:
                               bring their power state in line with ARM's
 - ``public_address(ctx, taken)``  an address for a new public IP resource where the backend's VMs
                               answer, or None (the Network provider then takes one of 198.18.0.0/15)
+- ``host_address(ctx)``       the address of this machine that the backend's VMs reach (where services
+                              the VMs use listen, e.g. container registries), or None: loopback only
 - ``machine_info(ctx, vm, lines)``  read-only, for the web view (``webui``): the machine's name,
                               address and state and the last ``lines`` of its console and custom data
                               output, or None when there is no machine (``none``)
@@ -79,6 +81,9 @@ class VmBackend(Protocol):
 
     def public_address(self, ctx: Context, taken: set[str]) -> str | None:
         """An address for a new public IP resource where the backend's VMs answer, or None."""
+
+    def host_address(self, ctx: Context) -> str | None:
+        """This machine's address as the VMs reach it (and this machine too), or None (loopback only)."""
 
     def machine_info(self, ctx: Context, vm: Resource, lines: int = 40) -> dict[str, Any] | None:
         """{"container", "address", "status", "console", "custom_data"} of ``vm``'s machine, or None."""

@@ -8,6 +8,7 @@ its module and one line here.
 PROVIDERS = (
     "authorization",      # Microsoft.Authorization: management locks and role assignments (metadata)
     "compute",            # Microsoft.Compute: VMs, disks, extensions, sizes and images
+    "container_registry",  # Microsoft.ContainerRegistry: registries, each a real registry server
     "managed_identity",   # Microsoft.ManagedIdentity: user-assigned identities
     "network",            # Microsoft.Network: VNets, subnets, NSGs, public IPs, NICs
     "resources",          # Microsoft.Resources: subscriptions, locations, providers, resource groups

@@ -101,6 +101,14 @@ class ContainerBackend:
             log.warning("no address on the VM network for a public IP: %s", exc)
             return None
 
+    def host_address(self, ctx: Context) -> str | None:
+        """The gateway of the VMs' bridge network: this machine's address on it (made when missing)."""
+        try:
+            return self.machines().gateway()
+        except (BackendError, docker.errors.DockerException) as exc:
+            log.warning("no address on the VM network for this machine: %s", exc)
+            return None
+
     def provision(self, ctx: Context, vm: Resource) -> None:
         machines, key = self.machines(), vm_key(vm)
         internal = vm.setdefault("internal", {})

@@ -31,6 +31,10 @@ esac
 """
 
 
+# The emulator's CA, added to the VM's system trust store at first boot (update-ca-certificates).
+EMULATOR_CA_PATH = "/usr/local/share/ca-certificates/dockyard-emulator-ca.crt"
+
+
 class MachineSpec(TypedDict, total=False):
     """What a VM is made from (the container backend reads it from the VM's ARM record)."""
 
@@ -96,6 +100,9 @@ echo {shlex.quote(base64.b64encode(keys.encode()).decode())} | base64 -d > "$hom
 chown {user}: "$home/.ssh/authorized_keys"
 chmod 600 "$home/.ssh/authorized_keys"
 ssh-keygen -A >/dev/null
+if [ -f {EMULATOR_CA_PATH} ] && command -v update-ca-certificates >/dev/null; then
+    update-ca-certificates >/dev/null 2>&1 || true
+fi
 """
 
 

@@ -45,7 +45,16 @@ from docker.types import IPAMConfig, IPAMPool
 
 from ...errors import BackendError, CustomDataError, MachineSpecError, VmNotFound, VmNotRunning
 from . import cloud_init, image
-from .guest import START_DOCKERD_LINK, START_DOCKERD_SERVICE, MachineSpec, output_tail, provision_script, tar_archive, validate_spec
+from .guest import (
+    EMULATOR_CA_PATH,
+    START_DOCKERD_LINK,
+    START_DOCKERD_SERVICE,
+    MachineSpec,
+    output_tail,
+    provision_script,
+    tar_archive,
+    validate_spec,
+)
 
 log = logging.getLogger("dockyard_emulator.backends.container")
 
@@ -170,6 +179,12 @@ class ContainerMachines:
                 ipam=IPAMConfig(pool_configs=[IPAMPool(subnet=str(candidate), gateway=gateway)]),
                 labels=self._labels("network"))
 
+    def gateway(self) -> str:
+        """This machine's address on the emulator's network (its gateway): where the VMs reach the host."""
+        network = self.ensure_network()
+        gateway: str = network.attrs["IPAM"]["Config"][0]["Gateway"]
+        return gateway
+
     def free_address(self, avoid: Iterable[str] = ()) -> str:
         """A free address on the emulator's network that no VM and nothing in ``avoid`` uses (a public IP
         resource takes one when it is created, so its address is fixed before its VM exists, as on Azure)."""
@@ -291,6 +306,12 @@ class ContainerMachines:
                 container = self.client.containers.get(created["Id"])
                 files = {"/var/lib/dockyard/provision.sh":
                          (provision_script(admin_username, spec["ssh_public_keys"]).encode(), 0o700)}
+                # The VM trusts the emulator's CA as an Azure VM trusts the public CAs (its image has them):
+                # the emulator's HTTPS services (e.g. container registries) verify like Azure's.
+                ca = os.path.join(self.state_dir, "ca.pem")
+                if os.path.exists(ca):
+                    with open(ca, "rb") as handle:
+                        files[EMULATOR_CA_PATH] = (handle.read(), 0o644)
                 if spec.get("custom_data"):
                     files["/var/lib/cloud/instance/user-data.txt"] = (
                         cloud_init.decode_custom_data(spec["custom_data"]), 0o600)

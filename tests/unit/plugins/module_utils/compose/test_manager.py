@@ -12,6 +12,7 @@ from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors impo
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.manager import ComposeInfoManager, ComposeManager
 from ansible_collections.dockyard.azure.plugins.module_utils.docker.module import DockerContext
 from ansible_collections.dockyard.azure.tests.unit.plugins.module_utils.docker.fake_engine import FakeEngine
+from ansible_collections.dockyard.azure.tests.unit.utils.fake_registry import FakeRegistry, PushingEngine
 
 IMAGE = 'dockyard-test/busybox:latest'
 DEFINITION = {'services': {'web': {'image': IMAGE, 'command': ['httpd', '-f'], 'profiles': []},
@@ -104,6 +105,16 @@ def test_info_lists_projects_and_describes_one(fake):
     assert info['services'][0]['containers'][0]['name'] == 'demo-web-1'
     assert ComposeInfoManager(context(fake), 'nothing').run()['exists'] is False
     assert fake.calls and fake.writes() == []
+
+
+def test_pulls_from_a_registry_carry_its_credentials_only():
+    engine = PushingEngine(FakeRegistry('myregistry.azurecr.io'))  # records the X-Registry-Auth of each pull
+    private, public = 'myregistry.azurecr.io/app/web:1', 'dockyard-test/tool:1'
+    engine.pullable.update({private, public})
+    definition = {'services': {'web': {'image': private}, 'tool': {'image': public}}}
+    compose(engine, definition=definition, registries=[
+        {'server': 'myregistry.azurecr.io', 'username': 'myregistry', 'password': 'secret-1'}])
+    assert sorted(engine.pull_auth, key=str) == [None, {'username': 'myregistry', 'password': 'secret-1'}]
 
 
 def test_environment_option_is_on_top_of_the_process_environment(fake, monkeypatch, tmp_path):

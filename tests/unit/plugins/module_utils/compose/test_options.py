@@ -21,6 +21,8 @@ from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors impo
     ({'definition': {'services': {}}, 'remove_images': 'local', 'state': 'stopped'}, 'remove_images',
      'remove_volumes and remove_images apply to state=absent only'),
     ({'project_src': '/nonexistent/dir'}, 'project_src', 'project_src: /nonexistent/dir is not a directory'),
+    ({'definition': {'services': {}}, 'registries': [{'server': 'r.example', 'username': 'u'}]}, 'registries',
+     'registries[0] needs server, username and password'),
 ])
 def test_bad_combinations_name_their_option(params, option, message):
     with pytest.raises(ComposeOptionError) as info:
@@ -55,3 +57,12 @@ def test_plan_options_fill_defaults_and_check_values():
     assert info.value.option == 'state'
     with pytest.raises(PlanError, match='recreate must be one of auto, always, never'):
         options.plan_options({'recreate': 'sometimes'})
+
+
+def test_registry_credentials_by_host():
+    request = options.ComposeRequest.from_params({'definition': {'services': {}}, 'registries': [
+        {'server': 'https://myregistry.azurecr.io/', 'username': 'myregistry', 'password': 'p1'},
+        {'server': '10.199.3.1:40123', 'username': '00000000-0000-0000-0000-000000000000', 'password': 'refresh'}]})
+    assert request.registry_auth() == {
+        'myregistry.azurecr.io': {'username': 'myregistry', 'password': 'p1'},
+        '10.199.3.1:40123': {'username': '00000000-0000-0000-0000-000000000000', 'password': 'refresh'}}
