@@ -91,6 +91,8 @@ class StackEngine:
         self._lock = threading.Lock()
         # Writes the plan could not foresee (a listed network the swarm had already removed), for the result.
         self.extra_actions: list[Action] = []
+        # Removals the plan listed that found nothing to remove (a network the swarm had already dropped).
+        self.already_gone: list[Action] = []
         self._networks: dict[str, Any] = {}  # desired networks by name, for a re-creation
         self._network_lock = threading.Lock()
 
@@ -138,7 +140,9 @@ class StackEngine:
             if action.kind == 'network' and action.action == 'create':
                 self._create_network(networks[action.name])
             elif action.kind == 'network' and action.action == 'remove':
-                self._remove_network(action.name)
+                if not self._remove_network(action.name):
+                    self.already_gone.append(action)
+                    continue
             elif action.kind in ('config', 'secret') and action.action == 'create':
                 obj = objects[(action.kind, action.name)]
                 ids[(action.kind, action.name)] = self._create_object(obj)
@@ -216,16 +220,20 @@ class StackEngine:
                 self.extra_actions.append(Action('create', 'network', name,
                                                  changes=['removed from the swarm, still listed by the manager']))
 
-    def _remove_network(self, name: str, timeout: float = 60.0) -> None:
-        """Remove a network; tasks of removed services may still be attached for a moment, so retry."""
+    def _remove_network(self, name: str, timeout: float = 60.0) -> bool:
+        """Remove a network; tasks of removed services may still be attached for a moment, so retry.
+
+        False when the swarm had no such network any more: right after a stack's removal the manager
+        still lists its networks until the old tasks have stopped there.
+        """
         deadline = self.clock() + timeout
         while True:
             try:
                 self.client.remove_network(name)
-                return
+                return True
             except Exception as exc:  # pylint: disable=broad-except
                 if _status(exc) == 404:
-                    return
+                    return False
                 if self.clock() >= deadline:
                     raise
             self.sleep(POLL_SECONDS)
@@ -240,8 +248,9 @@ class StackEngine:
                 self.client.remove_service(services[action.name]['ID'])
             elif action.kind in ('config', 'secret'):
                 getattr(self.client, 'remove_' + action.kind)(ids[(action.kind, action.name)])
-            else:
-                self._remove_network(action.name, timeout)
+            elif not self._remove_network(action.name, timeout):
+                self.already_gone.append(action)
+                continue
             self.writes += 1
 
     def _write_service(self, plan: StackPlan, key: str, current: Mapping[str, Any] | None,

@@ -137,6 +137,8 @@ class StackManager:
         if not self.check_mode and plan.changed:
             engine = self.engine_factory(client)
             engine.remove(plan, observed, float(self.params.get('wait_timeout') or 300))
+            # A network only the manager still listed was not removed by this run: not a change.
+            plan.actions = [a for a in plan.actions if a not in engine.already_gone]
         result: dict[str, Any] = {'changed': plan.changed, 'stack': name, 'actions': [a.as_dict() for a in plan.actions],
                                   'services': []}
         if self.diff:

@@ -375,6 +375,8 @@ class FakeEngine:
 
     def remove_network(self, net_id: str) -> None:
         cluster = self._manager_only()
+        if net_id in cluster.lingering:
+            raise FakeAPIError(404, 'network %s not found' % net_id)
         cluster.write('remove_network')
         cluster.networks_ = [n for n in cluster.networks_ if net_id not in (n['Name'], n['Id'])]
 

@@ -258,3 +258,15 @@ def test_a_network_that_stays_listed_is_a_clear_error(swarm):
     swarm.lingering['app_front'] = 10 ** 6
     with pytest.raises(SwarmError, match='network app_front was removed from the swarm but the manager still lists it'):
         run(swarm, app())
+
+
+def test_removing_again_while_the_manager_still_lists_the_network_is_no_change(swarm):
+    run(swarm, app())
+    run(swarm, app(), state='absent')
+    swarm.networks_.append({'Name': 'app_front', 'Id': 'stale0001', 'Driver': 'overlay', 'Scope': 'swarm',
+                            'Labels': {'com.docker.stack.namespace': 'app'}, 'Attachable': True, 'Internal': False})
+    swarm.lingering['app_front'] = 1
+    writes = list(swarm.writes)
+    again = run(swarm, app(), state='absent')
+    assert again['changed'] is False and again['actions'] == []
+    assert swarm.writes == writes
