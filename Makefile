@@ -9,6 +9,7 @@ VENV := $(ROOT)/.venv
 COLLECTIONS := $(ROOT)/.ansible/collections
 COLLECTION := $(COLLECTIONS)/ansible_collections/dockyard/azure
 DEMO_STATE := $(ROOT)/.demo/emulator
+SWARM_DEMO_STATE := $(ROOT)/.demo/swarm-emulator
 MOLECULE_STATE := $(ROOT)/tests/output/molecule/emulator
 EMULATOR := $(VENV)/bin/dockyard-emulator
 # Evaluated when a recipe runs, i.e. after `setup` created the venv.
@@ -28,7 +29,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup sync test sanity lint ruff typecheck generated-check units compose-reference emulator-tests integration reliability molecule release-tests build ee docs docs-lint demo demo-images demo-down bench changelog clean clean-docker
+.PHONY: help setup sync test sanity lint ruff typecheck generated-check units compose-reference emulator-tests integration reliability molecule release-tests build ee docs docs-lint demo demo-images demo-down demo-swarm demo-swarm-down bench changelog clean clean-docker
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -135,6 +136,21 @@ demo-down: ## tear the demo down and stop the emulator
 		$(EMULATOR) stop --state-dir $(DEMO_STATE); \
 	else echo "demo emulator is not running"; fi
 	rm -rf $(ROOT)/.demo/tls $(ROOT)/.demo/ssh $(ROOT)/.demo/compose $(ROOT)/.demo/urls.txt
+
+demo-swarm: setup demo-images ## a 3-node Docker Swarm in the emulator, the demo app as a stack, curled through two nodes
+	$(EMULATOR) start --state-dir $(SWARM_DEMO_STATE) --vm-backend container
+	eval "$$($(EMULATOR) env --state-dir $(SWARM_DEMO_STATE))" && \
+		ansible-playbook playbooks/swarm.yml -e @playbooks/vars/swarm-emulator.yml
+	@echo; while read -r url; do [ -n "$$url" ] || continue; echo "curl $$url"; curl -fsS "$$url"; echo; done < $(ROOT)/.demo/swarm/urls.txt
+	@echo "Emulator state: $(SWARM_DEMO_STATE). Tear down with: make demo-swarm-down"
+
+demo-swarm-down: ## tear the swarm demo down and stop its emulator
+	@if $(EMULATOR) status --state-dir $(SWARM_DEMO_STATE) >/dev/null 2>&1; then \
+		eval "$$($(EMULATOR) env --state-dir $(SWARM_DEMO_STATE))" && \
+		ansible-playbook playbooks/teardown.yml -e @playbooks/vars/swarm-emulator.yml; \
+		$(EMULATOR) stop --state-dir $(SWARM_DEMO_STATE); \
+	else echo "swarm demo emulator is not running"; fi
+	rm -rf $(ROOT)/.demo/swarm
 
 bench: setup ## benchmarks (side-by-side measurements, not pass/fail tests)
 	@bash benchmarks/run.sh

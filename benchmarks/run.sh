@@ -6,7 +6,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(dirname "$HERE")"
-for suite in ${BENCH_SUITES:-azure imports compose loader fleet arm inventory registry}; do
+for suite in ${BENCH_SUITES:-azure imports compose loader fleet arm inventory registry swarm}; do
     echo "=== benchmark: $suite"
     BENCH_COLLECTIONS="${ANSIBLE_COLLECTIONS_PATH:-}" bash "$HERE/$suite/run.sh"
 done

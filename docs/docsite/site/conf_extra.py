@@ -30,12 +30,22 @@ for _root, _dirs, _files in _os.walk(_os.path.join(_HERE, "rst")):
                     _ANSIBLE_LABELS[_match.group(0)] = (
                         "collections/%s/%s/%s_%s.html%s" % (_namespace, _name, _plugin, _type, "#" + _anchor if _anchor else ""),
                         "%s.%s.%s %s" % (_namespace, _name, _plugin, _type))
+# Ansible's own settings named by the pages (the inventory plugin's cache options, from ansible-core's
+# inventory_cache fragment): :envvar:`ANSIBLE_CACHE_PLUGIN` -> the configuration settings page.
+_ANSIBLE_ENVVAR = _re.compile(r":envvar:`(ANSIBLE(?:\\?_[A-Z0-9]+)+)`")  # the RST escapes the underscores
+_ENVVARS = set()
+for _root, _dirs, _files in _os.walk(_os.path.join(_HERE, "rst")):
+    for _file in _files:
+        if _file.endswith(".rst"):
+            with open(_os.path.join(_root, _file), encoding="utf-8") as _source:
+                _ENVVARS.update(name.replace("\\", "") for name in _ANSIBLE_ENVVAR.findall(_source.read()))
 _INVENTORY = _os.path.join(_HERE, "ansible_devel.inv")
 with open(_INVENTORY, "wb") as _inventory:
     _inventory.write(b"# Sphinx inventory version 2\n# Project: Ansible\n# Version: devel\n"
                      b"# The remainder of this file is compressed using zlib.\n")
     _inventory.write(_zlib.compress("".join(
-        "%s std:label -1 %s %s\n" % (label, uri, title) for label, (uri, title) in sorted(_ANSIBLE_LABELS.items())
+        ["%s std:label -1 %s %s\n" % (label, uri, title) for label, (uri, title) in sorted(_ANSIBLE_LABELS.items())]
+        + ["%s std:envvar -1 reference_appendices/config.html#envvar-%s -\n" % (name, name) for name in sorted(_ENVVARS)]
     ).encode()))
 intersphinx_mapping = {"ansible_devel": (_ANSIBLE_DOCS, _INVENTORY)}
 

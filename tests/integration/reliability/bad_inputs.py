@@ -301,6 +301,15 @@ ROWS = [
         "images[0]: unknown key(s) colour"),
     row(("image_push", {"registry": "127.0.0.1:1", "images": [{"repository": "x"}]}), "images[0]"),
     row(("image_push", {"registry": "127.0.0.1:1", "images": [TEST_IMAGE], "username": "u"}), "required together: username, password"),
+    # ---------------------------------------------------------------- swarm, swarm_info, swarm_node, stack (from main at
+    # the deadline: argument-spec rows only so far)
+    row(("swarm", {"state": "leave"}), "state"),
+    row(("swarm", {"data_path_port": "high"}), "data_path_port"),
+    row(("swarm_info", {"nodes": "maybe"}), "nodes"),
+    row(("swarm_node", {"availability": "active"}), "missing required arguments: node"),
+    row(("swarm_node", {"node": "dybadin-node", "availability": "sleep"}), "availability"),
+    row(("stack", {"state": "present"}), "missing required arguments: name"),
+    row(("stack", {"name": "dybadinstack", "state": "gone"}), "state"),
     # ---------------------------------------------------------------- docker_tls (a writer of local files)
     row(("docker_tls", {"path": "@TMP@/tls-a", "dns_names": ["bad name!"]}), "dns_names: 'bad name!'"),
     row(("docker_tls", {"path": "@TMP@/tls-b", "dns_names": ["-lead.example"]}), "dns_names"),

@@ -26,7 +26,7 @@ WRONG_SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
 GROUPS = {
     "azure": ("resource_group", "resource_group_info", "vm", "vm_info", "vm_extension", "docker_extension", "docker_tls"),
     "arm": ("arm_deployment", "arm_deployment_info", "vm_run_command", "container_registry", "container_registry_info"),
-    "docker": ("compose", "compose_info", "image_copy", "image_push"),
+    "docker": ("compose", "compose_info", "image_copy", "image_push", "swarm", "swarm_info", "swarm_node", "stack"),
     "roles": ("role:docker_host", "role:compose_app"),
 }
 
