@@ -29,7 +29,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup sync test sanity lint ruff typecheck generated-check units compose-reference emulator-tests integration molecule release-tests build ee docs docs-lint demo demo-images demo-down demo-swarm demo-swarm-down bench changelog clean clean-docker
+.PHONY: help setup sync test sanity lint ruff typecheck generated-check units compose-reference emulator-tests integration reliability molecule release-tests build ee docs docs-lint demo demo-images demo-down demo-swarm demo-swarm-down bench changelog clean clean-docker
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -73,10 +73,13 @@ compose-reference: ## differential tests: our Compose loader vs the reference do
 emulator-tests: ## the emulator's own tests (plain Azure SDK clients against it)
 	cd emulator && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests
 
-integration: ## playbooks against the emulator and the local Docker engine (and azure.azcollection's, from benchmarks/.venv)
+integration: ## playbooks against the emulator and the local Docker engine, azure.azcollection's from benchmarks/.venv, and the reliability suite
 	@# --dist loadscope: a module's tests share one worker, so its module-scoped VMs and registries are made once
 	@bash benchmarks/venv.sh  # the anchors' venv, for test_azcollection_interop.py: made once (~3 min), cached after
 	cd $(ROOT) && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadscope tests/integration
+
+reliability: ## the reliability suite alone (faults, interrupts, concurrency, restarts, data, bad inputs, secrets); part of make integration
+	cd $(ROOT) && python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests/integration/reliability
 
 molecule: ## molecule scenarios of the roles, against an emulator with container VMs
 	$(EMULATOR) start --state-dir $(MOLECULE_STATE) --vm-backend container

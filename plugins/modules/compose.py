@@ -55,10 +55,14 @@ options:
     description:
       - The Compose project inline, as a mapping (what a C(compose.yaml) holds).
       - Mutually exclusive with O(files).
+      - With O(project_src) as well, the definition is the project and O(project_src) only its working directory
+        (relative paths, C(.env)); a O(project_src) that holds a Compose file is refused, so that it is never
+        unclear which of the two defines the project.
     type: dict
   project_name:
     description:
       - Project name. Defaults to the C(name) of the Compose file, else the name of O(project_src).
+      - Lowercase letters, digits, C(-) and C(_), starting with a letter or digit (checked before anything is read).
       - Enough on its own with O(state=absent) to remove a project whose files are gone.
     type: str
   env_files:
@@ -69,6 +73,8 @@ options:
   environment:
     description:
       - Variables for interpolation, on top of the environment of the module and O(env_files).
+      - Their values are treated as secrets (never shown in the task output); give passwords and tokens here, as
+        C(${NAME}) in the project, rather than inline in O(definition).
     type: dict
   profiles:
     description:
@@ -144,6 +150,18 @@ options:
         services without an C(image) name (V(local)).
     type: str
     choices: [all, local]
+  lock_timeout:
+    description:
+      - Seconds to wait when another run is changing the same project on the same engine (another task, another
+        playbook, another controller), before failing with a message that names that run (host, process, since when).
+      - Runs that change a project take its lock, a container named C(<project>_dockyard-lock) that is created and
+        never started; the engine refuses a second container of that name, so one run at a time changes a project
+        whatever controller it runs on. Runs with nothing to change, and check mode, read without the lock.
+      - A lock is broken without waiting when its run is gone (its process ended on this host), or when it is older
+        than the O(lock_timeout) of the run that took it. Set it above your longest run when several controllers
+        deploy the same project. See the reliability guide.
+    type: int
+    default: 600
   registries:
     description:
       - Credentials the engine pulls images with, per registry, for example an Azure Container Registry's admin user
@@ -177,6 +195,11 @@ notes:
     C(delegate_to=localhost), or the Docker host itself).
   - A one-shot service that a dependent waits for with C(service_completed_successfully) and that exited
     with code 0 is left as it is on later runs, so the project stays idempotent.
+  - Everything that can be checked before a write is checked first, so a refused project leaves the engine
+    untouched. That covers the model, volume types, duplicate container names and host ports, missing secret
+    files and build contexts, names taken by other containers, and missing external networks and images.
+  - Networks of a project that exist twice with one name (left by concurrent runs of older versions or other tools)
+    are healed with a warning. The empty duplicates are removed, the one in use is kept.
 seealso:
   - module: dockyard.azure.compose_info
   - name: Compose specification
@@ -233,6 +256,11 @@ actions:
   type: list
   elements: dict
   sample: [{"action": "create", "type": "container", "name": "app-web-1", "service": "web", "reason": "no container"}]
+lock_waited:
+  description: Seconds this run waited for another run of the same project to release the project's lock (0 when none ran).
+  returned: success
+  type: float
+  sample: 0
 services:
   description: Every service of the project with its containers as they are after the run.
   returned: success
@@ -280,7 +308,7 @@ ARGUMENT_SPEC = dict(
     definition=dict(type='dict'),
     project_name=dict(type='str'),
     env_files=dict(type='list', elements='path'),
-    environment=dict(type='dict'),
+    environment=dict(type='dict', no_log=True),
     profiles=dict(type='list', elements='str'),
     services=dict(type='list', elements='str'),
     state=dict(type='str', default='present', choices=list(STATES)),
@@ -294,6 +322,7 @@ ARGUMENT_SPEC = dict(
     stop_timeout=dict(type='int'),
     remove_volumes=dict(type='bool', default=False),
     remove_images=dict(type='str', choices=list(REMOVE_IMAGES)),
+    lock_timeout=dict(type='int', default=600),
     registries=dict(type='list', elements='dict', options=dict(
         server=dict(type='str', required=True),
         username=dict(type='str', required=True),

@@ -31,6 +31,26 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "container_vm: needs the emulator's container VM backend and extensions")
 
 
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """The totals of the reliability suite's figures (tests/integration/reliability: the `figures` fixture).
+
+    Here, in the first conftest, because with xdist only the controller prints and it loads no other."""
+    totals = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, value in getattr(report, "user_properties", None) or []:
+                if name != "reliability" or getattr(report, "when", "call") != "call":
+                    continue
+                counts = totals.setdefault(value["kind"], {})
+                for key, number in value.items():
+                    if key != "kind":
+                        counts[key] = counts.get(key, 0) + number
+    if totals:
+        terminalreporter.section("reliability figures")
+        for kind in sorted(totals):
+            terminalreporter.write_line("%-14s %s" % (kind, ", ".join("%s=%s" % item for item in sorted(totals[kind].items()))))
+
+
 def _emulator_command():
     found = shutil.which("dockyard-emulator", path=BIN_DIR + os.pathsep + os.environ.get("PATH", ""))
     if not found:

@@ -6,17 +6,19 @@ The Azure code works on plain dicts in the shape of ARM's REST API (camelCase ke
 ``properties``), whatever the SDK generation: ``to_rest`` turns the SDK's models (TypeSpec
 mapping models or older msrest models) into such dicts, and request bodies are sent as such
 dicts, which every SDK generation accepts. Every "GET, or None when Azure answers 404" goes
-through ``read_or_none``. Nothing here imports the SDK.
+through ``read_or_none``. The names the modules take are checked against ARM's naming rules here
+too. Nothing here imports the SDK.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import azure_operation, is_not_found
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureModuleError, azure_operation, is_not_found
 
 RestDict = dict[str, Any]
 
@@ -149,3 +151,26 @@ def normalize_location(location: str | None) -> str | None:
 
 def locations_equal(first: str | None, second: str | None) -> bool:
     return normalize_location(first) == normalize_location(second)
+
+
+# ARM's naming rules for the names the modules take (checked before any call, so a name Azure would
+# refuse, or one that would change the request path such as 'a/b', never reaches it).
+RESOURCE_GROUP_NAME = re.compile(r'^[-\w.()]{1,90}$')
+RESOURCE_NAME = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$')
+
+
+def validate_resource_group_name(name: Any, option: str = 'resource_group') -> None:
+    """A resource group name: 1-90 letters, digits, '_', '-', '.', '(' and ')', not ending with '.'."""
+    text = '' if name is None else str(name)
+    if not RESOURCE_GROUP_NAME.match(text) or text.endswith('.'):
+        raise AzureModuleError("%s: '%s' is not a resource group name: 1-90 letters, digits, '_', '-', '.', '(' and ')', "
+                               "not ending with '.'." % (option, text), option=option)
+
+
+def validate_resource_name(name: Any, option: str, what: str = 'resource') -> None:
+    """A child resource name (VM, extension, virtual network, subnet): 1-80 letters, digits, '_', '.', '-',
+    starting with a letter, digit or '_' and not ending with '.' or '-'."""
+    text = '' if name is None else str(name)
+    if not RESOURCE_NAME.match(text) or text.endswith(('.', '-')):
+        raise AzureModuleError("%s: '%s' is not a valid %s name: 1-80 letters, digits, '_', '.' and '-', starting with a "
+                               "letter, digit or '_' and not ending with '.' or '-'." % (option, text, what), option=option)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,8 @@ KIND_CLI = 'cli'
 KIND_DEFAULT_CHAIN = 'default_chain'
 
 DEFAULT_TIMEOUT = 1800
+# What Azure accepts as a subscription ID (a GUID, any case).
+SUBSCRIPTION_ID = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
 DEFAULT_API_RETRIES = 5
 DEFAULT_API_RETRY_BACKOFF_MAX = 60
 
@@ -322,6 +325,11 @@ def resolve_connection_config(params: Mapping[str, Any], environ: Mapping[str, s
             reader.sources['subscription_id'] = 'azure cli profile'
     if not subscription_id:
         raise AzureConfigError('subscription_id', 'subscription_id is required: set %s.' % reader.origin('subscription_id'))
+    if not SUBSCRIPTION_ID.match(str(subscription_id)):
+        # Azure answers a malformed ID with a 404 that reads like a missing resource group: say it here.
+        raise AzureConfigError('subscription_id', "subscription_id '%s' (from %s) is not a subscription ID: Azure subscription "
+                               "IDs are UUIDs such as 00000000-0000-0000-0000-000000000000."
+                               % (subscription_id, reader.sources.get('subscription_id') or reader.origin('subscription_id')))
 
     timeout = _positive_int(params, 'timeout', 1)
     retries = _positive_int(params, 'api_retries', 0)

@@ -12,6 +12,7 @@ FQDN, else its private IP (2 more reads), unless endpoint_host is given.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,6 +33,16 @@ from ansible_collections.dockyard.azure.plugins.module_utils.docker.install_scri
     extension_settings,
     parse_result,
 )
+from ansible_collections.dockyard.azure.plugins.module_utils.docker.tls import is_dns_name
+
+
+def _is_host(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        return is_dns_name(text.lower().rstrip('.')) and not text.startswith('*')
+
 
 # What the script reported, null until it ran (and always null with output=cloud_init).
 EMPTY_SCRIPT_RESULT: dict[str, Any] = dict(docker_version=None, init=None, script_changed=None, script_output=None)
@@ -48,6 +59,9 @@ class DockerExtensionManager:
         self.config: InstallConfig | None = None
         if self.present or params['output'] == 'cloud_init':
             self.config = build_config(params)
+        host = params.get('endpoint_host')
+        if host is not None and not _is_host(host):
+            raise AzureModuleError("endpoint_host: '%s' is neither an IP address nor a DNS name." % host, option='endpoint_host')
 
     @property
     def secrets(self) -> list[str]:

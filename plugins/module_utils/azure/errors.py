@@ -18,9 +18,14 @@ from ansible_collections.dockyard.azure.plugins.module_utils.errors import Docky
 __all__ = [
     'AzureConfigError', 'AzureModuleError', 'AzureTimeoutError', 'MissingAzureLibrary',
     'azure_error_details', 'azure_operation', 'format_azure_error', 'is_azure_sdk_error', 'is_not_found',
+    'is_subscription_error', 'module_error',
 ]
 
 MAX_DETAILS = 3
+# ARM error codes that mean the subscription (not the resource) is wrong: a 404 with one of them is no
+# 'resource not found', and the failure names the subscription_id option.
+SUBSCRIPTION_ERRORS = ('SubscriptionNotFound', 'InvalidSubscriptionId')
+SUBSCRIPTION_HINT = ('check subscription_id (or AZURE_SUBSCRIPTION_ID): it must be a subscription the credential can use')
 
 
 class AzureModuleError(DockyardError):
@@ -104,9 +109,24 @@ def is_azure_sdk_error(exc: BaseException) -> bool:
     return isinstance(exc, AzureError)
 
 
+def is_subscription_error(exc: BaseException) -> bool:
+    """True when Azure says the subscription itself is unknown or malformed."""
+    return _error_parts(getattr(exc, 'error', None)).code in SUBSCRIPTION_ERRORS
+
+
 def is_not_found(exc: BaseException) -> bool:
-    """True for an SDK error meaning 'no such resource' (HTTP 404), e.g. ResourceGroupNotFound."""
-    return is_azure_sdk_error(exc) and getattr(exc, 'status_code', None) == 404
+    """True for an SDK error meaning 'no such resource' (HTTP 404), e.g. ResourceGroupNotFound.
+
+    A 404 that says the subscription is unknown is not one: the resource may well exist elsewhere."""
+    return is_azure_sdk_error(exc) and getattr(exc, 'status_code', None) == 404 and not is_subscription_error(exc)
+
+
+def module_error(exc: BaseException, operation: str | None = None) -> AzureModuleError:
+    """The AzureModuleError of an SDK exception: 'operation: Code: message', naming subscription_id when it is at fault."""
+    if is_subscription_error(exc):
+        return AzureModuleError('%s; %s.' % (format_azure_error(exc, operation).rstrip('.'), SUBSCRIPTION_HINT),
+                                option='subscription_id', **azure_error_details(exc))
+    return AzureModuleError(format_azure_error(exc, operation), **azure_error_details(exc))
 
 
 @contextmanager
@@ -123,4 +143,4 @@ def azure_operation(operation: str) -> Iterator[None]:
     except Exception as exc:  # pylint: disable=broad-except
         if not is_azure_sdk_error(exc):
             raise
-        raise AzureModuleError(format_azure_error(exc, operation), **azure_error_details(exc)) from exc
+        raise module_error(exc, operation) from exc

@@ -26,7 +26,14 @@ import time
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.arm import RestDict, get_path, lower, read_or_none
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.arm import (
+    RestDict,
+    get_path,
+    lower,
+    read_or_none,
+    validate_resource_group_name,
+    validate_resource_name,
+)
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.context import AzureContext
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import (
     AzureModuleError,
@@ -229,6 +236,9 @@ def extension_failure(rest: RestDict | None, name: str | None = None) -> Extensi
 
 def validate_spec(spec: dict[str, Any]) -> dict[str, Any]:
     """Refuse bad input before any call; returns the spec. Raises AzureModuleError naming the option."""
+    validate_resource_group_name(spec.get('resource_group'))
+    validate_resource_name(spec.get('vm_name'), 'vm_name', 'VM')
+    validate_resource_name(spec.get('name'), 'name', 'extension')
     for option in ('publisher', 'type', 'type_handler_version'):
         if spec.get(option) is not None and not str(spec[option]).strip():
             raise AzureModuleError('%s must not be empty.' % option, option=option)
@@ -366,8 +376,8 @@ class ExtensionManager:
         if self.vm is None:
             if self.spec.get('state') == 'absent':
                 return self._result(False, None, before_exists=False, after_exists=False)
-            raise AzureModuleError("VM '%s' does not exist in resource group '%s'; create it first."
-                                   % (self.vm_name, self.resource_group))
+            raise AzureModuleError("vm_name: VM '%s' does not exist in resource group '%s'; create it first."
+                                   % (self.vm_name, self.resource_group), option='vm_name')
         current = self.get_extension()
         if self.spec.get('state') == 'absent':
             return self.ensure_absent(current)

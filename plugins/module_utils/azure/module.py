@@ -31,10 +31,8 @@ from ansible_collections.dockyard.azure.plugins.module_utils.azure.clients impor
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.context import AzureContext
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.credentials import build_credential
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import (
-    AzureModuleError,
-    azure_error_details,
-    format_azure_error,
     is_azure_sdk_error,
+    module_error,
 )
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.lro import wait_for_poller
 from ansible_collections.dockyard.azure.plugins.module_utils.base_module import DockyardModule
@@ -114,5 +112,5 @@ class AzureModule(DockyardModule):
 
     def translate_error(self, exc: BaseException, operation: str | None) -> DockyardError | None:
         if is_azure_sdk_error(exc):
-            return AzureModuleError(format_azure_error(exc, operation), **azure_error_details(exc))
+            return module_error(exc, operation)
         return None

@@ -19,12 +19,14 @@ from ansible_collections.dockyard.azure.plugins.module_utils.azure.arm import (
     get_path,
     list_rest,
     locations_equal,
+    normalize_location,
     read_or_none,
     to_rest,
+    validate_resource_group_name,
 )
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.context import AzureContext
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureModuleError, azure_operation
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.tags import desired_tags, tags_match, validate_tags
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureModuleError, azure_operation, is_azure_sdk_error
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.tags import desired_tags, tags_match, validate_tag_filters, validate_tags
 from ansible_collections.dockyard.azure.plugins.module_utils.diff import DifferenceTracker
 
 # Listing this many resources is enough to tell the user what blocks a delete.
@@ -100,6 +102,7 @@ class ResourceGroupManager:
         self.name: str = params['name']
 
     def run(self) -> dict[str, Any]:
+        validate_resource_group_name(self.name, 'name')
         validate_tags(self.params.get('tags'))
         current = _read_group(self.ctx, self.name)
         if self.params['state'] == 'absent':
@@ -122,6 +125,7 @@ class ResourceGroupManager:
         if current is None:
             if not location:
                 raise AzureModuleError("location is required to create resource group '%s'." % self.name, option='location')
+            self._check_location(location)
             tags = self._tags({})
             tracker.add('location', None, location)
             tracker.add('tags', None, tags)
@@ -144,6 +148,26 @@ class ResourceGroupManager:
         predicted['tags'] = tags
         group = self.write(current['location'], tags, managed_by=current.get('managed_by'), predicted=predicted)
         return self._result(True, group, tracker, before_exists=True, after_exists=True)
+
+    def _check_location(self, location: str) -> None:
+        """A location resource groups are offered in, read from the Microsoft.Resources provider before the PUT.
+
+        Azure would refuse the PUT (LocationNotAvailableForResourceGroup): the refusal is made a read
+        earlier. When the provider cannot be read, the PUT's own answer has to do."""
+        try:
+            provider = self.ctx.client('resource').providers.get('Microsoft.Resources')
+        except Exception as exc:  # pylint: disable=broad-except
+            if is_azure_sdk_error(exc):
+                return
+            raise
+        offered = []
+        for resource_type in get_path(to_rest(provider), 'resourceTypes', default=[]) or []:
+            if (resource_type.get('resourceType') or '').lower() == 'resourcegroups':
+                offered = [str(name) for name in resource_type.get('locations') or []]
+        if offered and not any(locations_equal(location, name) for name in offered):
+            raise AzureModuleError("location: '%s' is not a location resource groups can be created in; available: %s."
+                                   % (location, ', '.join(sorted(normalize_location(name) or '' for name in offered))),
+                                   option='location')
 
     def write(self, location: str | None, tags: dict[str, str], managed_by: str | None,
               predicted: ResourceGroup) -> ResourceGroup:
@@ -193,6 +217,9 @@ class ResourceGroupInfo:
 
     def run(self) -> dict[str, Any]:
         name = self.params.get('name')
+        if name is not None:
+            validate_resource_group_name(name, 'name')
+        validate_tag_filters(self.params.get('tags'))
         found: list[ResourceGroup]
         if name:
             one = _read_group(self.ctx, name)

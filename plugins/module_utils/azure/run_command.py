@@ -19,18 +19,30 @@ does this module.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.arm import RestDict, get_path, list_rest, read_or_none
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.arm import (
+    RestDict,
+    get_path,
+    list_rest,
+    read_or_none,
+    validate_resource_group_name,
+    validate_resource_name,
+)
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.context import AzureContext
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureModuleError, azure_operation
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.tags import validate_tags
 from ansible_collections.dockyard.azure.plugins.module_utils.errors import DockyardError
 
 RUN_COMMAND_PREFIX = 'dockyard-run-'
 MAX_OUTPUT_IN_MESSAGE = 2000
+# On Linux the run command hands parameters to the script as environment variables: a name that is no
+# variable name would never reach the script.
+PARAMETER_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 
 
 class RunCommandFailed(AzureModuleError):
@@ -66,7 +78,7 @@ class RunCommandManager:
             vm = read_or_none('virtual machine %s' % self.params['vm_name'], compute.virtual_machines.get,
                               group, self.params['vm_name'])
             if vm is None:
-                raise DockyardError('The VM %s does not exist in resource group %s.' % (self.params['vm_name'], group),
+                raise DockyardError('vm_name: the VM %s does not exist in resource group %s.' % (self.params['vm_name'], group),
                                     option='vm_name')
             return [vm]
         wanted = {str(k): str(v) for k, v in (self.params.get('tags') or {}).items()}
@@ -125,12 +137,27 @@ class RunCommandManager:
             raise DockyardError('max_concurrency must be at least 1.', option='max_concurrency')
         if self.params.get('run_as_password') and not self.params.get('run_as_user'):
             raise DockyardError('run_as_password needs run_as_user.', option='run_as_password')
+        validate_resource_group_name(self.params['resource_group'])
+        if self.params.get('vm_name') is not None:
+            validate_resource_name(self.params['vm_name'], 'vm_name', 'virtual machine')
+        validate_tags(self.params.get('tags'))
+        names: set[str] = set()
+        for option in ('parameters', 'protected_parameters'):
+            for name in self.params.get(option) or {}:
+                if not PARAMETER_NAME.match(str(name)):
+                    raise DockyardError("%s: '%s' is not a parameter name: letters, digits and '_', not starting with a "
+                                        "digit (the script gets it as an environment variable)." % (option, name),
+                                        option=option)
+                if str(name) in names:
+                    raise DockyardError("%s: '%s' is also in parameters; a name can be in one of them only."
+                                        % (option, name), option=option)
+                names.add(str(name))
 
     def run(self) -> dict[str, Any]:
         self.check_params()
         vms = self.targets()
         if not vms:
-            message = 'No VM of resource group %s has the tags %s.' % (self.params['resource_group'], self.params.get('tags'))
+            message = 'tags: no VM of resource group %s has the tags %s.' % (self.params['resource_group'], self.params.get('tags'))
             raise DockyardError(message, option='tags')
         if self.ctx.check_mode:
             return dict(changed=True, results=[dict(vm_name=vm['name'], would_run=True) for vm in vms])

@@ -78,6 +78,14 @@ def parse_tag_filters(filters: Iterable[Any] | None) -> list[tuple[str, str | No
     return parsed
 
 
+def validate_tag_filters(filters: Iterable[Any] | None) -> None:
+    """Refuse a filter whose tag name no resource can have (an *_info module would silently find nothing)."""
+    for key, _value in parse_tag_filters(filters):
+        if not key or len(key) > MAX_NAME_LENGTH or _NAME_FORBIDDEN & set(key):
+            raise AzureModuleError("tags: '%s' is not a valid tag name to filter on (1-512 characters, none of < > %% & \\ ? /); "
+                                   "give 'name' or 'name:value'." % key, option='tags')
+
+
 def tags_match(tags: Mapping[str, str] | None, filters: Iterable[Any] | None) -> bool:
     """True if `tags` has every filtered name (with the value, where the filter gives one)."""
     tags = tags or {}

@@ -4,6 +4,13 @@
 
 With compose/state.py (which reads), the only part of the Compose implementation that talks to
 Docker, through a ``docker.APIClient`` it is handed.  In check mode it only reads.
+
+A run: preflight checks of the model, then observe and plan (reads only: every error the model or
+the engine's state can cause is raised here, before any write); nothing to do ends the run. Else
+the project's lock is taken (compose/lock.py: one run at a time per project and engine, across
+controllers), the state is read and planned again (a run that held the lock may have done the
+work), and the plan applied. Networks are referred to by ID once known: Docker allows several
+networks with one name, and a name that is ambiguous fails every call that uses it.
 """
 
 from __future__ import annotations
@@ -18,9 +25,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.dockyard.azure.plugins.module_utils.compose import hashing, planner, spec, state
+from ansible_collections.dockyard.azure.plugins.module_utils.compose import hashing, planner, preflight, spec, state
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import labels as L
-from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import EngineError
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import EngineError, PlanError
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.lock import DEFAULT_TIMEOUT as DEFAULT_LOCK_TIMEOUT
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.lock import ProjectLock
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.options import plan_options
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.types import Model, ObservedState, Plan
 from ansible_collections.dockyard.azure.plugins.module_utils.docker.common import error_text, is_not_found
 from ansible_collections.dockyard.azure.plugins.module_utils.docker.images import split_ref
@@ -59,7 +69,14 @@ class ComposeEngine:
         self.registry_auth = dict(registry_auth or {})
         self.warn: Callable[[str], None] = warn or (lambda msg: None)
         self.changed = False
+        self.lock_waited = 0.0  # seconds this run waited for another run's lock
         self._lock = threading.Lock()
+        self._network_ids: dict[str, str] = {}  # real network name -> the ID this run uses
+
+    @property
+    def local_files(self) -> bool:
+        """Whether the engine runs on this host (a unix socket), so paths of bind mounts and secrets can be checked here."""
+        return str(getattr(self.client, 'base_url', '')) in ('http+docker://localhost', 'http+docker://localunixsocket')
 
     # ---------------------------------------------------------------- helpers
     def _record(self, action):
@@ -151,16 +168,44 @@ class ComposeEngine:
                       labels=L.network_labels(project, key, net, hashing.network_hash(net)),
                       enable_ipv6=net.get('enable_ipv6'), attachable=net.get('attachable'),
                       check_duplicate=True)
-        self._call('create network %s' % kwargs['name'], self.client.create_network,
-                   **{k: v for k, v in kwargs.items() if v is not None})
+        created = self._call('create network %s' % kwargs['name'], self.client.create_network,
+                             **{k: v for k, v in kwargs.items() if v is not None})
+        with self._lock:
+            self._network_ids[kwargs['name']] = created['Id']
 
-    def _remove_network(self, real, disconnect=False):
+    def _network_ref(self, real):
+        """The ID of network `real` when known (a name may be ambiguous), else its name."""
+        with self._lock:
+            return self._network_ids.get(real) or real
+
+    def _remove_network(self, real, disconnect=False, network_id=None):
+        ref = network_id or self._network_ref(real)
         if disconnect:
-            info = self._call('inspect network %s' % real, self.client.inspect_network, real)
+            info = self._call('inspect network %s' % real, self.client.inspect_network, ref)
             for cid in (info.get('Containers') or {}):
                 self._call('disconnect %s from network %s' % (cid[:12], real),
-                           self.client.disconnect_container_from_network, cid, real, force=True)
-        self._remove_if_there('remove network %s' % real, self.client.remove_network, real)
+                           self.client.disconnect_container_from_network, cid, ref, force=True)
+        self._remove_if_there('remove network %s' % real, self.client.remove_network, ref)
+        with self._lock:
+            if self._network_ids.get(real) == ref:
+                del self._network_ids[real]
+
+    def _remove_duplicate_network(self, action):
+        """Remove a duplicate network; its containers move to the network of that name that is kept."""
+        name, duplicate = action['name'], action['id']
+        info = self._call('inspect network %s' % duplicate[:12], self.client.inspect_network, duplicate)
+        moved = []
+        for cid in sorted(info.get('Containers') or {}):
+            container = self._call('inspect container %s' % cid[:12], self.client.inspect_container, cid)
+            endpoint = ((container.get('NetworkSettings') or {}).get('Networks') or {}).get(name) or {}
+            moved.append((cid, [a for a in endpoint.get('Aliases') or [] if not cid.startswith(a)]))
+            self._call('disconnect %s from network %s' % (cid[:12], duplicate[:12]),
+                       self.client.disconnect_container_from_network, cid, duplicate, force=True)
+        self._remove_if_there('remove duplicate network %s (%s)' % (name, duplicate[:12]), self.client.remove_network,
+                              duplicate)
+        for cid, aliases in moved:
+            self._call('connect %s to network %s' % (cid[:12], name), self.client.connect_container_to_network, cid,
+                       self._network_ref(name), aliases=aliases or None)
 
     def _create_volume(self, project, key, vol):
         name = vol.get('name') or '%s_%s' % (project, key)
@@ -169,8 +214,14 @@ class ComposeEngine:
                    labels=L.volume_labels(project, key, vol, hashing.volume_hash(vol)))
 
     def apply_resources(self, project, model, plan, pool):
+        for action in plan['networks']:
+            if action['action'] == 'remove':  # duplicates first: while they exist the name is ambiguous
+                self._remove_duplicate_network(action)
+                self._record(action)
         futures = []
         for action in plan['networks']:
+            if action['action'] == 'remove':
+                continue
             net = (model.get('networks') or {}).get(action.get('key')) or {}
 
             def do_net(action=action, net=net):
@@ -256,12 +307,13 @@ class ComposeEngine:
                     extra_mounts.append({'Type': 'volume', 'Source': mount['Name'],
                                          'Target': mount['Destination']})
             body['HostConfig'].setdefault('Mounts', []).extend(extra_mounts)
+        self._refer_to_networks_by_id(body)
         result = self._call('create container %s' % cname, self.client.create_container_from_config, body,
                             cname, service.get('platform'))
         cid = result['Id']
         for real, endpoint in extra_networks:
             self._call('connect container %s to network %s' % (cname, real),
-                       self.client.connect_container_to_network, cid, real,
+                       self.client.connect_container_to_network, cid, self._network_ref(real),
                        aliases=endpoint.get('Aliases'),
                        ipv4_address=(endpoint.get('IPAMConfig') or {}).get('IPv4Address'),
                        ipv6_address=(endpoint.get('IPAMConfig') or {}).get('IPv6Address'),
@@ -271,6 +323,16 @@ class ComposeEngine:
             self._call('copy %s into container %s' % (path, cname), self.client.put_archive, cid, '/',
                        _tar_file(path, data, fmode, uid, gid))
         return cid
+
+    def _refer_to_networks_by_id(self, body):
+        """The create body with the project's networks named by ID (NetworkMode and the endpoint at create)."""
+        host = body.get('HostConfig') or {}
+        mode = host.get('NetworkMode')
+        if mode and ':' not in mode:
+            host['NetworkMode'] = self._network_ref(mode)
+        endpoints = (body.get('NetworkingConfig') or {}).get('EndpointsConfig')
+        if endpoints:
+            body['NetworkingConfig']['EndpointsConfig'] = {self._network_ref(k): v for k, v in endpoints.items()}
 
     def _first_container(self, ctx, service_name, need_id=False):
         with self._lock:
@@ -423,7 +485,7 @@ class ComposeEngine:
                 for future in futures:
                     future.result()
         for action in plan['networks']:
-            self._remove_network(action['name'])
+            self._remove_network(action['name'], network_id=action.get('id'))
             self._record(action)
         for action in plan['volumes']:
             self._remove_if_there('remove volume %s' % action['name'], self.client.remove_volume, action['name'])
@@ -459,27 +521,85 @@ class ComposeEngine:
             time.sleep(POLL_INTERVAL)
 
     # ---------------------------------------------------------------- run
+    def plan(self, project: str, model: Model, options: Mapping[str, Any] | None) -> tuple[Plan, ObservedState]:
+        """Observe and plan (reads only); raises every error the model and the engine's state can cause."""
+        observed = state.observe(self.client, project, model)
+        plan = planner.make_plan(project, model, observed, options)
+        self._check_container_names_free(project, plan, observed)
+        with self._lock:
+            self._network_ids = {name: str(net['id']) for name, net in (observed.get('networks') or {}).items() if net.get('id')}
+        return plan, observed
+
+    def _check_container_names_free(self, project, plan, observed):
+        """A container the plan creates must not have the name of a container outside the project."""
+        creates = [(name, entry['name']) for name, svc in plan['services'].items() for entry in svc['containers']
+                   if entry['action'] == 'create']
+        if not creates:
+            return
+        ours = {c['id'] for c in observed.get('containers') or []}
+        try:
+            listed = self.client.containers(all=True)
+        except Exception as exc:  # pylint: disable=broad-except
+            raise EngineError('cannot list containers: %s' % error_text(exc)) from exc
+        # A container with this project's label that the observation missed was made by a concurrent run of
+        # the project after we observed: not someone else's. The plan made under the lock will see it.
+        taken = {(c.get('Names') or ['/'])[0].lstrip('/'): c.get('Id') or '' for c in listed
+                 if c.get('Id') not in ours and (c.get('Labels') or {}).get(L.PROJECT) != project}
+        for service, cname in creates:
+            if cname in taken:
+                raise PlanError('services.%s: container name %s is already in use by container %s, which is not part of '
+                                'project %s; remove or rename that container (or set container_name)'
+                                % (service, cname, taken[cname][:12], project))
+
     def run(self, project: str, model: Model, options: Mapping[str, Any] | None, meta: Mapping[str, Any],
             environment: Mapping[str, str] | None = None, timeout: int | None = None, wait: bool = False,
-            wait_timeout: int = 300) -> tuple[Plan, ObservedState]:
+            wait_timeout: int = 300, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> tuple[Plan, ObservedState]:
         """Plan and (unless check mode) apply.  Returns ``(plan, observed_before)``.
 
         `meta` holds what the container labels record of the project's files (working_dir,
-        config_files, environment_files); `timeout` overrides every service's stop timeout.
+        config_files, environment_files); `timeout` overrides every service's stop timeout;
+        `lock_timeout` is how long to wait for another run of the project (compose/lock.py).
         """
-        observed = state.observe(self.client, project, model)
-        plan = planner.make_plan(project, model, observed, options)
-        for msg in plan['warnings']:
-            self.warn(msg)
+        if plan_options(options)['state'] in ('present', 'restarted'):
+            preflight.check_model(project, model, environment, local_files=self.local_files)
+        plan, observed = self.plan(project, model, options)
         if self.check_mode:
+            for msg in plan['warnings']:
+                self.warn(msg)
             self.changed = plan['changed']
             return plan, observed
+        if plan['changed']:
+            project_lock = ProjectLock(self.client, project, timeout=lock_timeout, warn=self.warn)
+            with project_lock:
+                self.lock_waited = project_lock.waited
+                # Another run may have held the lock and done (some of) the work: plan again from what is there now.
+                plan, observed = self.plan(project, model, options)
+                for msg in plan['warnings']:
+                    self.warn(msg)
+                if plan['changed']:
+                    plan = self._apply(project, model, plan, observed, options, meta, environment, timeout,
+                                       wait_timeout)
+        else:
+            for msg in plan['warnings']:
+                self.warn(msg)
+            ProjectLock(self.client, project, timeout=lock_timeout, warn=self.warn).clear_stale()
+        if wait and plan['state'] not in ('stopped', 'absent'):
+            completion = set()
+            for svc in (model.get('services') or {}).values():
+                for dep, cfg in (svc.get('depends_on') or {}).items():
+                    if (cfg or {}).get('condition') == 'service_completed_successfully':
+                        completion.add(dep)
+            self.wait_ready(project, plan, wait_timeout, completion)
+        return plan, observed
+
+    def _apply(self, project, model, plan, observed, options, meta, environment, timeout, wait_timeout):
+        """Apply `plan` (the lock is held); returns the plan as applied (re-planned after pulls and builds)."""
         ctx = _Run(project=project, model=model, meta=meta, environment=environment or {}, timeout=timeout,
                    state=plan['state'], images=observed['images'], dependency_timeout=wait_timeout or 300)
         if plan['state'] == 'absent':
             ctx.plan = plan
             self.apply_absent(ctx)
-            return plan, observed
+            return plan
         if plan['images']:
             ctx.images = self.apply_images(project, model, plan, observed['images'])
             replanned = observed.copy()
@@ -495,14 +615,7 @@ class ComposeEngine:
         self.apply_services(ctx)
         for entry in plan['orphans']:
             self._container_action(ctx, entry['service'], {}, entry)
-        if wait and plan['state'] != 'stopped':
-            completion = set()
-            for svc in (model.get('services') or {}).values():
-                for dep, cfg in (svc.get('depends_on') or {}).items():
-                    if (cfg or {}).get('condition') == 'service_completed_successfully':
-                        completion.add(dep)
-            self.wait_ready(project, plan, wait_timeout, completion)
-        return plan, observed
+        return plan
 
 
 def _tar_file(path, data, mode, uid, gid):

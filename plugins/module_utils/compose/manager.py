@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import labels, planner, state
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.engine import ComposeEngine
-from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import ComposeError
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import ComposeError, ComposeOptionError
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.loader import load_project
-from ansible_collections.dockyard.azure.plugins.module_utils.compose.options import ComposeRequest
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.options import PROJECT_NAME, ComposeRequest
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.types import Model
 
 if TYPE_CHECKING:
@@ -47,8 +47,8 @@ class ComposeManager:
         try:
             plan, observed = engine.run(project, model, request.plan_options(all_service_names), meta,
                                         environment=environment, timeout=request.stop_timeout, wait=request.wait,
-                                        wait_timeout=request.wait_timeout)
-            result.update(changed=engine.changed, actions=plan['actions'])
+                                        wait_timeout=request.wait_timeout, lock_timeout=request.lock_timeout)
+            result.update(changed=engine.changed, actions=plan['actions'], lock_waited=round(engine.lock_waited, 1))
             result['services'] = state.describe(self.context.client, project, sorted(model.get('services') or {}))
         except ComposeError as exc:
             # A failed run may have changed the engine already: the failure says so.
@@ -92,6 +92,9 @@ class ComposeInfoManager:
     """The Compose projects of an engine, or what one project has there (reads only)."""
 
     def __init__(self, context: DockerContext, project_name: str | None) -> None:
+        if project_name is not None and not PROJECT_NAME.match(project_name):
+            raise ComposeOptionError('project_name %r is not a Compose project name: lowercase letters, digits, dashes '
+                                     'and underscores, starting with a letter or digit' % project_name, option='project_name')
         self.context = context
         self.project_name = project_name
 

@@ -11,10 +11,12 @@ container_name with replicas) stay in the planner. Each error names its option.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
+from ansible_collections.dockyard.azure.plugins.module_utils.compose._paths import DEFAULT_FILES
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import ComposeOptionError, PlanError
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.types import PlanOptions
 
@@ -23,6 +25,8 @@ PULL = ('policy', 'missing', 'always', 'never')
 BUILD = ('never', 'missing', 'always')
 RECREATE = ('auto', 'always', 'never')
 REMOVE_IMAGES = ('all', 'local')
+# What Compose accepts as a project name.
+PROJECT_NAME = re.compile(r'^[a-z0-9][a-z0-9_-]*$')
 
 DEFAULT_OPTIONS: PlanOptions = dict(
     state='present',
@@ -72,6 +76,7 @@ class ComposeRequest:
     stop_timeout: int | None = None
     remove_volumes: bool = False
     remove_images: str | None = None
+    lock_timeout: int = 600
     registries: list[dict[str, Any]] | None = None
 
     @classmethod
@@ -98,11 +103,28 @@ class ComposeRequest:
             except (TypeError, ValueError):
                 raise ComposeOptionError('scale.%s must be a number of containers (0 or more), got %r' % (name, value),
                                          option='scale') from None
+        for name in ('wait_timeout', 'lock_timeout', 'stop_timeout'):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ComposeOptionError('%s must be 0 or more seconds, got %s' % (name, value), option=name)
         if (self.remove_volumes or self.remove_images) and self.state != 'absent':
             raise ComposeOptionError('remove_volumes and remove_images apply to state=absent only',
                                      option='remove_volumes' if self.remove_volumes else 'remove_images')
+        if self.project_name is not None and not PROJECT_NAME.match(self.project_name):
+            # Checked here even for state=absent, where nothing is loaded: the name becomes label filters and paths.
+            raise ComposeOptionError('project_name %r is not a Compose project name: lowercase letters, digits, dashes '
+                                     'and underscores, starting with a letter or digit' % self.project_name,
+                                     option='project_name')
         if self.project_src and not os.path.isdir(self.project_src):
             raise ComposeOptionError('project_src: %s is not a directory' % self.project_src, option='project_src')
+        if self.project_src and self.definition is not None:
+            # With a definition, project_src is only the working directory (relative paths, .env): a Compose
+            # file there would silently lose against the definition, so both may not define the project.
+            found = [name for name in DEFAULT_FILES if os.path.isfile(os.path.join(self.project_src, name))]
+            if found:
+                raise ComposeOptionError('definition and project_src both define the project (%s holds %s): with definition, '
+                                         'project_src is only the working directory; remove one of them'
+                                         % (self.project_src, ', '.join(found)), option='definition')
         self.registry_auth()
 
     def registry_auth(self) -> dict[str, dict[str, str]]:

@@ -187,6 +187,31 @@ def _network_actions(project, model, observed, warnings):
                              hashing.network_hash, existing_network)
 
 
+def duplicate_network_actions(project: str, observed: ObservedState, warnings: list[str]) -> list[Action]:
+    """Remove the extra networks a past race left with the name of one of the project's networks.
+
+    The engine cannot start a container on a network whose name is ambiguous, so they go first. The
+    network kept is the one with the most containers (state.observe chose it); the containers of the
+    others are moved to it. Networks of that name that are not the project's are not ours to remove.
+    """
+    actions: list[Action] = []
+    for duplicate in observed.get('duplicate_networks') or []:
+        name = duplicate['name']
+        kept: Mapping[str, Any] = (observed.get('networks') or {}).get(name) or {}
+        labels = duplicate.get('labels') or {}
+        if labels.get(L.PROJECT) != project or (kept.get('labels') or {}).get(L.PROJECT) != project:
+            raise PlanError('network %s is ambiguous: several networks have this name and not all of them belong to '
+                            'project %s (IDs %s, %s); remove the extra ones with docker network rm <ID>'
+                            % (name, project, (kept.get('id') or '?')[:12], duplicate['id'][:12]))
+        moved = duplicate.get('containers') or []
+        warnings.append('network %s exists twice (a concurrent run left a duplicate): removing %s%s and keeping %s'
+                        % (name, duplicate['id'][:12], ', after moving its containers %s to the network kept,'
+                           % ', '.join(c[:12] for c in moved) if moved else ' (empty)', (kept.get('id') or '?')[:12]))
+        actions.append({'action': 'remove', 'type': 'network', 'name': name, 'id': duplicate['id'], 'key': labels.get(L.NETWORK),
+                        'reason': 'duplicate of network %s' % (kept.get('id') or '?')[:12]})
+    return actions
+
+
 def _volume_actions(project, model, observed, warnings):
     def existing_volume(real, key, labels, expected):
         # Compose never recreates a volume (its data would go): it only warns.
@@ -258,7 +283,8 @@ def make_plan(project: str, model: Model | None, observed: ObservedState,
 
     if state == 'present' or state == 'restarted':
         plan['images'] = image_actions(project, services, selected, images, opts)
-        plan['networks'] = _network_actions(project, model, observed, warnings)
+        plan['networks'] = (duplicate_network_actions(project, observed, warnings)
+                            + _network_actions(project, model, observed, warnings))
         plan['volumes'] = _volume_actions(project, model, observed, warnings)
     pending_images = {a['name'] for a in plan['images']}
     recreated_networks = {a['name'] for a in plan['networks'] if a['action'] == 'recreate'}
@@ -405,8 +431,13 @@ def _plan_absent(project, model, observed, opts, plan, grouped, selected, order)
     for real in sorted(observed.get('networks') or {}):
         labels = observed['networks'][real].get('labels') or {}
         if labels.get(L.PROJECT) == project and real not in declared_external:
-            plan['networks'].append({'action': 'remove', 'type': 'network', 'name': real,
+            plan['networks'].append({'action': 'remove', 'type': 'network', 'name': real, 'id': observed['networks'][real].get('id'),
                                      'key': labels.get(L.NETWORK)})
+    for duplicate in observed.get('duplicate_networks') or []:
+        labels = duplicate.get('labels') or {}
+        if labels.get(L.PROJECT) == project and duplicate['name'] not in declared_external:
+            plan['networks'].append({'action': 'remove', 'type': 'network', 'name': duplicate['name'], 'id': duplicate['id'],
+                                     'key': labels.get(L.NETWORK), 'reason': 'duplicate network'})
     if opts['remove_volumes']:
         for real in sorted(observed.get('volumes') or {}):
             labels = observed['volumes'][real].get('labels') or {}
@@ -479,6 +510,8 @@ def diff(plan: Plan, observed: ObservedState) -> tuple[dict[str, Any], dict[str,
     networks_after = set(networks_before)
     volumes_after = set(volumes_before)
     for action in plan['networks']:
+        if action['action'] == 'remove' and plan['state'] != 'absent':
+            continue  # a duplicate goes, the network of that name stays
         (networks_after.discard if action['action'] == 'remove' else networks_after.add)(action['name'])
     for action in plan['volumes']:
         (volumes_after.discard if action['action'] == 'remove' else volumes_after.add)(action['name'])

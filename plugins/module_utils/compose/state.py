@@ -15,7 +15,13 @@ from typing import Any
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import labels as L
 from ansible_collections.dockyard.azure.plugins.module_utils.compose import spec
 from ansible_collections.dockyard.azure.plugins.module_utils.compose.errors import EngineError
-from ansible_collections.dockyard.azure.plugins.module_utils.compose.types import Model, ObservedContainer, ObservedState
+from ansible_collections.dockyard.azure.plugins.module_utils.compose.types import (
+    DuplicateNetwork,
+    Model,
+    ObservedContainer,
+    ObservedNetwork,
+    ObservedState,
+)
 from ansible_collections.dockyard.azure.plugins.module_utils.docker.common import error_text, is_not_found
 from ansible_collections.dockyard.azure.plugins.module_utils.docker.images import normalize_ref
 
@@ -73,18 +79,48 @@ def observe(client: Any, project: str, model: Model | None = None, with_images: 
     model = model or {}
     wanted_nets = {(n or {}).get('name') or k for k, n in (model.get('networks') or {}).items()}
     wanted_vols = {(v or {}).get('name') or k for k, v in (model.get('volumes') or {}).items()}
+    kept, duplicates = _networks_by_name(client, [n for n in networks if (n.get('Labels') or {}).get(L.PROJECT) == project
+                                                  or n['Name'] in wanted_nets])
     observed: ObservedState = {
         'containers': [parse_container(c) for c in containers],
-        'networks': {n['Name']: {'id': n.get('Id'), 'labels': n.get('Labels') or {}}
-                     for n in networks
-                     if (n.get('Labels') or {}).get(L.PROJECT) == project or n['Name'] in wanted_nets},
+        'networks': kept,
         'volumes': {v['Name']: {'labels': v.get('Labels') or {}} for v in volumes
                     if (v.get('Labels') or {}).get(L.PROJECT) == project or v['Name'] in wanted_vols},
         'images': {},
+        'duplicate_networks': duplicates,
     }
     if with_images:
         observed['images'] = observe_images(client, project, model)
     return observed
+
+
+def _networks_by_name(client: Any, networks: list[dict[str, Any]]) -> tuple[dict[str, ObservedNetwork], list[DuplicateNetwork]]:
+    """One network per name, and the others of the same name (Docker allows duplicate names; a race makes them).
+
+    Of several networks with one name the one kept is the one with the most containers, then the oldest:
+    the others are inspected (the listing does not say which containers they have) and returned apart.
+    """
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for network in networks:
+        grouped.setdefault(network['Name'], []).append(network)
+    kept: dict[str, ObservedNetwork] = {}
+    duplicates: list[DuplicateNetwork] = []
+    for name, found in grouped.items():
+        if len(found) > 1:
+            detailed = []
+            for network in found:
+                try:
+                    detailed.append(client.inspect_network(network['Id']))
+                except Exception as exc:  # pylint: disable=broad-except
+                    if not is_not_found(exc):  # removed meanwhile: not a duplicate any more
+                        raise EngineError('cannot inspect network %s: %s' % (network['Id'][:12], error_text(exc))) from exc
+            found = sorted(detailed, key=lambda n: (-len(n.get('Containers') or {}), n.get('Created') or '', n['Id']))
+        first = found[0]
+        kept[name] = {'id': first.get('Id'), 'labels': first.get('Labels') or {}}
+        for other in found[1:]:
+            duplicates.append({'name': name, 'id': other['Id'], 'labels': other.get('Labels') or {},
+                               'containers': sorted((other.get('Containers') or {}).keys())})
+    return kept, duplicates
 
 
 def observe_images(client: Any, project: str, model: Model) -> dict[str, str | None]:

@@ -40,17 +40,29 @@ class ObservedNetwork(TypedDict):
     labels: dict[str, str]
 
 
+class DuplicateNetwork(TypedDict):
+    """A second network with the name of a project network (left by a race), with the containers it has."""
+
+    name: str
+    id: str
+    labels: dict[str, str]
+    containers: list[str]
+
+
 class ObservedVolume(TypedDict):
     labels: dict[str, str]
 
 
-class ObservedState(TypedDict):
-    """What the engine has of a project: containers, networks and volumes by real name, image IDs by reference."""
+class ObservedState(TypedDict, total=False):
+    """What the engine has of a project: containers, networks and volumes by real name, image IDs by reference.
+
+    `networks` holds one network per name; others of the same name are in `duplicate_networks`."""
 
     containers: list[ObservedContainer]
     networks: dict[str, ObservedNetwork]
     volumes: dict[str, ObservedVolume]
     images: dict[str, str | None]
+    duplicate_networks: list[DuplicateNetwork]
 
 
 class PlanOptions(TypedDict, total=False):

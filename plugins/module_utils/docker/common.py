@@ -41,6 +41,14 @@ def _truthy(value):
     return value is not None and str(value).strip().lower() not in ('', '0', 'false', 'no', 'off')
 
 
+def _check_tls_files(**paths: str | None) -> None:
+    """Each given path is a readable file; the SDK would only say 'Invalid CA certificate provided for ca_cert'."""
+    for option, path in paths.items():
+        if path and not os.path.isfile(path):
+            raise DockerConnectionError('%s: %s %s' % (option, path, 'is not a file' if os.path.exists(path) else 'does not exist'),
+                                        option=option)
+
+
 def connection_settings(params: Mapping[str, Any] | None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Resolve connection options against the environment (pure).
 
@@ -74,13 +82,16 @@ def connection_settings(params: Mapping[str, Any] | None, environ: Mapping[str, 
         key = params.get('client_key') or from_cert_dir('key.pem')
         if bool(cert) != bool(key):
             raise DockerConnectionError(
-                'client_cert and client_key must be given together (or both found in DOCKER_CERT_PATH)')
+                'client_cert and client_key must be given together (or both found in DOCKER_CERT_PATH)',
+                option='client_key' if cert else 'client_cert')
         if verify and not ca:
             raise DockerConnectionError(
-                'validate_certs is true but no CA certificate was given: set ca_path or DOCKER_CERT_PATH')
+                'validate_certs is true but no CA certificate was given: set ca_path or DOCKER_CERT_PATH', option='ca_path')
         tls_settings = dict(verify=bool(verify), ca_cert=ca, client_cert=cert, client_key=key)
         if host.startswith('unix://') or host.startswith('ssh://'):
             tls_settings = None  # like the Docker CLI: TLS settings do not apply to these transports
+        else:
+            _check_tls_files(ca_path=ca if verify else None, client_cert=cert, client_key=key)
 
     timeout = params.get('timeout')
     if timeout is None:
@@ -89,7 +100,7 @@ def connection_settings(params: Mapping[str, Any] | None, environ: Mapping[str, 
     if not (host.startswith('unix://') or host.startswith('tcp://') or host.startswith('ssh://')
             or host.startswith('http://') or host.startswith('https://') or host.startswith('npipe://')):
         raise DockerConnectionError(
-            'docker_host must start with unix://, tcp:// or ssh:// (got %s)' % host)
+            'docker_host must start with unix://, tcp:// or ssh:// (got %s)' % host, option='docker_host')
     return dict(base_url=host, tls=tls_settings, version=version, timeout=timeout,
                 use_ssh_client=bool(params.get('use_ssh_client')))
 

@@ -8,6 +8,7 @@ write to the target. ImageCopyManager is the image_copy module's logic.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,20 @@ if TYPE_CHECKING:
 
 class ImageCopyError(DockyardError):
     """Copying an image failed; the message names the image and the engine."""
+
+
+# The image reference grammar of the distribution project (docker/reference): [domain[:port]/]path[:tag][@digest].
+# A first component is a domain only with a '.' or a port, or when it is localhost (as the engine decides).
+_HOST = r'[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?'
+_DOMAIN = r'(?:(?:%s(?:\.%s)+(?::[0-9]+)?|%s:[0-9]+|localhost)/)?' % (_HOST, _HOST, _HOST)
+_COMPONENT = r'[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*'
+IMAGE_REFERENCE = re.compile(r'^%s%s(?:/%s)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$'
+                             % (_DOMAIN, _COMPONENT, _COMPONENT))
+
+
+def is_image_reference(ref: Any) -> bool:
+    """Whether `ref` is an image reference the engine accepts (lowercase repository, optional tag and digest)."""
+    return isinstance(ref, str) and len(ref) <= 255 and bool(IMAGE_REFERENCE.match(ref))
 
 
 def _image_id(client, ref, where):
@@ -103,6 +118,10 @@ class ImageCopyManager:
     """Copy `images` from the `source` engine (connection options; the default engine when None) to the module's."""
 
     def __init__(self, context: DockerContext, images: list[str], source: Mapping[str, Any] | None) -> None:
+        for ref in images:
+            if not is_image_reference(ref):
+                raise ImageCopyError("images: '%s' is not an image reference (a lowercase repository, an optional :tag "
+                                     "and @sha256 digest)" % ref, option='images')
         self.context = context
         self.images = images
         self.source = source

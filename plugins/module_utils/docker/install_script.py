@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypedDict
 
 from ansible_collections.dockyard.azure.plugins.module_utils.docker._generated_install_script import INSTALL_SCRIPT
+from ansible_collections.dockyard.azure.plugins.module_utils.docker.tls import TlsError, check_server_material
 from ansible_collections.dockyard.azure.plugins.module_utils.errors import DockyardError
 
 CONFIG_VERSION = 1
@@ -39,6 +40,7 @@ MANAGED_DAEMON_KEYS = ('hosts', 'tls', 'tlsverify', 'tlscacert', 'tlscert', 'tls
 ENV_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 USER_NAME = re.compile(r'^[a-z_][a-z0-9_.-]{0,31}$')
 PROJECT_NAME = re.compile(r'^[a-z0-9][a-z0-9_-]*$')
+COMPOSE_TOP_LEVEL_KEYS = ('version', 'name', 'include', 'services', 'networks', 'volumes', 'secrets', 'configs', 'models')
 PEM_BLOCK = re.compile(r'-----BEGIN ([A-Z0-9 ]+)-----')
 
 
@@ -140,6 +142,10 @@ def build_tls(params: Mapping[str, Any], read_file: ReadFile = _read_file) -> Tl
     _check_pem_kind(texts['tls_ca_cert'], 'tls_ca_cert', want_key=False)
     _check_pem_kind(texts['tls_server_cert'], 'tls_server_cert', want_key=False)
     _check_pem_kind(texts['tls_server_key'], 'tls_server_key', want_key=True)
+    try:
+        check_server_material(texts['tls_ca_cert'], texts['tls_server_cert'], texts['tls_server_key'])
+    except TlsError as exc:
+        raise DockerInstallError(exc.msg, exc.option) from exc
     return TlsConfig(port=int(port or DEFAULT_TLS_PORT), ca=texts['tls_ca_cert'], cert=texts['tls_server_cert'],
                      key=texts['tls_server_key'])
 
@@ -173,6 +179,34 @@ def build_registries(registries: Iterable[Mapping[str, Any]] | None) -> list[Reg
     return result
 
 
+def _check_compose_definition(definition: Any) -> None:
+    """The shape every Compose file has (a mapping of known top-level keys, services a mapping of mappings).
+
+    The file runs on the VM, where a definition that is no Compose file would fail after the extension
+    was written: refuse it here. The full Compose rules are the compose module's (run on the VM)."""
+    parsed = definition
+    if not isinstance(definition, dict):
+        import yaml  # pylint: disable=import-outside-toplevel  # PyYAML comes with ansible-core
+        try:
+            parsed = yaml.safe_load(str(definition))
+        except yaml.YAMLError as exc:
+            raise DockerInstallError('compose.definition is not valid YAML: %s' % ' '.join(str(exc).split()), 'compose') from exc
+    if not isinstance(parsed, dict):
+        raise DockerInstallError('compose.definition must be a Compose file: a mapping with services (got %s).'
+                                 % type(parsed).__name__, 'compose')
+    unknown = sorted(str(key) for key in parsed if not str(key).startswith('x-') and key not in COMPOSE_TOP_LEVEL_KEYS)
+    if unknown:
+        raise DockerInstallError('compose.definition: %s %s not a Compose top-level key (known: %s).'
+                                 % (', '.join(unknown), 'is' if len(unknown) == 1 else 'are',
+                                    ', '.join(COMPOSE_TOP_LEVEL_KEYS)), 'compose')
+    services = parsed.get('services')
+    if 'services' in parsed and not isinstance(services, dict):
+        raise DockerInstallError('compose.definition: services must be a mapping of service names to services.', 'compose')
+    for name, service in (services or {}).items():
+        if not isinstance(service, dict):
+            raise DockerInstallError('compose.definition: services.%s must be a mapping.' % name, 'compose')
+
+
 def build_compose(compose: Mapping[str, Any] | None) -> ComposeProject | None:
     if not compose:
         return None
@@ -183,6 +217,7 @@ def build_compose(compose: Mapping[str, Any] | None) -> ComposeProject | None:
     definition = compose.get('definition')
     if definition is None or definition == '' or definition == {}:
         raise DockerInstallError('compose.definition is required (the Compose file, as text or as a dictionary).', 'compose')
+    _check_compose_definition(definition)
     if isinstance(definition, dict):
         text = json.dumps(definition, indent=2, sort_keys=True) + '\n'  # JSON is YAML
     else:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from typing import Any
@@ -32,6 +33,7 @@ FILES = dict(
 )
 ORDER = ('ca', 'server', 'client')
 KEY_TYPES = ('ec', 'rsa')
+DNS_LABEL = re.compile(r'^(?!-)[a-z0-9-]{1,63}(?<!-)$')
 
 
 class TlsError(DockyardError):
@@ -68,6 +70,16 @@ def _iso(value):
     return value.strftime('%Y-%m-%dT%H:%M:%SZ') if value else None
 
 
+def is_dns_name(name: str) -> bool:
+    """A host name a certificate may carry (RFC 1123 labels; a wildcard only as the whole first label)."""
+    labels = name.split('.')
+    if len(name) > 253 or not all(labels):
+        return False
+    if labels[0] == '*' and len(labels) > 1:
+        labels = labels[1:]
+    return all(DNS_LABEL.match(label) for label in labels)
+
+
 def normalize_sans(ip_addresses, dns_names):
     """Sorted ['DNS:name', 'IP:addr'] from the options; raises TlsError on a bad IP."""
     sans = set()
@@ -80,8 +92,41 @@ def normalize_sans(ip_addresses, dns_names):
         name = str(value).strip().lower().rstrip('.')
         if not name:
             raise TlsError('dns_names must not contain empty names.', 'dns_names')
+        if not is_dns_name(name):
+            raise TlsError("dns_names: %r is not a DNS name (labels of letters, digits and '-', 1-63 characters each, "
+                           "not starting or ending with '-', at most 253 characters; '*.' only as the first label)."
+                           % str(value), 'dns_names')
         sans.add('DNS:%s' % name)
     return sorted(sans)
+
+
+def check_server_material(ca_pem: str, cert_pem: str, key_pem: str, now: datetime.datetime | None = None) -> None:
+    """Raise TlsError (naming the option) unless the server key matches the certificate, the CA issued it and it is valid now.
+
+    What dockerd and its clients would otherwise find out on the VM: a key that does not match stops
+    dockerd from starting, a certificate of another CA or an expired one makes every client refuse it.
+    """
+    c = _crypto()
+    x509, serialization = c['x509'], c['serialization']
+    loaded = {}
+    for option, text in (('tls_ca_cert', ca_pem), ('tls_server_cert', cert_pem)):
+        try:
+            loaded[option] = x509.load_pem_x509_certificate(text.encode('utf-8'))
+        except ValueError as exc:
+            raise TlsError('%s: not a readable PEM certificate (%s).' % (option, exc), option) from exc
+    try:
+        key = serialization.load_pem_private_key(key_pem.encode('utf-8'), password=None)
+    except (ValueError, TypeError) as exc:
+        raise TlsError('tls_server_key: not a readable unencrypted PEM private key (%s).' % exc, 'tls_server_key') from exc
+    cert = loaded['tls_server_cert']
+    if _public_der(key) != _public_der(cert):
+        raise TlsError('tls_server_key does not match tls_server_cert (a different key pair): dockerd would not start. '
+                       'Give the key the server certificate was made for.', 'tls_server_key')
+    if not _signed_by(cert, loaded['tls_ca_cert']):
+        raise TlsError('tls_server_cert was not issued by tls_ca_cert: clients that trust tls_ca_cert would refuse the engine.',
+                       'tls_server_cert')
+    if _not_after(cert) <= (now or utcnow()):
+        raise TlsError('tls_server_cert expired on %s.' % _iso(_not_after(cert)), 'tls_server_cert')
 
 
 def cert_sans(cert):
@@ -226,6 +271,10 @@ def validate_spec(spec):
                            % (spec['renew_before_days'], option, spec[option]), 'renew_before_days')
     if spec['renew_before_days'] < 0:
         raise TlsError('renew_before_days must not be negative.', 'renew_before_days')
+    for option in ('ca_common_name', 'server_common_name', 'client_common_name'):
+        value = spec.get(option)
+        if value is not None and not 1 <= len(value) <= 64:
+            raise TlsError('%s must be 1-64 characters (an X.509 common name), got %d.' % (option, len(value)), option)
     if not spec['sans']:
         raise TlsError('Give the server certificate at least one name: ip_addresses and/or dns_names '
                        '(the VM public IP or FQDN the clients connect to).', 'ip_addresses')
@@ -234,18 +283,24 @@ def validate_spec(spec):
 
 def make_spec(params: Mapping[str, Any]) -> dict[str, Any]:
     """The normalised specification from module options."""
+    def number(option, default):
+        return int(params[option]) if params.get(option) is not None else default  # 0 is a value, not 'unset'
+
     spec = dict(
         key_type=params.get('key_type') or 'ec',
-        rsa_key_size=int(params.get('rsa_key_size') or 3072),
-        ca_valid_days=int(params.get('ca_valid_days') or 3650),
-        cert_valid_days=int(params.get('cert_valid_days') or 825),
-        renew_before_days=int(params['renew_before_days'] if params.get('renew_before_days') is not None else 30),
+        rsa_key_size=number('rsa_key_size', 3072),
+        ca_valid_days=number('ca_valid_days', 3650),
+        cert_valid_days=number('cert_valid_days', 825),
+        renew_before_days=number('renew_before_days', 30),
         ca_common_name=params.get('ca_common_name') or 'dockyard Docker CA',
         client_common_name=params.get('client_common_name') or 'docker-client',
         sans=normalize_sans(params.get('ip_addresses'), params.get('dns_names')),
         force=bool(params.get('force')),
     )
-    spec['server_common_name'] = params.get('server_common_name') or (spec['sans'][0].split(':', 1)[1] if spec['sans'] else None)
+    first_name = spec['sans'][0].split(':', 1)[1] if spec['sans'] else None
+    if first_name and len(first_name) > 64:
+        first_name = 'docker-server'  # a common name holds 64 characters; the SANs are what clients check
+    spec['server_common_name'] = params.get('server_common_name') or first_name
     return validate_spec(spec)
 
 

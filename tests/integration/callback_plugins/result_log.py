@@ -9,7 +9,7 @@ name: result_log
 type: notification
 short_description: Write task results to a JSON-lines file (integration tests only)
 description:
-  - Appends one JSON object per task result (host, task name, status, result) to the file named
+  - Appends one JSON object per task result (host, task name, status, result, seconds) to the file named
     by the E(DOCKYARD_RESULT_LOG) environment variable.
 requirements:
   - E(DOCKYARD_RESULT_LOG) set to a writable path
@@ -17,6 +17,7 @@ requirements:
 
 import json
 import os
+import time
 
 from ansible.plugins.callback import CallbackBase
 
@@ -30,6 +31,10 @@ class CallbackModule(CallbackBase):
     def __init__(self):
         super().__init__()
         self._path = os.environ.get("DOCKYARD_RESULT_LOG")
+        self._started = {}
+
+    def v2_runner_on_start(self, host, task):
+        self._started[(host.get_name(), task._uuid)] = time.time()
 
     def _write(self, result, status):
         if not self._path:
@@ -39,6 +44,7 @@ class CallbackModule(CallbackBase):
             "task": result._task.get_name(),
             "status": status,
             "result": self._clean(result._result),
+            "seconds": round(time.time() - self._started.get((result._host.get_name(), result._task._uuid), time.time()), 3),
         }
         with open(self._path, "a", encoding="utf-8") as log:
             log.write(json.dumps(entry, default=str) + "\n")

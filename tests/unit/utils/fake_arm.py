@@ -653,6 +653,13 @@ class FakeArm(RunCommandRoutes):
         self._vm(params)
         return self._listing([{'name': size} for size in self.available_sizes.get(params['name'], self.sizes['westeurope'])])
 
+    def _get_provider(self, route, params, body, query):
+        """A provider's manifest; Microsoft.Resources offers resource groups in the locations of `self.sizes`."""
+        display = {'westeurope': 'West Europe', 'northeurope': 'North Europe', 'eastus': 'East US'}
+        locations = [display.get(name, name) for name in sorted(self.sizes)]
+        types = [{'resourceType': 'resourceGroups', 'locations': locations}] if params['namespace'].lower() == 'microsoft.resources' else []
+        return 200, {'namespace': params['namespace'], 'registrationState': 'Registered', 'resourceTypes': types}
+
     def _location_sizes(self, route, params, body, query):
         return self._listing([{'name': name, 'numberOfCores': 2} for name in self.sizes.get(params['location'], [])])
 

@@ -43,6 +43,7 @@ NETWORK_TYPES = {
 }
 
 ROUTES = [
+    _route('GET', _S + '/providers/{namespace}', 'providers.get', 'get_provider'),
     _route('GET', _S + '/resourcegroups', 'resource_groups.list', 'list_groups'),
     _route('GET', _G, 'resource_groups.get', 'get_group'),
     _route('PUT', _G, 'resource_groups.create_or_update', 'put_group'),

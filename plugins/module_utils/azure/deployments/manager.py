@@ -14,7 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypedDict
 
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.arm import RestDict, get_path, list_rest, read_or_none, to_rest
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.arm import (
+    RestDict,
+    get_path,
+    list_rest,
+    read_or_none,
+    to_rest,
+    validate_resource_group_name,
+)
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.context import AzureContext
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.deployments.changes import (
     diff,
@@ -102,10 +109,18 @@ def operation_to_dict(operation: RestDict) -> OperationInfo:
         error=error)
 
 
+# The states ARM reports for a deployment (what provisioning_state can filter on); anything else would
+# find nothing, or, with a quote, change the OData filter itself.
+PROVISIONING_STATES = ('Accepted', 'Canceled', 'Created', 'Creating', 'Deleted', 'Deleting', 'Failed', 'NotSpecified',
+                       'Ready', 'Running', 'Succeeded', 'Updating')
+
+
 class _Scope:
     """The deployments API of one scope: a resource group, or the subscription itself (group None)."""
 
     def __init__(self, ctx: AzureContext, group: str | None) -> None:
+        if group is not None:
+            validate_resource_group_name(group)  # a name like 'a/b' would change the request path
         self.ctx, self.group = ctx, group
 
     @property
@@ -241,6 +256,14 @@ class ArmDeploymentInfo:
         self.ctx = ctx
         self.params = params
         self.scope = _Scope(ctx, params.get('resource_group'))
+        if params.get('name'):
+            check_name(params['name'])
+        state = params.get('provisioning_state')
+        if state is not None and state not in PROVISIONING_STATES:
+            matches = [known for known in PROVISIONING_STATES if known.lower() == str(state).lower()]
+            hint = " (did you mean '%s'?)" % matches[0] if matches else ''
+            raise AzureModuleError("provisioning_state: '%s' is not a deployment state%s; one of %s."
+                                   % (state, hint, ', '.join(PROVISIONING_STATES)), option='provisioning_state')
 
     def run(self) -> dict[str, Any]:
         name = self.params.get('name')

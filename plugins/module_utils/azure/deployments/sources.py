@@ -128,7 +128,7 @@ def parse_json_text(text: str, what: str, option: str) -> Any:
 def read_json_file(path: str, what: str, option: str) -> Any:
     path = os.path.expanduser(path)
     if not os.path.isfile(path):
-        raise DeploymentSourceError('%s %s: no such file.' % (what.capitalize(), path), option=option)
+        raise DeploymentSourceError('%s: the %s %s: no such file.' % (option, what, path), option=option)
     if path.lower().endswith('.bicep'):
         raise DeploymentSourceError(
             'The %s %s is Bicep source: compile it to JSON first (bicep build %s, or az bicep build --file %s) and '
@@ -220,6 +220,6 @@ def default_name(source: DeploymentSource) -> str:
 def check_name(name: str) -> str:
     if not name or len(name) > NAME_LIMIT or NAME_CHARS.search(name):
         raise DeploymentSourceError(
-            "The deployment name '%s' is not valid: up to %d letters, digits, '-', '_', '.', '(' and ')'."
+            "name: the deployment name '%s' is not valid: up to %d letters, digits, '-', '_', '.', '(' and ')'."
             % (name, NAME_LIMIT), option='name')
     return name

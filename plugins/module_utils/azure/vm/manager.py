@@ -126,6 +126,8 @@ class VmManager:
     def get_vm(self) -> RestDict | None:
         def missing_group(exc: BaseException) -> None:
             if azure_error_details(exc).get('error_code') == 'ResourceGroupNotFound' and self.params['state'] != 'absent':
+                if self._plan_without_group():
+                    return
                 raise self._missing_group() from exc
 
         return read_or_none("VM '%s'" % self.name, self.compute.virtual_machines.get, self.resource_group, self.name,
@@ -136,10 +138,25 @@ class VmManager:
             "resource_group: resource group '%s' does not exist (ResourceGroupNotFound). Create it first, for example with "
             "dockyard.azure.resource_group, or correct resource_group." % self.resource_group, error_code='ResourceGroupNotFound')
 
+    def _plan_without_group(self) -> bool:
+        """In check mode with a location, a missing resource group is one that an earlier task will create.
+
+        So a playbook (the docker_host role) can check every VM option, the size and image included, before it
+        creates anything: the plan is then a plain create in `location`."""
+        if not (self.ctx.check_mode and self.params.get('location')):
+            return False
+        message = ("resource group '%s' does not exist yet: planned as if it were created in %s first."
+                   % (self.resource_group, self.params['location']))
+        if message not in self.warnings:
+            self.warnings.append(message)
+        return True
+
     def _group_location(self) -> str | None:
         group = read_or_none("resource group '%s'" % self.resource_group,
                              self.ctx.client('resource').resource_groups.get, self.resource_group)
         if group is None:
+            if self._plan_without_group():
+                return self.params['location']
             raise self._missing_group()
         return group.get('location')
 

@@ -22,6 +22,7 @@ from ansible_collections.dockyard.azure.plugins.module_utils.azure.arm import (
     lower,
     make_resource_id,
     parse_resource_id,
+    validate_resource_name,
 )
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureModuleError
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.inbound_rules import (
@@ -168,6 +169,7 @@ def _prefixes(values: list[str] | None, option: str) -> list[str]:
 def _reference(value: str, expected_type: str, option: str, what: str, resource_group: str) -> tuple[str, str]:
     """(resource group, name) of an option that takes a name (in the VM's group) or a resource ID."""
     if not value.startswith('/'):
+        validate_resource_name(value, option, what)
         return resource_group, value
     parsed = parse_resource_id(value)
     if not parsed or lower(parsed.type) != expected_type or not parsed.name:
@@ -192,6 +194,7 @@ def desired_network(params: Mapping[str, Any], subscription: str, resource_group
         vnet_rg, vnet_name = resource_group, names['vnet']
         vnet_prefixes = vnet_prefixes or [DEFAULT_VNET_PREFIX]
     subnet_name = params.get('subnet') or DEFAULT_SUBNET
+    validate_resource_name(subnet_name, 'subnet', 'subnet')
     subnet_prefix: str | None = None
     if params.get('subnet_address_prefix'):
         subnet_prefix = _prefixes([params['subnet_address_prefix']], 'subnet_address_prefix')[0]

@@ -26,11 +26,13 @@ from ansible_collections.dockyard.azure.plugins.module_utils.azure.arm import (
     group_of,
     parse_resource_id,
     read_or_none,
+    validate_resource_group_name,
+    validate_resource_name,
 )
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.by_id import ResourcesById
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.context import AzureContext
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureModuleError, azure_operation
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.tags import tags_match
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.tags import tags_match, validate_tag_filters
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.state import nic_addresses, primary_nic_id, vm_to_dict
 
 # The api-versions of the three listings: available in every Azure cloud, with statusOnly and $expand.
@@ -154,6 +156,11 @@ class VmInfo:
         self.params = params
 
     def run(self) -> dict[str, Any]:
+        if self.params.get('resource_group') is not None:
+            validate_resource_group_name(self.params['resource_group'])
+        if self.params.get('name') is not None:
+            validate_resource_name(self.params['name'], 'name', 'VM')
+        validate_tag_filters(self.params.get('tags'))
         vms = self.query.query(resource_group=self.params.get('resource_group'), name=self.params.get('name'),
                                tags=self.params.get('tags'))
         return dict(changed=False, vms=vms)

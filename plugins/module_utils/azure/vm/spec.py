@@ -17,7 +17,13 @@ import struct
 from collections.abc import Mapping
 from typing import Any
 
-from ansible_collections.dockyard.azure.plugins.module_utils.azure.arm import RestDict, get_path, locations_equal, lower
+from ansible_collections.dockyard.azure.plugins.module_utils.azure.arm import (
+    RestDict,
+    get_path,
+    locations_equal,
+    lower,
+    validate_resource_group_name,
+)
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import AzureModuleError
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.tags import desired_tags, string_tags, validate_tags
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.vm.images import (
@@ -132,6 +138,7 @@ def _validate_disks(params: Mapping[str, Any]) -> None:
 def validate_params(params: Mapping[str, Any]) -> None:
     """Every check that needs no API call; raises AzureModuleError naming the option."""
     validate_vm_name(params['name'])
+    validate_resource_group_name(params['resource_group'])
     if params.get('admin_username') is not None:
         validate_admin_username(params['admin_username'])
     for index, key in enumerate(params.get('ssh_public_keys') or []):

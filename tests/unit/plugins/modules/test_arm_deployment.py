@@ -12,7 +12,7 @@ import pytest
 
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.clients import import_client_class
 from ansible_collections.dockyard.azure.plugins.module_utils.azure.errors import MissingAzureLibrary
-from ansible_collections.dockyard.azure.plugins.modules import arm_deployment
+from ansible_collections.dockyard.azure.plugins.modules import arm_deployment, arm_deployment_info
 
 
 def test_both_template_options_are_refused(run_module, arm):
@@ -62,3 +62,21 @@ def test_the_deployments_client_and_its_fallback():
     with pytest.raises(MissingAzureLibrary) as info:
         import_client_class('deployments', import_module=nothing)
     assert info.value.package == 'azure-mgmt-resource-deployments'
+
+
+def test_a_resource_group_name_that_would_change_the_path_is_refused_before_any_call(run_module, arm):
+    result = run_module(arm_deployment.main, {'resource_group': 'a/b', 'template': {'resources': []}})
+    assert result['failed'] and result['option'] == 'resource_group'
+    assert arm.calls == []
+
+
+@pytest.mark.parametrize('args, option, fragment', [
+    ({'resource_group': 'a/b'}, 'resource_group', "'a/b'"),
+    ({'resource_group': 'rg', 'name': 'bad name!'}, 'name', "'bad name!'"),
+    ({'resource_group': 'rg', 'provisioning_state': 'failed'}, 'provisioning_state', "did you mean 'Failed'"),
+    ({'provisioning_state': "Failed' or name eq 'x"}, 'provisioning_state', 'not a deployment state'),
+])
+def test_info_refuses_bad_input_before_any_call(run_module, arm, args, option, fragment):
+    result = run_module(arm_deployment_info.main, args)
+    assert result['failed'] and result['option'] == option and fragment in result['msg']
+    assert arm.calls == []

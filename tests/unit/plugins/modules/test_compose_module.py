@@ -136,8 +136,8 @@ def test_project_directory_deploys_then_is_idempotent(run_module, engine, tmp_pa
 
 
 def test_engine_failure_is_one_line_with_what_changed(run_module, engine):
-    engine.fail[('POST', '/containers/create')] = (500, 'no space left\non device')
+    engine.fail[('POST', r'/containers/[^/]+/start')] = (500, 'no space left\non device')
     result = run_module(compose_module.main, {'project_name': 'demo', 'definition': {
         'services': {'web': {'image': 'dockyard-test/busybox:latest'}}}})
     assert result['failed'] is True and result['changed'] is True and result['project_name'] == 'demo'
-    assert result['msg'] == 'create container demo-web-1: no space left on device'
+    assert result['msg'] == 'start container demo-web-1: no space left on device'

@@ -67,7 +67,15 @@ def test_runs_on_every_tagged_vm_and_fails_with_the_output(azure, run_module):
     (dict(vm_name='web1', script='true', run_as_password='x'), 'run_as_password'),
     (dict(vm_name='nope', script='true'), 'vm_name'),
     (dict(tags={'role': 'none'}, script='true'), 'tags'),
+    # issue 11: names that would change the request path, and parameters the script could never see
+    (dict(vm_name='web1', script='true', resource_group='bad/rg'), 'resource_group'),
+    (dict(vm_name='a/b', script='true'), 'vm_name'),
+    (dict(tags={'bad<tag': 'x'}, script='true'), 'tags'),
+    (dict(vm_name='web1', script='true', parameters={'bad name': 'x'}), 'parameters'),
+    (dict(vm_name='web1', script='true', protected_parameters={'1X': 'x'}), 'protected_parameters'),
+    (dict(vm_name='web1', script='true', parameters={'T': 'a'}, protected_parameters={'T': 'b'}), 'protected_parameters'),
+    (dict(vm_name='web1', script='true', max_concurrency=0), 'max_concurrency'),
 ])
 def test_bad_input_names_the_option_before_any_write(azure, run_module, args, option):
-    result = run_module(vm_run_command.main, dict(resource_group='rg', **args))
+    result = run_module(vm_run_command.main, dict(dict(resource_group='rg'), **args))
     assert result['failed'] and result['option'] == option and azure.writes() == []

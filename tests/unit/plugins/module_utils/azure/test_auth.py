@@ -345,3 +345,10 @@ def test_retry_and_timeout_settings_are_carried(env):
 def test_repr_hides_secrets(env):
     config = resolve_connection_config(params(subscription_id=SUB, tenant_id='t', client_id='c', client_secret='hunter2'), env)
     assert 'hunter2' not in repr(config)
+
+
+@pytest.mark.parametrize('value', ['not-a-uuid', '1234', '00000000-0000-0000-0000-00000000000g'])
+def test_subscription_id_must_be_a_uuid(env, value):
+    """Issue 11: a non-UUID subscription_id used to reach ARM and come back as 'resource group does not exist'."""
+    error = error_for(params(subscription_id=value, tenant_id='t', client_id='c', client_secret='s'), env)
+    assert error.option == 'subscription_id' and value in str(error)

@@ -101,3 +101,12 @@ def test_azure_operation_wraps_sdk_errors():
 def test_azure_operation_leaves_other_exceptions_alone():
     with pytest.raises(KeyError), azure_operation('anything'):
         raise KeyError('bug')
+
+
+def test_subscription_not_found_is_no_missing_resource_and_names_subscription_id():
+    """Issue 11: a wrong subscription's 404 used to read as 'this resource (group) does not exist'."""
+    exc = arm_error(404, 'SubscriptionNotFound', "The subscription '1111' could not be found.")
+    assert not is_not_found(exc)
+    with pytest.raises(AzureModuleError) as info, azure_operation('Could not read resource group'):
+        raise exc
+    assert info.value.option == 'subscription_id' and 'subscription_id' in info.value.msg

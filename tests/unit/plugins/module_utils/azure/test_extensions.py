@@ -228,3 +228,13 @@ def test_no_wait_returns_without_reading_the_result(azure):
     manager = ext.ExtensionManager(azure.context(wait=lambda poller, op: pytest.fail('waited')), make_spec(wait=False))
     result = manager.run()
     assert result['changed'] and manager.wrote
+
+
+@pytest.mark.parametrize('option,value', [('resource_group', 'bad/rg'), ('vm_name', 'bad vm'), ('name', 'bad/name'),
+                                          ('vm_name', ''), ('name', 'ends-')])
+def test_names_azure_would_refuse_are_refused_before_any_call(option, value):
+    spec = dict(name='ext', vm_name='vm1', resource_group='rg', state='absent')
+    spec[option] = value
+    with pytest.raises(AzureModuleError) as info:
+        ext.validate_spec(spec)
+    assert info.value.option == option

@@ -271,7 +271,8 @@ def test_throttling_is_retried_by_the_sdk_policy(arm):
     arm.throttle_next = 2
     result = run_once(arm, name='rg1', location='westeurope')
     assert result['changed'] is True
-    assert [method for method, dummy, dummy2 in arm.requests].count('GET') == 3
+    # two throttled GETs of the group, the one answered, the provider's locations; then the PUT
+    assert [method for method, dummy, dummy2 in arm.requests] == ['GET', 'GET', 'GET', 'GET', 'PUT']
 
 
 def test_check_mode_sends_only_reads(arm):
@@ -285,3 +286,18 @@ def test_not_found_on_delete_path_is_no_change_and_errors_are_one_line(arm):
     with pytest.raises(AzureModuleError) as info:
         run_once(arm, name='rg1', location='westeurope')
     assert info.value.msg == "Could not read resource group 'rg1': TooManyRequests: slow down"
+
+
+def test_a_location_resource_groups_are_not_offered_in_is_refused_before_the_put(arm):
+    """Issue 11: the PUT used to be sent, and Azure refused it (LocationNotAvailableForResourceGroup)."""
+    with pytest.raises(AzureModuleError) as info:
+        run_once(arm, name='rg1', location='nowhere')
+    assert info.value.option == 'location' and "'nowhere' is not a location" in info.value.msg and 'westeurope' in info.value.msg
+    assert [method for method, dummy, dummy2 in arm.requests] == ['GET', 'GET']
+
+
+@pytest.mark.parametrize('name', ['bad/name', 'x' * 91, 'ends-with-dot.', '', 'has space'])
+def test_a_name_azure_refuses_is_refused_before_any_call(arm, name):
+    with pytest.raises(AzureModuleError) as info:
+        run_once(arm, name=name, location='westeurope')
+    assert info.value.option == 'name' and arm.requests == []

@@ -59,3 +59,12 @@ def test_filters_match_names_and_name_value_pairs():
     assert not tags_match({'env': 'dev'}, ['env', 'team'])
     assert not tags_match({'team': 'db'}, ['team:web'])
     assert tags_match(None, []) and not tags_match(None, ['env'])
+
+
+def test_a_tag_filter_no_resource_can_match_is_refused():
+    from ansible_collections.dockyard.azure.plugins.module_utils.azure.tags import validate_tag_filters
+    validate_tag_filters(['env', 'team:web', 'path:/a/b'])  # a value may hold anything
+    for bad in ('bad<tag', 'a/b:x', ':value'):
+        with pytest.raises(AzureModuleError) as info:
+            validate_tag_filters([bad])
+        assert info.value.option == 'tags'

@@ -87,10 +87,10 @@ def test_bad_options_fail_before_the_engine_is_touched(fake):
 
 
 def test_a_failed_run_reports_what_it_changed(fake):
-    fake.fail[('POST', '/containers/create')] = (500, 'no space left on device')
+    fake.fail[('POST', r'/containers/[^/]+/start')] = (500, 'no space left on device')
     with pytest.raises(ComposeError) as info:
         compose(fake)
-    assert info.value.msg == 'create container demo-web-1: no space left on device'
+    assert info.value.msg == 'start container demo-web-1: no space left on device'
     assert info.value.extra == {'changed': True, 'project_name': 'demo'}  # the network was created
 
 
@@ -105,6 +105,12 @@ def test_info_lists_projects_and_describes_one(fake):
     assert info['services'][0]['containers'][0]['name'] == 'demo-web-1'
     assert ComposeInfoManager(context(fake), 'nothing').run()['exists'] is False
     assert fake.calls and fake.writes() == []
+
+
+def test_info_refuses_a_project_name_compose_would_not_give(fake):
+    with pytest.raises(ComposeError) as info:
+        ComposeInfoManager(context(fake), '../x')
+    assert info.value.option == 'project_name' and fake.calls == []
 
 
 def test_pulls_from_a_registry_carry_its_credentials_only():

@@ -59,6 +59,27 @@ def test_plan_options_fill_defaults_and_check_values():
         options.plan_options({'recreate': 'sometimes'})
 
 
+def test_project_src_with_a_compose_file_and_a_definition_say_which_wins(tmp_path):
+    """Issue 11: both given used to be accepted silently (the definition won, the directory's file was ignored)."""
+    (tmp_path / 'compose.yaml').write_text('services: {}\n')
+    with pytest.raises(ComposeOptionError) as info:
+        options.ComposeRequest.from_params({'project_src': str(tmp_path), 'definition': {'services': {}}})
+    assert info.value.option == 'definition'
+    assert 'project_src' in info.value.msg and 'compose.yaml' in info.value.msg
+
+
+def test_definition_with_a_project_src_without_compose_file_uses_it_as_working_directory(tmp_path):
+    request = options.ComposeRequest.from_params({'project_src': str(tmp_path), 'definition': {'services': {}}})
+    assert request.load_arguments()['project_dir'] == str(tmp_path)
+
+
+@pytest.mark.parametrize('name', ['../../x', 'My App', 'a/b', '-x', ''])
+def test_project_name_is_checked_before_anything_even_for_state_absent(name):
+    with pytest.raises(ComposeOptionError) as info:
+        options.ComposeRequest.from_params({'project_name': name, 'state': 'absent'})
+    assert info.value.option == 'project_name' and repr(name) in info.value.msg
+
+
 def test_registry_credentials_by_host():
     request = options.ComposeRequest.from_params({'definition': {'services': {}}, 'registries': [
         {'server': 'https://myregistry.azurecr.io/', 'username': 'myregistry', 'password': 'p1'},

@@ -56,6 +56,10 @@ def _short_tag(ref):
     return ref if ':' in last or '@' in ref else ref + ':latest'
 
 
+class _Ambiguous(Exception):
+    """A network named by a name that several networks have."""
+
+
 class FakeEngine(requests.adapters.BaseAdapter):
     """A Docker engine: containers, networks, volumes and images in dictionaries."""
 
@@ -71,6 +75,7 @@ class FakeEngine(requests.adapters.BaseAdapter):
         self.fail = {}           # (method, path regex) -> (status, message): injected failures
         self.pull_errors = {}    # reference -> the error event a pull streams
         self.health_on_start = 'healthy'  # the health a started container with a healthcheck reports
+        self.refuse_imageless = False  # True: answer a create without an image as newer engines may (404)
 
     # ------------------------------------------------------------------ test helpers
     def client(self):
@@ -117,7 +122,10 @@ class FakeEngine(requests.adapters.BaseAdapter):
         for (method, pattern), (status, message) in self.fail.items():
             if method == request.method and re.fullmatch(pattern, path):
                 return self._answer(request, status, {'message': message})
-        status, answer = self._route(request.method, path, query, body or b'')
+        try:
+            status, answer = self._route(request.method, path, query, body or b'')
+        except _Ambiguous as exc:
+            status, answer = 400, {'message': str(exc)}
         return self._answer(request, status, answer)
 
     def _answer(self, request, status, answer):
@@ -154,10 +162,23 @@ class FakeEngine(requests.adapters.BaseAdapter):
         return None
 
     def _find_network(self, ref):
-        for nid, net in self.networks.items():
-            if ref in (nid, net['Name']):
-                return net
-        return None
+        """By ID, else by name; a name that several networks have is ambiguous, as the engine says."""
+        if ref in self.networks:
+            return self.networks[ref]
+        named = [net for net in self.networks.values() if net['Name'] == ref]
+        if len(named) > 1:
+            raise _Ambiguous('network %s is ambiguous (%d matches found on name)' % (ref, len(named)))
+        return named[0] if named else None
+
+    def add_network(self, name, labels=None, containers=(), created='2026-01-01T00:00:00Z'):
+        """A network as another client made it (duplicates of a name allowed, as with CheckDuplicate off)."""
+        nid = _new_id()
+        self.networks[nid] = {'Id': nid, 'Name': name, 'Driver': 'bridge', 'Labels': dict(labels or {}), 'Internal': False,
+                              'IPAM': None, 'Created': created, 'Containers': {}}
+        for cid in containers:
+            self.networks[nid]['Containers'][cid] = {'Name': self.containers[cid]['Name'].lstrip('/')}
+            self.containers[cid]['NetworkSettings']['Networks'][name] = {'NetworkID': nid, 'Aliases': ['x']}
+        return nid
 
     def _find_image(self, ref):
         if ref in self.images:
@@ -209,7 +230,10 @@ class FakeEngine(requests.adapters.BaseAdapter):
             return 409, {'message': 'Conflict. The container name "/%s" is already in use by container "%s". '
                                     'You have to remove (or rename) that container to be able to reuse that name.'
                                     % (name, self.container(name)['Id'])}
-        image = self._find_image(config.get('Image') or '')
+        if not config.get('Image') and not self.refuse_imageless:
+            image = {'Id': ''}  # Docker 20.10 creates a container without an image (it cannot start)
+        else:
+            image = self._find_image(config.get('Image') or '')
         if image is None:
             return 404, {'message': 'No such image: %s' % config.get('Image')}
         host = config.get('HostConfig') or {}
@@ -242,6 +266,9 @@ class FakeEngine(requests.adapters.BaseAdapter):
         if info is None:
             return 404, {'message': 'No such container: %s' % ref}
         state = info['State']
+        if action in ('start', 'restart'):
+            for net_name in info['NetworkSettings']['Networks']:
+                self._find_network(net_name)  # the engine resolves the container's networks by name
         if action in ('start', 'restart', 'unpause'):
             if action == 'start' and state['Running']:
                 return 304, None
@@ -293,12 +320,12 @@ class FakeEngine(requests.adapters.BaseAdapter):
 
     def _create_network(self, query, body):
         config = json.loads(body)
-        if self._find_network(config['Name']) is not None:
+        if config.get('CheckDuplicate') and any(net['Name'] == config['Name'] for net in self.networks.values()):
             return 409, {'message': 'network with name %s already exists' % config['Name']}
         nid = _new_id()
         self.networks[nid] = {'Id': nid, 'Name': config['Name'], 'Driver': config.get('Driver') or 'bridge',
                               'Labels': config.get('Labels') or {}, 'Internal': bool(config.get('Internal')),
-                              'IPAM': config.get('IPAM'), 'Containers': {}}
+                              'IPAM': config.get('IPAM'), 'Created': '2026-01-02T00:00:00Z', 'Containers': {}}
         return 201, {'Id': nid, 'Warning': ''}
 
     def _inspect_network(self, query, body, ref):
@@ -321,7 +348,8 @@ class FakeEngine(requests.adapters.BaseAdapter):
         if net is None or info is None:
             return 404, {'message': 'no such network or container'}
         net['Containers'][info['Id']] = {'Name': info['Name'].lstrip('/')}
-        info['NetworkSettings']['Networks'][net['Name']] = {'NetworkID': net['Id']}
+        info['NetworkSettings']['Networks'][net['Name']] = {'NetworkID': net['Id'],
+                                                            'Aliases': (config.get('EndpointConfig') or {}).get('Aliases')}
         return 200, None
 
     def _disconnect(self, query, body, ref):
@@ -364,6 +392,10 @@ class FakeEngine(requests.adapters.BaseAdapter):
         return 200, {'Id': image['Id'], 'RepoTags': image['RepoTags']}
 
     def _pull(self, query, body):
+        if query.get('fromSrc') == '-':  # docker import of a tarball
+            ref = query['repo'] + (':' + query['tag'] if query.get('tag') else '')
+            image_id = self.add_image(ref)
+            return 200, {'status': image_id}
         ref = query['fromImage'] + (':' + query['tag'] if query.get('tag') else '')
         if ref in self.pull_errors:
             return 200, {'error': self.pull_errors[ref], 'errorDetail': {'message': self.pull_errors[ref]}}

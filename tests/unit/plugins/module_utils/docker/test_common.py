@@ -78,6 +78,19 @@ def test_bad_docker_host_is_named():
         common.connection_settings({'docker_host': 'ftp://x'}, {})
 
 
+@pytest.mark.parametrize('option', ['ca_path', 'client_cert', 'client_key'])
+def test_a_missing_tls_file_names_the_file_and_the_option(tmp_path, option):
+    """Issue 11: a missing CA file used to say 'Invalid CA certificate provided for ca_cert' (no file, no option)."""
+    for name in ('ca.pem', 'cert.pem', 'key.pem'):
+        (tmp_path / name).write_text('x')
+    params = {'docker_host': 'tcp://h:2376', 'validate_certs': True, 'ca_path': str(tmp_path / 'ca.pem'),
+              'client_cert': str(tmp_path / 'cert.pem'), 'client_key': str(tmp_path / 'key.pem')}
+    params[option] = str(tmp_path / 'missing.pem')
+    with pytest.raises(common.DockerConnectionError) as info:
+        common.connection_settings(params, {})
+    assert info.value.option == option and str(tmp_path / 'missing.pem') in info.value.msg
+
+
 def _in_fresh_process(code):
     """Run `code` in a new interpreter (docker is already imported in this one); its stdout."""
     collection = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(common.__file__)))))

@@ -86,3 +86,20 @@ def test_failures_name_the_image_and_engine_and_keep_what_was_copied(engines):
     missing, _asked = manager(source, target, ['nope:1'])
     with pytest.raises(images.ImageCopyError, match='^images: nope:1 is not present on the source engine$'):
         missing.run()
+
+
+@pytest.mark.parametrize('ref,ok', [
+    ('busybox', True), ('dockyard-test/busybox:latest', True), ('registry.example:5000/team/app:1.2.3', True),
+    ('app@sha256:' + 'a' * 64, True), ('Bad Ref!!', False), ('', False), ('UPPER/case', False), ('app:', False),
+    ('app:tag:more', False),
+])
+def test_image_reference_grammar(ref, ok):
+    assert images.is_image_reference(ref) is ok
+
+
+def test_a_reference_the_engine_would_refuse_names_the_option_before_any_connection():
+    connects = []
+    context = DockerContext(connect=lambda: connects.append('target'), connect_to=lambda params, option: connects.append(option))
+    with pytest.raises(images.ImageCopyError) as info:
+        images.ImageCopyManager(context, ['Bad Ref!!'], None).run()
+    assert info.value.option == 'images' and connects == []

@@ -16,15 +16,30 @@ import sys
 import pytest
 
 from ansible_collections.dockyard.azure.plugins.module_utils.docker import install_script as inst
+from ansible_collections.dockyard.azure.plugins.module_utils.docker import tls
 from ansible_collections.dockyard.azure.plugins.module_utils.docker._generated_install_script import INSTALL_SCRIPT, INSTALL_SCRIPT_SHA256
 from ansible_collections.dockyard.azure.plugins.module_utils.errors import DockyardError
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', '..'))
 SHELL_SOURCE = os.path.join(ROOT, 'extensions', 'docker', 'install-docker.sh')
 
-CA = '-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n'
-CERT = '-----BEGIN CERTIFICATE-----\nU0VSVkVS\n-----END CERTIFICATE-----\n'
-KEY = '-----BEGIN PRIVATE KEY-----\nS0VZLXNlY3JldA==\n-----END PRIVATE KEY-----\n'
+
+def _real_tls_material():
+    """(CA, server certificate, server key) as PEM text: real material, since the key must match the certificate."""
+    import tempfile
+    directory = tempfile.mkdtemp(prefix='dockyard-install-script-')
+    try:
+        made = tls.converge(directory, tls.make_spec(dict(ip_addresses=['20.1.2.3'])))
+        texts = []
+        for path in (made['ca']['path'], made['server']['path'], made['server']['key_path']):
+            with open(path, encoding='utf-8') as handle:
+                texts.append(handle.read().strip() + '\n')
+        return tuple(texts)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+CA, CERT, KEY = _real_tls_material()
 TLS = dict(tls_ca_cert=CA, tls_server_cert=CERT, tls_server_key=KEY)
 
 
@@ -224,3 +239,50 @@ def test_staged_files_without_systemd_and_without_tls(tmp_path):
     stage = explode(other, plain, 'systemd', '/usr/sbin/dockerd -H fd://')
     assert not (stage / 'daemon.json').exists() and not (stage / 'dropin.conf').exists()
     assert read_variables(stage)['TLS_ENABLED'] == 'false'
+
+
+# ---------------------------------------------------------------- issue 11: nothing dockerd would refuse reaches Azure
+
+@pytest.fixture(scope='module')
+def two_pkis(tmp_path_factory):
+    """Two independent sets of real TLS material (docker_tls's own generator)."""
+    made = []
+    for name in ('one', 'two'):
+        directory = str(tmp_path_factory.mktemp(name))
+        made.append(tls.converge(directory, tls.make_spec(dict(ip_addresses=['20.1.2.3']))))
+    return made
+
+
+def _tls_params(files, **override):
+    params = dict(tls_ca_cert=files['ca']['path'], tls_server_cert=files['server']['path'],
+                  tls_server_key=files['server']['key_path'])
+    params.update(override)
+    return params
+
+
+def test_matching_real_tls_material_is_accepted(two_pkis):
+    assert inst.build_config(_tls_params(two_pkis[0]))['tls']['port'] == 2376
+
+
+def test_a_server_key_that_does_not_match_the_certificate_is_refused(two_pkis):
+    """Issue 11: the mismatched key used to go into the extension (dockerd would then not restart on the VM)."""
+    one, two = two_pkis
+    with pytest.raises(inst.DockerInstallError) as info:
+        inst.build_config(_tls_params(one, tls_server_key=two['server']['key_path']))
+    assert info.value.option == 'tls_server_key' and 'does not match' in info.value.msg
+
+
+def test_a_server_certificate_of_another_ca_is_refused(two_pkis):
+    one, two = two_pkis
+    with pytest.raises(inst.DockerInstallError) as info:
+        inst.build_config(_tls_params(one, tls_server_cert=two['server']['path'], tls_server_key=two['server']['key_path']))
+    assert info.value.option == 'tls_server_cert' and 'tls_ca_cert' in info.value.msg
+
+
+@pytest.mark.parametrize('definition', ['hello', 'services', '- a\n- b\n', 'services: [web]\n', '{unclosed',
+                                        {'services': 'web'}, 'services:\n  web: text\n'])
+def test_a_compose_definition_that_is_no_compose_mapping_is_refused(definition):
+    """Issue 11: compose.definition: 'hello' (a plain string) used to be accepted and sent to the VM."""
+    with pytest.raises(inst.DockerInstallError) as info:
+        inst.build_config(dict(compose=dict(definition=definition)))
+    assert info.value.option == 'compose' and 'compose.definition' in info.value.msg

@@ -185,3 +185,39 @@ def test_manager_names_the_path_when_it_cannot_write(tmp_path):
         tls.TlsManager(dict(path=str(locked / 'tls'), ip_addresses=['20.1.2.3'])).run()
     assert info.value.option == 'path'
     assert info.value.msg.startswith('Could not write the TLS material in %s: ' % (locked / 'tls'))
+
+
+@pytest.mark.parametrize('name', ['bad name!', '-leading.example', 'trailing-.example', 'a..b', 'x' * 64 + '.example',
+                                  'under_score.example', '*.*.example', 'a.*.example'])
+def test_a_name_that_is_no_dns_name_is_refused(tmp_path, name):
+    """Issue 11: docker_tls used to put 'bad name!' into the server certificate."""
+    with pytest.raises(tls.TlsError) as info:
+        tls.make_spec(dict(dns_names=[name]))
+    assert info.value.option == 'dns_names' and repr(name) in info.value.msg
+
+
+@pytest.mark.parametrize('name', ['docker.example.com', 'vm-1.westeurope.cloudapp.azure.com', '*.apps.example', 'localhost',
+                                  'Host1.Example.'])
+def test_dns_names_that_are_fine(name):
+    assert tls.make_spec(dict(dns_names=[name]))['sans']
+
+
+@pytest.mark.parametrize('params,option', [
+    (dict(ca_valid_days=0), 'ca_valid_days'),
+    (dict(cert_valid_days=0), 'cert_valid_days'),
+    (dict(server_common_name='x' * 65), 'server_common_name'),
+    (dict(client_common_name=''), None),
+])
+def test_zero_days_and_long_common_names_are_refused(params, option):
+    """0 used to fall back to the default (an `or`); a 65-character CN failed in cryptography with a ValueError."""
+    if option is None:
+        assert tls.make_spec(dict(ip_addresses=['10.0.0.4'], **params))['client_common_name'] == 'docker-client'
+        return
+    with pytest.raises(tls.TlsError) as info:
+        tls.make_spec(dict(ip_addresses=['10.0.0.4'], **params))
+    assert info.value.option == option
+
+
+def test_a_long_first_dns_name_does_not_become_a_too_long_common_name():
+    name = '.'.join(['a' * 60] * 3)
+    assert tls.make_spec(dict(dns_names=[name]))['server_common_name'] == 'docker-server'

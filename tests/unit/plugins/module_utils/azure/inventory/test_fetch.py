@@ -126,9 +126,10 @@ def test_authentication_helpers():
 
 def test_lazy_context_builds_the_credential_and_each_client_once():
     made = []
-    ctx = lazy_context(make_config(), build_credential=lambda config: made.append('credential') or 'cred',
+    wanted = make_config()
+    ctx = lazy_context(wanted, build_credential=lambda config: made.append('credential') or 'cred',
                        build_client=lambda name, config, credential: made.append((name, credential)) or name)
     assert made == []
     assert ctx.client('arm') == 'arm' and ctx.client('arm') == 'arm' and ctx.client('compute') == 'compute'
     assert made == ['credential', ('arm', 'cred'), ('compute', 'cred')]
-    assert ctx.subscription_id == 'sub'
+    assert ctx.subscription_id == wanted.subscription_id

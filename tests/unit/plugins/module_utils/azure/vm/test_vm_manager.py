@@ -568,3 +568,16 @@ def test_different_ssh_key_needs_replace(created):
     with pytest.raises(AzureModuleError) as error:
         run(created, ssh_public_keys=[ed25519_key(seed=2)])
     assert 'ssh_public_keys' in error.value.msg
+
+
+def test_check_mode_with_a_location_plans_a_create_in_a_group_that_does_not_exist_yet(azure):
+    """What lets the docker_host role check every VM option before it creates the resource group (issue 11)."""
+    result, manager = run(azure, check_mode=True, resource_group='later', location='westeurope')
+    assert result['changed'] and azure.writes() == []
+    assert [a['action'] for a in result['actions']] == ['create'] * 5
+    assert any("resource group 'later' does not exist yet" in warning for warning in manager.warnings)
+    with pytest.raises(AzureModuleError, match='does not exist'):
+        run(azure, check_mode=True, resource_group='later')  # without a location there is nothing to plan in
+    with pytest.raises(AzureModuleError, match='virtual_network_address_prefixes'):
+        run(azure, check_mode=True, resource_group='later', location='westeurope', virtual_network='net',
+            virtual_network_address_prefixes=['10.0.0.0/33'])
