@@ -8,19 +8,17 @@ extension provider. Each test re-runs the (idempotent) set-up playbook, so they 
 
 from __future__ import annotations
 
-import io
 import os
-import tarfile
 import uuid
 
 import pytest
 import requests
+from busybox_image import build_busybox
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 pytestmark = pytest.mark.container_vm
 
-BUSYBOX = "/bin/busybox"
 IMAGE = "dockyard-test/busybox:vm"
 
 
@@ -73,21 +71,6 @@ def vm_engine(endpoint, tls_dir):
     return client
 
 
-def build_busybox(client):
-    """A busybox image built inside the VM's engine from the controller's static busybox (no registry)."""
-    if not os.path.exists(BUSYBOX):
-        pytest.fail("%s is missing: apt-get install busybox-static" % BUSYBOX)
-    context = io.BytesIO()
-    with tarfile.open(fileobj=context, mode="w") as tar:
-        dockerfile = b'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n'
-        info = tarfile.TarInfo("Dockerfile")
-        info.size = len(dockerfile)
-        tar.addfile(info, io.BytesIO(dockerfile))
-        tar.add(BUSYBOX, arcname="busybox")
-    context.seek(0)
-    client.images.build(fileobj=context, custom_context=True, tag=IMAGE, rm=True)
-
-
 def result_of(run, task):
     return run.task(task)["result"]
 
@@ -101,7 +84,7 @@ def test_docker_on_the_vm_end_to_end(ansible_playbook, names, ssh_key, tls_dir):
 
     client = vm_engine(docker["endpoint"], tls_dir)
     assert client.version()["Version"] == docker["docker_version"]
-    build_busybox(client)
+    build_busybox(client, IMAGE)  # inside the VM's engine: no registry
     # The engine's log driver is "local" (daemon_options): the SDK's run() returns output only for
     # json-file/journald, so read the logs through the API, which serves every driver that keeps them.
     container = client.containers.run(IMAGE, ["echo", "hello from the VM"], detach=True)

@@ -15,13 +15,13 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from busybox_image import build_busybox
 
 docker = pytest.importorskip("docker")
 
@@ -29,7 +29,6 @@ HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[2]
 PLAYBOOKS = HERE / "playbooks"
 CALLBACKS = HERE.parent / "callback_plugins"
-BUSYBOX = "/bin/busybox"
 TEST_IMAGE = "dockyard-test/busybox:latest"
 BUSYBOX_IMAGE_LABEL = "dockyard.test=compose-engine"
 
@@ -76,19 +75,7 @@ def docker_client():
 @pytest.fixture(scope="session")
 def test_image(docker_client):
     """dockyard-test/busybox:latest, built from the host's static busybox."""
-    if not os.path.exists(BUSYBOX):
-        pytest.fail("%s is missing: apt-get install busybox-static" % BUSYBOX)
-    context = tempfile.mkdtemp(prefix="busybox-image-")
-    try:
-        shutil.copy(BUSYBOX, os.path.join(context, "busybox"))
-        with open(os.path.join(context, "Dockerfile"), "w") as handle:
-            handle.write('FROM scratch\nCOPY busybox /bin/busybox\n'
-                         'RUN ["/bin/busybox", "--install", "-s", "/bin"]\n'
-                         'LABEL %s\nCMD ["sh"]\n' % BUSYBOX_IMAGE_LABEL)
-        image, _logs = docker_client.images.build(path=context, tag=TEST_IMAGE, rm=True)
-    finally:
-        shutil.rmtree(context, ignore_errors=True)
-    return image.id
+    return build_busybox(docker_client, TEST_IMAGE, "LABEL %s" % BUSYBOX_IMAGE_LABEL, 'CMD ["sh"]').id
 
 
 @dataclass

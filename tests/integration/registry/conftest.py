@@ -10,23 +10,21 @@ reachable) under a name unique to the module, and removed with everything else a
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
 import sys
-import tarfile
 import uuid
 from pathlib import Path
 
 import pytest
+from busybox_image import build_busybox
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 HERE = Path(__file__).resolve().parent
 INTEGRATION = HERE.parent
 REPO_ROOT = INTEGRATION.parent.parent
-BUSYBOX = "/bin/busybox"
 
 
 class Run:
@@ -108,20 +106,9 @@ def ssh_key(tmp_path_factory):
 def local_image(names):
     """An image on this machine's engine (busybox, FROM scratch), removed with its registry tags at the end."""
     docker = pytest.importorskip("docker")
-    if not os.path.exists(BUSYBOX):
-        pytest.fail("%s is missing: apt-get install busybox-static" % BUSYBOX)
     client = docker.from_env(timeout=120)
-    context = io.BytesIO()
-    with tarfile.open(fileobj=context, mode="w") as tar:
-        dockerfile = (b'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n'
-                      b'LABEL dockyard.test=registry\n')
-        info = tarfile.TarInfo("Dockerfile")
-        info.size = len(dockerfile)
-        tar.addfile(info, io.BytesIO(dockerfile))
-        tar.add(BUSYBOX, arcname="busybox")
-    context.seek(0)
     reference = names["image"] + ":1"
-    image, dummy = client.images.build(fileobj=context, custom_context=True, tag=reference, rm=True)
+    image = build_busybox(client, reference, "LABEL dockyard.test=registry")
     yield reference
     for tag in client.images.get(image.id).tags:
         client.images.remove(tag, force=True)

@@ -20,6 +20,7 @@ import tempfile
 import time
 
 import pytest
+from busybox_image import build_busybox
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -41,18 +42,7 @@ def engine():
 @pytest.fixture(scope="session")
 def busybox(engine):
     """dockyard-test/busybox:latest (from the host's static busybox), as the Docker integration tests build it."""
-    if not os.path.exists("/bin/busybox"):
-        pytest.fail("/bin/busybox is missing: apt-get install busybox-static")
-    context = tempfile.mkdtemp(prefix="reliability-busybox-")
-    try:
-        shutil.copy("/bin/busybox", os.path.join(context, "busybox"))
-        with open(os.path.join(context, "Dockerfile"), "w") as handle:
-            handle.write('FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n'
-                         'LABEL dockyard.test=compose-engine\nCMD ["sh"]\n')
-        image, _logs = engine.images.build(path=context, tag=TEST_IMAGE, rm=True)
-    finally:
-        shutil.rmtree(context, ignore_errors=True)
-    return image.id
+    return build_busybox(engine, TEST_IMAGE, "LABEL dockyard.test=compose-engine", 'CMD ["sh"]').id
 
 
 def _emulator_command():

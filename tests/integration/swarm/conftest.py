@@ -18,7 +18,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tarfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -27,13 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from busybox_image import busybox_context
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[2]
 PLAYBOOKS = HERE / "playbooks"
 CALLBACKS = HERE.parent / "callback_plugins"
 BIN_DIR = os.path.dirname(sys.executable)
-BUSYBOX = "/bin/busybox"
 IMAGE = "dockyard-swarm-test/busybox:1"
 HOSTS = ("swarm-1", "swarm-2", "swarm-3")
 # Swarm writes: what the engine's event stream reports when the cluster state changes.
@@ -157,21 +156,6 @@ def _stop_emulator(state_dir: Path) -> None:
     ContainerMachines(state_dir).cleanup()
 
 
-def _busybox_context() -> bytes:
-    """A build context: FROM scratch plus the controller's static busybox."""
-    if not os.path.exists(BUSYBOX):
-        pytest.fail("%s is missing: apt-get install busybox-static" % BUSYBOX)
-    context = io.BytesIO()
-    with tarfile.open(fileobj=context, mode="w") as tar:
-        dockerfile = (b'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n'
-                      b'CMD ["sh"]\n')
-        info = tarfile.TarInfo("Dockerfile")
-        info.size = len(dockerfile)
-        tar.addfile(info, io.BytesIO(dockerfile))
-        tar.add(BUSYBOX, arcname="busybox")
-    return context.getvalue()
-
-
 def _make_lab(state_dir: Path, work_dir: Path) -> SwarmLab:
     lab = SwarmLab(state_dir=state_dir, work_dir=work_dir)
     lab.env = _start_emulator(state_dir)
@@ -187,7 +171,7 @@ def _make_lab(state_dir: Path, work_dir: Path) -> SwarmLab:
     for name, variables in hosts.items():
         lab.hosts[name] = {"address": variables["ansible_host"], "docker_host": variables["dockyard_docker_host"],
                            "tls_dir": os.path.dirname(variables["dockyard_docker_ca_path"])}
-    context = _busybox_context()
+    context = busybox_context('CMD ["sh"]').getvalue()
 
     def build(name: str) -> None:
         for _line in lab.client(name).build(fileobj=io.BytesIO(context), custom_context=True, tag=IMAGE, rm=True,
