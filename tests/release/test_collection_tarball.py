@@ -195,4 +195,11 @@ def test_shipped_playbooks_need_nothing_outside_the_collection(installed, tmp_pa
     assert done.returncode != 0
     assert "deploy.yml: app_src must be the directory of the Compose project" in done.stdout, done.stdout[-3000:]
     assert "ok=0" in done.stdout and "changed=0" in done.stdout
+    # swarm.yml likewise, when the stack's Compose files are missing.
+    done = subprocess.run([tool("ansible-playbook"), "dockyard.azure.swarm", "-e",
+                           '{"stack_files": ["%s"]}' % (tmp_path / "none.yaml")],
+                          capture_output=True, text=True, check=False, env=env, cwd=tmp_path)
+    assert done.returncode != 0
+    assert "swarm.yml: stack_files must list the Compose files" in done.stdout, done.stdout[-3000:]
+    assert "ok=0" in done.stdout and "changed=0" in done.stdout
     run([tool("ansible-playbook"), "--syntax-check", "dockyard.azure.site"], env=env, cwd=tmp_path)
